@@ -1,0 +1,75 @@
+# Conflict Tracker: a fresh clone needs only Python 3.11+ and make.
+# Without DATABASE_URL / REDIS_URL, PostgreSQL and Redis run from pip wheels with their data in var/
+# (see conflict_tracker/localservices.py); with them set, those servers are used and nothing starts.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES := $(PY) -m conflict_tracker.localservices
+# The first interpreter found that is Python 3.11 or newer; override with `make PYTHON=/path/to/python3`.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+
+# Settings need DEBUG (or a SECRET_KEY); local runs, tests and checks use DEBUG unless the caller set it.
+run test lint: export DEBUG ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format lock services services-down bench clean
+
+help:
+	@echo "make run            set up, start the services, migrate, load demo data, serve on PORT (8000)"
+	@echo "make test           run the test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make lint           ruff, Django system checks, missing migrations"
+	@echo "make format         ruff format and fixes"
+	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make services       start PostgreSQL and Redis (those whose URL is unset)"
+	@echo "make services-down  stop them"
+	@echo "make bench          run the benchmarks"
+	@echo "make clean          stop the services, remove the venv, var/ (local data) and caches"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is needed; install it or pass PYTHON=/path/to/python3" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+run: $(STAMP)
+	$(SERVICES) run
+
+test: $(STAMP)
+	$(SERVICES) up
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(SERVICES) up
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Keeps the current pins where pyproject.toml allows them; LOCK_ARGS=--upgrade moves everything to the newest.
+# The header names `make lock`, and no index or wheel dir of this machine is written into the file.
+lock: $(STAMP)
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS) \
+		--output-file requirements.lock pyproject.toml
+
+services: $(STAMP)
+	$(SERVICES) up
+
+services-down: $(STAMP)
+	$(SERVICES) down
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	if [ -x $(PY) ]; then $(SERVICES) down; fi
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,29 @@
+"""The four roles of SPEC.md, held as Django groups (admins are superusers)."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ANALYST = "analyst", _("Analyst")
+    EDITOR = "editor", _("Editor")
+    RESEARCHER = "researcher", _("Researcher")
+    ADMIN = "admin", _("Admin")
+
+
+def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
+    """True if the user holds one of the roles; an active superuser holds them all."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    # Group names are cached on the user object: role checks run several times per request.
+    if not hasattr(user, "_role_names"):
+        user._role_names = set(user.groups.values_list("name", flat=True))
+    return any(role in user._role_names for role in roles)
+
+
+def is_staff_member(user: User | AnonymousUser) -> bool:
+    """Analysts, editors and admins work on unpublished records; researchers and the public do not."""
+    return has_role(user, Role.ANALYST, Role.EDITOR, Role.ADMIN)

@@ -1,0 +1,463 @@
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from conflict_tracker.roles import is_staff_member
+from conflict_tracker.validators import validate_country_code
+
+from .choices import (
+    SUB_EVENT_TYPES_BY_EVENT_TYPE,
+    AgeBand,
+    Attribution,
+    DatePrecision,
+    EventType,
+    GeoPrecision,
+    Harm,
+    IncidentStatus,
+    ParticipantRole,
+    PropertyHarmKind,
+    PropertyKind,
+    Sex,
+    Side,
+    SubEventType,
+    VictimStatus,
+    ViolenceType,
+)
+
+
+def _ordered_range(prefix: str, low: str, best: str, high: str) -> list[models.CheckConstraint]:
+    """low <= best <= high, each >= 0 (the UCDP convention every count here follows)."""
+    return [
+        models.CheckConstraint(
+            condition=Q(**{f"{low}__gte": 0}),
+            name=f"{prefix}_{low}_non_negative",
+            violation_error_message=_("Counts cannot be negative."),
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{low}__lte": F(best)}),
+            name=f"{prefix}_{low}_lte_{best}",
+            violation_error_message=_("The low estimate cannot exceed the best estimate."),
+        ),
+        models.CheckConstraint(
+            condition=Q(**{f"{best}__lte": F(high)}),
+            name=f"{prefix}_{best}_lte_{high}",
+            violation_error_message=_("The best estimate cannot exceed the high estimate."),
+        ),
+    ]
+
+
+def _valid_sub_event_types() -> Q:
+    condition = Q(event_type="", sub_event_type="")
+    for event_type, sub_event_types in SUB_EVENT_TYPES_BY_EVENT_TYPE.items():
+        condition |= Q(event_type=event_type, sub_event_type="") | Q(
+            event_type=event_type, sub_event_type__in=sub_event_types
+        )
+    return condition
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "IncidentQuerySet":
+        """The one rule for who sees which incidents: staff see every state, everyone else only published ones."""
+        if is_staff_member(user):
+            return self
+        return self.filter(status=IncidentStatus.PUBLISHED)
+
+
+@pghistory.track(exclude=["search_vector"])
+class Incident(models.Model):
+    """One violent event at one place and time, as reconstructed from its sources."""
+
+    code = models.CharField(
+        _("code"), max_length=20, unique=True, editable=False, help_text=_("Stable readable id, e.g. MLI-2025-0042.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.DRAFT, editable=False
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text=_("Raised by every change; a save based on an older version is refused.")
+    )
+
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+
+    country = models.CharField(
+        _("country"), max_length=3, validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3")
+    )
+    admin1 = models.CharField(_("admin1 (region)"), max_length=100, blank=True)
+    admin2 = models.CharField(_("admin2 (cercle)"), max_length=100, blank=True)
+    admin3 = models.CharField(_("admin3 (commune)"), max_length=100, blank=True)
+    location_name = models.CharField(_("place name"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    geo_precision = models.PositiveSmallIntegerField(
+        _("geo precision"), choices=GeoPrecision.choices, default=GeoPrecision.NEAR
+    )
+
+    event_type = models.CharField(_("event type"), max_length=40, choices=EventType.choices, blank=True)
+    sub_event_type = models.CharField(_("sub-event type"), max_length=40, choices=SubEventType.choices, blank=True)
+    violence_type = models.PositiveSmallIntegerField(
+        _("UCDP type of violence"), choices=ViolenceType.choices, null=True, blank=True
+    )
+    civilian_targeting = models.BooleanField(_("civilians targeted"), default=False)
+
+    # Sums of the killed casualty records, kept by the services so the fatalities filter needs no join.
+    fatalities_low = models.PositiveIntegerField(default=0, editable=False)
+    fatalities_best = models.PositiveIntegerField(default=0, editable=False)
+    fatalities_high = models.PositiveIntegerField(default=0, editable=False)
+
+    return_comment = models.TextField(_("comment when returned"), blank=True, editable=False)
+    retraction_reason = models.TextField(_("reason for retraction"), blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_created", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", "notes", "location_name", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{3}-[0-9]{4}-[0-9]{4,}$"),
+                name="incident_code_format",
+                violation_error_message=_("An incident code looks like MLI-2025-0042."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=IncidentStatus.values),
+                name="incident_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="incident_dates_ordered",
+                violation_error_message=_("The end date cannot come before the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{3}$"),
+                name="incident_country_iso3",
+                violation_error_message=_("The country must be an ISO 3166-1 alpha-3 code."),
+            ),
+            models.CheckConstraint(
+                # Explicit isnull: a comparison with NULL is unknown, which a CHECK lets through.
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__isnull=False,
+                    longitude__isnull=False,
+                    latitude__gte=-90,
+                    latitude__lte=90,
+                    longitude__gte=-180,
+                    longitude__lte=180,
+                ),
+                name="incident_coordinates_valid",
+                violation_error_message=_("Give both latitude (-90 to 90) and longitude (-180 to 180), or neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(geo_precision__in=GeoPrecision.values),
+                name="incident_geo_precision_valid",
+            ),
+            models.CheckConstraint(
+                condition=_valid_sub_event_types(),
+                name="incident_sub_event_type_matches_type",
+                violation_error_message=_("This sub-event type does not belong to the event type."),
+            ),
+            models.CheckConstraint(
+                condition=Q(violence_type__isnull=True) | Q(violence_type__in=ViolenceType.values),
+                name="incident_violence_type_valid",
+            ),
+            *_ordered_range("incident", "fatalities_low", "fatalities_best", "fatalities_high"),
+            models.CheckConstraint(
+                condition=~Q(status=IncidentStatus.PUBLISHED) | Q(published_at__isnull=False),
+                name="incident_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=IncidentStatus.RETURNED) | ~Q(return_comment=""),
+                name="incident_returned_has_comment",
+                violation_error_message=_("A returned incident carries the editor's comment."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=IncidentStatus.RETRACTED)
+                | (~Q(retraction_reason="") & Q(retracted_at__isnull=False)),
+                name="incident_retracted_has_reason",
+                violation_error_message=_("A retracted incident keeps the reason for its retraction."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "start_date"], name="incident_status_start"),
+            models.Index(fields=["start_date", "end_date"], name="incident_dates"),
+            models.Index(fields=["country", "admin1", "admin2"], name="incident_place"),
+            models.Index(fields=["event_type", "sub_event_type"], name="incident_event_type"),
+            models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
+            models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
+            models.Index(fields=["civilian_targeting", "start_date"], name="incident_civilian_targeting"),
+            GinIndex(fields=["search_vector"], name="incident_search"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class IncidentCodeSequence(models.Model):
+    """The last number given to an incident code of one country and year (MLI-2025-0042 -> 42)."""
+
+    country = models.CharField(max_length=3)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["country", "year"], name="incident_code_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.country}-{self.year}: {self.last_number}"
+
+
+@pghistory.track()
+class IncidentParticipant(models.Model):
+    """An actor's part in an incident: its role, its side and how firmly the sources attribute it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
+    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(_("role"), max_length=12, choices=ParticipantRole.choices)
+    side = models.CharField(_("side"), max_length=1, choices=Side.choices, blank=True)
+    attribution = models.CharField(
+        _("attribution"), max_length=10, choices=Attribution.choices, default=Attribution.ALLEGED
+    )
+
+    class Meta:
+        ordering = ["incident", "side", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "actor", "role"],
+                name="participant_unique_role",
+                violation_error_message=_("This actor already has this role in the incident."),
+            ),
+            # Targets of the composite foreign key from CasualtyPerpetrator.
+            models.UniqueConstraint(fields=["incident", "id", "role"], name="participant_incident_id_role"),
+            models.CheckConstraint(condition=Q(role__in=ParticipantRole.values), name="participant_role_valid"),
+            models.CheckConstraint(condition=Q(side__in=["", *Side.values]), name="participant_side_valid"),
+            models.CheckConstraint(
+                condition=Q(attribution__in=Attribution.values), name="participant_attribution_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["actor", "role", "attribution"], name="participant_actor_role")]
+
+    def __str__(self) -> str:
+        return f"{self.actor} ({self.get_role_display()}, {self.get_attribution_display()})"
+
+
+@pghistory.track()
+class CasualtyRecord(models.Model):
+    """People harmed in one way (killed, injured ...) with one status in an incident, with low/best/high counts."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="casualty_records")
+    harm = models.CharField(_("harm"), max_length=20, choices=Harm.choices)
+    victim_status = models.CharField(_("victim status"), max_length=10, choices=VictimStatus.choices)
+    count_low = models.PositiveIntegerField(_("low"))
+    count_best = models.PositiveIntegerField(_("best"))
+    count_high = models.PositiveIntegerField(_("high"))
+    children = models.PositiveIntegerField(_("of whom children"), null=True, blank=True)
+    women = models.PositiveIntegerField(_("of whom women"), null=True, blank=True)
+    elderly = models.PositiveIntegerField(_("of whom elderly"), null=True, blank=True)
+    perpetrators = models.ManyToManyField(
+        IncidentParticipant,
+        through="CasualtyPerpetrator",
+        related_name="casualty_records",
+        blank=True,
+        help_text=_("Among the incident's perpetrators; none means unattributed."),
+    )
+    claims = models.ManyToManyField(
+        "sources.Claim", through="CasualtyClaim", related_name="casualty_records", blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["incident", "harm", "victim_status", "id"]
+        constraints = [
+            *_ordered_range("casualty", "count_low", "count_best", "count_high"),
+            models.CheckConstraint(condition=Q(harm__in=Harm.values), name="casualty_harm_valid"),
+            models.CheckConstraint(
+                condition=Q(victim_status__in=VictimStatus.values), name="casualty_victim_status_valid"
+            ),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{group}__isnull": True}) | Q(**{f"{group}__lte": F("count_high")}),
+                    name=f"casualty_{group}_within_count",
+                    violation_error_message=_("A breakdown (children, women, elderly) cannot exceed the high count."),
+                )
+                for group in ("children", "women", "elderly")
+            ],
+            # Target of the composite foreign key from CasualtyPerpetrator.
+            models.UniqueConstraint(fields=["incident", "id"], name="casualty_incident_id"),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="named_victims_within_count",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                condition=pgtrigger.Q(new__count_high__lt=pgtrigger.F("old__count_high")),
+                func="""
+                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.id) > NEW.count_high THEN
+                    RAISE EXCEPTION 'casualty record % names more victims than its high count %', NEW.id, NEW.count_high
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_harm_display()} ({self.get_victim_status_display()}): {self.count_best}"
+
+
+@pghistory.track()
+class CasualtyPerpetrator(models.Model):
+    """Attributes a casualty record to one of its incident's perpetrators.
+
+    Composite foreign keys (added in the migration) make the database refuse a perpetrator from another
+    incident, or a participant whose role is not perpetrator.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    casualty_record = models.ForeignKey(CasualtyRecord, on_delete=models.CASCADE, related_name="perpetrator_links")
+    participant = models.ForeignKey(IncidentParticipant, on_delete=models.CASCADE, related_name="perpetrator_links")
+    participant_role = models.CharField(max_length=12, default=ParticipantRole.PERPETRATOR, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["casualty_record", "participant"], name="casualty_perpetrator_unique"),
+            models.CheckConstraint(
+                condition=Q(participant_role=ParticipantRole.PERPETRATOR),
+                name="casualty_perpetrator_is_perpetrator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.casualty_record_id} <- {self.participant_id}"
+
+
+@pghistory.track()
+class CasualtyClaim(models.Model):
+    """A claim that a casualty record rests on."""
+
+    casualty_record = models.ForeignKey(CasualtyRecord, on_delete=models.CASCADE, related_name="claim_links")
+    claim = models.ForeignKey("sources.Claim", on_delete=models.PROTECT, related_name="casualty_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["casualty_record", "claim"], name="casualty_claim_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.casualty_record_id} <- claim {self.claim_id}"
+
+
+@pghistory.track()
+class NamedVictim(models.Model):
+    """A person harmed, named by a source. Sensitive: only analysts, editors and admins see it.
+
+    Belongs to exactly one casualty record and is never counted on top of it.
+    """
+
+    casualty_record = models.ForeignKey(CasualtyRecord, on_delete=models.CASCADE, related_name="named_victims")
+    name = models.CharField(_("name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=7, choices=Sex.choices, default=Sex.UNKNOWN)
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True, validators=[MaxValueValidator(130)])
+    age_band = models.CharField(_("age band"), max_length=7, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    community = models.CharField(_("community"), max_length=200, blank=True)
+    fate = models.TextField(_("fate"), blank=True, help_text=_("What is known of what happened to this person."))
+
+    class Meta:
+        ordering = ["casualty_record", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age__isnull=True) | Q(age__lte=130),
+                name="named_victim_age_plausible",
+                violation_error_message=_("An age must be between 0 and 130."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="named_victims_within_count",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                func="""
+                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.casualty_record_id)
+                   > (SELECT count_high FROM events_casualtyrecord WHERE id = NEW.casualty_record_id) THEN
+                    RAISE EXCEPTION 'casualty record % names more victims than its high count', NEW.casualty_record_id
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NULL;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class PropertyHarm(models.Model):
+    """Property destroyed, burned or looted in an incident (e.g. at least 100 homes burned)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="property_harms")
+    kind = models.CharField(_("property"), max_length=20, choices=PropertyKind.choices)
+    harm = models.CharField(_("harm"), max_length=10, choices=PropertyHarmKind.choices)
+    count_low = models.PositiveIntegerField(_("low"))
+    count_best = models.PositiveIntegerField(_("best"))
+    count_high = models.PositiveIntegerField(_("high"))
+    claims = models.ManyToManyField(
+        "sources.Claim", through="PropertyHarmClaim", related_name="property_harms", blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["incident", "kind", "id"]
+        constraints = [*_ordered_range("property_harm", "count_low", "count_best", "count_high")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_harm_display()}: {self.count_best}"
+
+
+@pghistory.track()
+class PropertyHarmClaim(models.Model):
+    """A claim that a property harm record rests on."""
+
+    property_harm = models.ForeignKey(PropertyHarm, on_delete=models.CASCADE, related_name="claim_links")
+    claim = models.ForeignKey("sources.Claim", on_delete=models.PROTECT, related_name="property_harm_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["property_harm", "claim"], name="property_harm_claim_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.property_harm_id} <- claim {self.claim_id}"

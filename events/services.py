@@ -1,0 +1,416 @@
+"""Every write to an incident and its parts: creation, edits with the version check, and the workflow.
+
+Each function runs in one transaction and one pghistory context, so all the rows it changes form one
+revision that records who did it and why.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pghistory
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.models import Actor
+from conflict_tracker.roles import Role, has_role
+from sources.choices import ReviewStatus
+from sources.models import Claim
+
+from .choices import Harm, IncidentStatus, ParticipantRole
+from .models import (
+    CasualtyClaim,
+    CasualtyPerpetrator,
+    CasualtyRecord,
+    Incident,
+    IncidentParticipant,
+    NamedVictim,
+    PropertyHarm,
+    PropertyHarmClaim,
+)
+
+EDITABLE_FIELDS = (
+    "title",
+    "notes",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+    "violence_type",
+    "civilian_targeting",
+)
+
+
+class EditConflict(Exception):
+    """Someone changed the incident since the version this write was based on."""
+
+    def __init__(self, incident: Incident, expected_version: int):
+        self.incident = incident
+        self.expected_version = expected_version
+        self.current_version = incident.version
+        super().__init__(
+            _(
+                "%(code)s was changed by someone else (your version %(expected)s, now %(current)s). "
+                "Reload it, reapply your changes and save again."
+            )
+            % {"code": incident.code, "expected": expected_version, "current": incident.version}
+        )
+
+
+class TransitionNotAllowed(Exception):
+    """The requested workflow step does not start from the incident's current state."""
+
+
+@dataclass
+class VictimData:
+    name: str
+    sex: str = "unknown"
+    age: int | None = None
+    age_band: str = "unknown"
+    community: str = ""
+    fate: str = ""
+
+
+@dataclass
+class CasualtyData:
+    harm: str
+    victim_status: str
+    count_low: int
+    count_best: int
+    count_high: int
+    children: int | None = None
+    women: int | None = None
+    elderly: int | None = None
+    perpetrators: list[Actor] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    named_victims: list[VictimData] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class ParticipantData:
+    actor: Actor
+    role: str
+    side: str = ""
+    attribution: str = "alleged"
+
+
+@dataclass
+class PropertyHarmData:
+    kind: str
+    harm: str
+    count_low: int
+    count_best: int
+    count_high: int
+    claims: list[Claim] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class IncidentParts:
+    """The parts of an incident, written together and replacing what was there."""
+
+    participants: list[ParticipantData] = field(default_factory=list)
+    casualty_records: list[CasualtyData] = field(default_factory=list)
+    property_harms: list[PropertyHarmData] = field(default_factory=list)
+
+
+def _require_role(user: User, *roles: Role, action: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
+
+
+def _next_incident_code(country: str, year: int) -> str:
+    # One atomic upsert hands out each number once, even to concurrent creators.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO events_incidentcodesequence (country, year, last_number) VALUES (%s, %s, 1)
+            ON CONFLICT (country, year)
+            DO UPDATE SET last_number = events_incidentcodesequence.last_number + 1
+            RETURNING last_number
+            """,
+            [country, year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{country}-{year}-{number:04d}"
+
+
+def _validated(incident: Incident) -> None:
+    incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
+
+
+def _write_parts(incident: Incident, parts: IncidentParts) -> None:
+    """Replace the incident's participants, casualty and property records with `parts`, validated."""
+    incident.participants.all().delete()
+    incident.property_harms.all().delete()
+    # Casualty records go with the participants' cascade only partly; delete them explicitly.
+    incident.casualty_records.all().delete()
+
+    perpetrators_by_actor: dict[int, IncidentParticipant] = {}
+    for data in parts.participants:
+        participant = IncidentParticipant(
+            incident=incident, actor=data.actor, role=data.role, side=data.side, attribution=data.attribution
+        )
+        participant.full_clean(exclude=["incident"])
+        participant.save()
+        if participant.role == ParticipantRole.PERPETRATOR:
+            perpetrators_by_actor[participant.actor_id] = participant
+
+    for data in parts.casualty_records:
+        record = CasualtyRecord(
+            incident=incident,
+            harm=data.harm,
+            victim_status=data.victim_status,
+            count_low=data.count_low,
+            count_best=data.count_best,
+            count_high=data.count_high,
+            children=data.children,
+            women=data.women,
+            elderly=data.elderly,
+            note=data.note,
+        )
+        record.full_clean(exclude=["incident"])
+        if len(data.named_victims) > record.count_high:
+            raise ValidationError(
+                _("%(names)s named victims cannot belong to a record of at most %(high)s people.")
+                % {"names": len(data.named_victims), "high": record.count_high}
+            )
+        record.save()
+        for actor in data.perpetrators:
+            participant = perpetrators_by_actor.get(actor.pk)
+            if participant is None:
+                raise ValidationError(
+                    _("%(actor)s is not a perpetrator of this incident: add it as one before attributing harm to it.")
+                    % {"actor": actor}
+                )
+            CasualtyPerpetrator.objects.create(incident=incident, casualty_record=record, participant=participant)
+        _link_claims(incident, record.pk, data.claims, CasualtyClaim, "casualty_record_id")
+        for victim in data.named_victims:
+            named = NamedVictim(casualty_record=record, **victim.__dict__)
+            named.full_clean(exclude=["casualty_record"])
+            named.save()
+
+    for data in parts.property_harms:
+        harm = PropertyHarm(
+            incident=incident,
+            kind=data.kind,
+            harm=data.harm,
+            count_low=data.count_low,
+            count_best=data.count_best,
+            count_high=data.count_high,
+            note=data.note,
+        )
+        harm.full_clean(exclude=["incident"])
+        harm.save()
+        _link_claims(incident, harm.pk, data.claims, PropertyHarmClaim, "property_harm_id")
+
+
+def _link_claims(incident: Incident, owner_id: int, claims: Iterable[Claim], link_model, owner_field: str) -> None:
+    for claim in claims:
+        if claim.incident_id != incident.pk:
+            raise ValidationError(
+                _("Claim %(claim)s is about another incident; a record can only rest on this incident's claims.")
+                % {"claim": claim.pk}
+            )
+        link_model.objects.create(**{owner_field: owner_id, "claim": claim})
+
+
+def _recount_fatalities(incident: Incident) -> None:
+    totals = CasualtyRecord.objects.filter(incident=incident, harm=Harm.KILLED).aggregate(
+        low=Sum("count_low", default=0), best=Sum("count_best", default=0), high=Sum("count_high", default=0)
+    )
+    Incident.objects.filter(pk=incident.pk).update(
+        fatalities_low=totals["low"], fatalities_best=totals["best"], fatalities_high=totals["high"]
+    )
+    incident.fatalities_low, incident.fatalities_best, incident.fatalities_high = (
+        totals["low"],
+        totals["best"],
+        totals["high"],
+    )
+
+
+def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | None = None) -> Incident:
+    """Create a draft incident with its parts; its code (MLI-2025-0042) comes from its country and start year."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("create incidents"))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic(), pghistory.context(user=by.pk, action="incident.create"):
+        incident = Incident(created_by=by, **fields)
+        _validated(incident)
+        incident.code = _next_incident_code(incident.country, incident.start_date.year)
+        incident.save()
+        if parts is not None:
+            _write_parts(incident, parts)
+            _recount_fatalities(incident)
+    return incident
+
+
+def _editable_statuses(user: User) -> set[str]:
+    if has_role(user, Role.EDITOR):
+        return {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
+    if has_role(user, Role.ANALYST):
+        return {IncidentStatus.DRAFT, IncidentStatus.RETURNED}
+    return set()
+
+
+def incident_update(
+    *,
+    incident: Incident,
+    by: User,
+    expected_version: int,
+    fields: dict[str, Any] | None = None,
+    parts: IncidentParts | None = None,
+) -> Incident:
+    """Save changes made to `expected_version`; if the incident has moved on since, raise EditConflict.
+
+    The version check and the write are one conditional UPDATE, which also locks the row until commit, so of
+    two concurrent saves of the same version exactly one wins and the other is told.
+    """
+    fields = fields or {}
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    if incident.status not in _editable_statuses(by):
+        raise PermissionDenied(
+            _("Your role may not edit an incident that is %(status)s.") % {"status": incident.get_status_display()}
+        )
+    with transaction.atomic(), pghistory.context(user=by.pk, action="incident.update"):
+        candidate = Incident.objects.get(pk=incident.pk)
+        for name, value in fields.items():
+            setattr(candidate, name, value)
+        _validated(candidate)
+        changed = {name: getattr(candidate, name) for name in fields}
+        updated = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+            **changed, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise EditConflict(Incident.objects.get(pk=incident.pk), expected_version)
+        if parts is not None:
+            _write_parts(candidate, parts)
+            _recount_fatalities(candidate)
+    incident.refresh_from_db()
+    return incident
+
+
+def _transition(
+    incident: Incident,
+    *,
+    by: User,
+    action: str,
+    from_statuses: Iterable[str],
+    to_status: str,
+    context: dict[str, Any] | None = None,
+    **changes: Any,
+) -> Incident:
+    from_statuses = list(from_statuses)
+    with transaction.atomic(), pghistory.context(user=by.pk, action=action, **(context or {})):
+        updated = Incident.objects.filter(pk=incident.pk, status__in=from_statuses, version=incident.version).update(
+            status=to_status, version=F("version") + 1, updated_at=timezone.now(), **changes
+        )
+        if updated != 1:
+            current = Incident.objects.get(pk=incident.pk)
+            if current.version != incident.version:
+                raise EditConflict(current, incident.version)
+            raise TransitionNotAllowed(
+                _("%(code)s is %(status)s: it cannot be %(action)s from that state.")
+                % {"code": current.code, "status": current.get_status_display(), "action": action.split(".")[-1]}
+            )
+    incident.refresh_from_db()
+    return incident
+
+
+def incident_submit(*, incident: Incident, by: User) -> Incident:
+    """Send a draft to the editors; it needs a type and at least one source claim to review."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("submit incidents"))
+    if not incident.event_type or not incident.sub_event_type:
+        raise ValidationError(_("Choose an event type and sub-event type before submitting."))
+    if not incident.claims.exists():
+        raise ValidationError(_("Attach at least one source claim before submitting: editors review claims."))
+    return _transition(
+        incident,
+        by=by,
+        action="incident.submit",
+        from_statuses=[IncidentStatus.DRAFT],
+        to_status=IncidentStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        return_comment="",
+    )
+
+
+def incident_return(*, incident: Incident, by: User, comment: str) -> Incident:
+    """Send a submitted incident back to its analyst with what to fix."""
+    _require_role(by, Role.EDITOR, action=_("return incidents"))
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what needs fixing: a returned incident needs a comment.")})
+    return _transition(
+        incident,
+        by=by,
+        action="incident.return",
+        from_statuses=[IncidentStatus.SUBMITTED],
+        to_status=IncidentStatus.RETURNED,
+        context={"comment": comment},
+        return_comment=comment,
+    )
+
+
+def incident_reopen(*, incident: Incident, by: User) -> Incident:
+    """Take a returned incident back to draft to work on the editor's comment (which stays visible)."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("reopen incidents"))
+    return _transition(
+        incident,
+        by=by,
+        action="incident.reopen",
+        from_statuses=[IncidentStatus.RETURNED],
+        to_status=IncidentStatus.DRAFT,
+    )
+
+
+def incident_publish(*, incident: Incident, by: User) -> Incident:
+    """Publish a submitted incident; refused unless an editor accepted at least one of its claims."""
+    _require_role(by, Role.EDITOR, action=_("publish incidents"))
+    if not incident.claims.filter(review_status=ReviewStatus.ACCEPTED).exists():
+        raise ValidationError(
+            _("%(code)s has no accepted claim: accept a source claim before publishing.") % {"code": incident.code}
+        )
+    return _transition(
+        incident,
+        by=by,
+        action="incident.publish",
+        from_statuses=[IncidentStatus.SUBMITTED],
+        to_status=IncidentStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+
+
+def incident_retract(*, incident: Incident, by: User, reason: str) -> Incident:
+    """Withdraw a published incident from the public record; the record and the reason are kept."""
+    _require_role(by, Role.EDITOR, action=_("retract incidents"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for retracting: it is kept with the record.")})
+    return _transition(
+        incident,
+        by=by,
+        action="incident.retract",
+        from_statuses=[IncidentStatus.PUBLISHED],
+        to_status=IncidentStatus.RETRACTED,
+        context={"reason": reason},
+        retraction_reason=reason,
+        retracted_at=timezone.now(),
+    )

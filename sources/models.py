@@ -1,0 +1,206 @@
+import hashlib
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from conflict_tracker.validators import validate_country_code, validate_language_code
+from events.choices import Harm, PropertyKind, VictimStatus
+
+from .choices import ClaimMeasure, FigureQualifier, Reliability, ReviewStatus, SourceKind
+
+
+@pghistory.track()
+class Source(models.Model):
+    """An outlet or organisation whose documents report incidents."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=SourceKind.choices)
+    reliability = models.CharField(_("reliability"), max_length=1, choices=Reliability.choices, default=Reliability.F)
+    country = models.CharField(
+        _("country"), max_length=3, blank=True, validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3")
+    )
+    language = models.CharField(
+        _("language"), max_length=2, blank=True, validators=[validate_language_code], help_text=_("ISO 639-1")
+    )
+    url = models.URLField(_("website"), max_length=500, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{3}$"), name="source_country_iso3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@pghistory.track()
+class Document(models.Model):
+    """One report, article, post or statement of a source, with an archived snapshot of what it said."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="documents")
+    title = models.CharField(_("title"), max_length=500)
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    author = models.CharField(_("author"), max_length=300, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, blank=True, validators=[validate_language_code], help_text=_("ISO 639-1")
+    )
+    accessed_on = models.DateField(_("access date"), null=True, blank=True)
+    snapshot_file = models.FileField(_("archived snapshot (file)"), upload_to="snapshots/%Y/", blank=True)
+    snapshot_text = models.TextField(_("archived snapshot (text)"), blank=True)
+    snapshot_sha256 = models.CharField(
+        _("snapshot SHA-256"), max_length=64, blank=True, editable=False, help_text=_("Of the file, else of the text.")
+    )
+    excerpt = models.TextField(_("excerpt"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "url"], condition=~Q(url=""), name="document_unique_url"),
+            models.CheckConstraint(
+                condition=Q(snapshot_sha256="") | Q(snapshot_sha256__regex=r"^[0-9a-f]{64}$"),
+                name="document_snapshot_sha256_hex",
+            ),
+        ]
+        indexes = [models.Index(fields=["published_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        # The digest always describes the stored snapshot, so it is derived here rather than entered.
+        self.snapshot_sha256 = self.compute_snapshot_sha256()
+        super().save(*args, **kwargs)
+
+    def compute_snapshot_sha256(self) -> str:
+        if self.snapshot_file:
+            digest = hashlib.sha256()
+            self.snapshot_file.open("rb")
+            for chunk in self.snapshot_file.chunks():
+                digest.update(chunk)
+            self.snapshot_file.seek(0)
+            return digest.hexdigest()
+        if self.snapshot_text:
+            return hashlib.sha256(self.snapshot_text.encode("utf-8")).hexdigest()
+        return ""
+
+
+@pghistory.track()
+class Claim(models.Model):
+    """What one document asserts: about one incident (who did it, how many were harmed) or, with no incident,
+    an aggregate figure for actors over a period (ACLED: "more than 900 killed in 2024")."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="claims")
+    incident = models.ForeignKey(
+        "events.Incident", on_delete=models.PROTECT, related_name="claims", null=True, blank=True
+    )
+    quote = models.TextField(_("quote"), help_text=_("The document's own words."))
+    attributed_actors = models.ManyToManyField(
+        "actors.Actor",
+        through="ClaimActor",
+        related_name="attributed_claims",
+        blank=True,
+        verbose_name=_("actors held responsible"),
+    )
+    measure = models.CharField(
+        _("measure"), max_length=20, choices=ClaimMeasure.choices, default=ClaimMeasure.CASUALTIES
+    )
+    harm = models.CharField(_("harm"), max_length=20, choices=Harm.choices, blank=True)
+    victim_status = models.CharField(_("victim status"), max_length=10, choices=VictimStatus.choices, blank=True)
+    property_kind = models.CharField(_("property"), max_length=20, choices=PropertyKind.choices, blank=True)
+    figure_qualifier = models.CharField(_("wording"), max_length=10, choices=FigureQualifier.choices, blank=True)
+    figure_low = models.PositiveIntegerField(_("low"), null=True, blank=True)
+    figure_best = models.PositiveIntegerField(_("best"), null=True, blank=True)
+    figure_high = models.PositiveIntegerField(_("high"), null=True, blank=True)
+    change_ratio = models.DecimalField(
+        _("change ratio"),
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("For a change in activity: this period's level over the previous period's (2 = doubled)."),
+    )
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    country = models.CharField(_("country"), max_length=3, blank=True, validators=[validate_country_code])
+    review_status = models.CharField(
+        _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document__published_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(figure_low__isnull=True)
+                | Q(figure_best__isnull=True)
+                | Q(figure_low__lte=F("figure_best")),
+                name="claim_figure_low_lte_best",
+                violation_error_message=_("The low figure cannot exceed the best figure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(figure_best__isnull=True)
+                | Q(figure_high__isnull=True)
+                | Q(figure_best__lte=F("figure_high")),
+                name="claim_figure_best_lte_high",
+                violation_error_message=_("The best figure cannot exceed the high figure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(figure_low__isnull=True)
+                | Q(figure_high__isnull=True)
+                | Q(figure_low__lte=F("figure_high")),
+                name="claim_figure_low_lte_high",
+                violation_error_message=_("The low figure cannot exceed the high figure."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_end__gte=F("period_start")),
+                name="claim_period_ordered",
+                violation_error_message=_("The end of the period cannot come before its start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(change_ratio__isnull=True) | Q(change_ratio__gte=0),
+                name="claim_change_ratio_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_status=ReviewStatus.PENDING, reviewed_by__isnull=True, reviewed_at__isnull=True)
+                | (~Q(review_status=ReviewStatus.PENDING) & Q(reviewed_by__isnull=False, reviewed_at__isnull=False)),
+                name="claim_review_recorded",
+                violation_error_message=_("A reviewed claim records its reviewer and time; a pending one has neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{3}$"), name="claim_country_iso3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.quote[:80]}"
+
+
+@pghistory.track()
+class ClaimActor(models.Model):
+    """An actor that a claim holds responsible (or, for an aggregate claim, whose toll it gives)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="actor_links")
+    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="claim_links")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["claim", "actor"], name="claim_actor_unique")]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} -> {self.actor_id}"

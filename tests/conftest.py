@@ -1,0 +1,37 @@
+"""The fixed cast of users every test may draw on: one per role, and anonymous."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analyst", role="analyst")
+
+
+@pytest.fixture
+def editor(db):
+    return UserFactory(username="editor", role="editor")
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="researcher", role="researcher", is_staff=False)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing passwords properly takes ~0.5 s per user; tests need users, not strong hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
