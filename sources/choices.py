@@ -47,4 +47,5 @@ class ClaimMeasure(models.TextChoices):
     CASUALTIES = "casualties", _("People harmed")
     PROPERTY = "property", _("Property harmed")
     EVENTS = "events", _("Number of events")
+    FORCE_SIZE = "force_size", _("Fighters or troops deployed")
     ACTIVITY_CHANGE = "activity_change", _("Change in activity")

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.validators import validate_country_code, validate_language_code
-from events.choices import Harm, PropertyKind, VictimStatus
+from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 
 from .choices import ClaimMeasure, FigureQualifier, Reliability, ReviewStatus, SourceKind
 
@@ -117,6 +117,7 @@ class Claim(models.Model):
     harm = models.CharField(_("harm"), max_length=20, choices=Harm.choices, blank=True)
     victim_status = models.CharField(_("victim status"), max_length=10, choices=VictimStatus.choices, blank=True)
     property_kind = models.CharField(_("property"), max_length=20, choices=PropertyKind.choices, blank=True)
+    property_harm = models.CharField(_("property harm"), max_length=10, choices=PropertyHarmKind.choices, blank=True)
     figure_qualifier = models.CharField(_("wording"), max_length=10, choices=FigureQualifier.choices, blank=True)
     figure_low = models.PositiveIntegerField(_("low"), null=True, blank=True)
     figure_best = models.PositiveIntegerField(_("best"), null=True, blank=True)

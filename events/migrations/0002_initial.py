@@ -9,561 +9,1321 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actors', '0001_initial'),
-        ('events', '0001_initial'),
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('sources', '0001_initial'),
+        ("actors", "0001_initial"),
+        ("events", "0001_initial"),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("sources", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='casualtyclaim',
-            name='claim',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='casualty_links', to='sources.claim'),
+            model_name="casualtyclaim",
+            name="claim",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="casualty_links", to="sources.claim"
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyclaimevent',
-            name='claim',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='sources.claim'),
+            model_name="casualtyclaimevent",
+            name="claim",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="sources.claim",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyclaimevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="casualtyclaimevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyclaimevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.casualtyclaim'),
+            model_name="casualtyclaimevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.casualtyclaim",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetratorevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="casualtyperpetratorevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetratorevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.casualtyperpetrator'),
+            model_name="casualtyperpetratorevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.casualtyperpetrator",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecord',
-            name='claims',
-            field=models.ManyToManyField(blank=True, related_name='casualty_records', through='events.CasualtyClaim', to='sources.claim'),
+            model_name="casualtyrecord",
+            name="claims",
+            field=models.ManyToManyField(
+                blank=True, related_name="casualty_records", through="events.CasualtyClaim", to="sources.claim"
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetratorevent',
-            name='casualty_record',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.casualtyrecord'),
+            model_name="casualtyperpetratorevent",
+            name="casualty_record",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.casualtyrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetrator',
-            name='casualty_record',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='perpetrator_links', to='events.casualtyrecord'),
+            model_name="casualtyperpetrator",
+            name="casualty_record",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="perpetrator_links",
+                to="events.casualtyrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyclaimevent',
-            name='casualty_record',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.casualtyrecord'),
+            model_name="casualtyclaimevent",
+            name="casualty_record",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.casualtyrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyclaim',
-            name='casualty_record',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claim_links', to='events.casualtyrecord'),
+            model_name="casualtyclaim",
+            name="casualty_record",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="claim_links", to="events.casualtyrecord"
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecordevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="casualtyrecordevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecordevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.casualtyrecord'),
+            model_name="casualtyrecordevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.casualtyrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='created_by',
-            field=models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='incidents_created', to=settings.AUTH_USER_MODEL),
+            model_name="incident",
+            name="created_by",
+            field=models.ForeignKey(
+                editable=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="incidents_created",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecordevent',
-            name='incident',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.incident'),
+            model_name="casualtyrecordevent",
+            name="incident",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecord',
-            name='incident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='casualty_records', to='events.incident'),
+            model_name="casualtyrecord",
+            name="incident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="casualty_records", to="events.incident"
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetratorevent',
-            name='incident',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.incident'),
+            model_name="casualtyperpetratorevent",
+            name="incident",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetrator',
-            name='incident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.incident'),
+            model_name="casualtyperpetrator",
+            name="incident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="events.incident"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentcodesequence',
-            constraint=models.UniqueConstraint(fields=('country', 'year'), name='incident_code_sequence_unique'),
+            model_name="incidentcodesequence",
+            constraint=models.UniqueConstraint(fields=("country", "year"), name="incident_code_sequence_unique"),
         ),
         migrations.AddField(
-            model_name='incidentevent',
-            name='created_by',
-            field=models.ForeignKey(db_constraint=False, editable=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="incidentevent",
+            name="created_by",
+            field=models.ForeignKey(
+                db_constraint=False,
+                editable=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='incidentevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="incidentevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.incident'),
+            model_name="incidentevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipant',
-            name='actor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='actors.actor'),
+            model_name="incidentparticipant",
+            name="actor",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="participations", to="actors.actor"
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipant',
-            name='incident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='events.incident'),
+            model_name="incidentparticipant",
+            name="incident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="participants", to="events.incident"
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyrecord',
-            name='perpetrators',
-            field=models.ManyToManyField(blank=True, help_text="Among the incident's perpetrators; none means unattributed.", related_name='casualty_records', through='events.CasualtyPerpetrator', to='events.incidentparticipant'),
+            model_name="casualtyrecord",
+            name="perpetrators",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Among the incident's perpetrators; none means unattributed.",
+                related_name="casualty_records",
+                through="events.CasualtyPerpetrator",
+                to="events.incidentparticipant",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetratorevent',
-            name='participant',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.incidentparticipant'),
+            model_name="casualtyperpetratorevent",
+            name="participant",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.incidentparticipant",
+            ),
         ),
         migrations.AddField(
-            model_name='casualtyperpetrator',
-            name='participant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='perpetrator_links', to='events.incidentparticipant'),
+            model_name="casualtyperpetrator",
+            name="participant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="perpetrator_links",
+                to="events.incidentparticipant",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipantevent',
-            name='actor',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='actors.actor'),
+            model_name="incidentparticipantevent",
+            name="actor",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="actors.actor",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipantevent',
-            name='incident',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.incident'),
+            model_name="incidentparticipantevent",
+            name="incident",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipantevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="incidentparticipantevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentparticipantevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.incidentparticipant'),
+            model_name="incidentparticipantevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.incidentparticipant",
+            ),
         ),
         migrations.AddField(
-            model_name='namedvictim',
-            name='casualty_record',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='named_victims', to='events.casualtyrecord'),
+            model_name="namedvictim",
+            name="casualty_record",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="named_victims", to="events.casualtyrecord"
+            ),
         ),
         migrations.AddField(
-            model_name='namedvictimevent',
-            name='casualty_record',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.casualtyrecord'),
+            model_name="namedvictimevent",
+            name="casualty_record",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.casualtyrecord",
+            ),
         ),
         migrations.AddField(
-            model_name='namedvictimevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="namedvictimevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='namedvictimevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.namedvictim'),
+            model_name="namedvictimevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.namedvictim",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharm',
-            name='incident',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='property_harms', to='events.incident'),
+            model_name="propertyharm",
+            name="incident",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="property_harms", to="events.incident"
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaim',
-            name='claim',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='property_harm_links', to='sources.claim'),
+            model_name="propertyharmclaim",
+            name="claim",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="property_harm_links", to="sources.claim"
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaim',
-            name='property_harm',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claim_links', to='events.propertyharm'),
+            model_name="propertyharmclaim",
+            name="property_harm",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="claim_links", to="events.propertyharm"
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharm',
-            name='claims',
-            field=models.ManyToManyField(blank=True, related_name='property_harms', through='events.PropertyHarmClaim', to='sources.claim'),
+            model_name="propertyharm",
+            name="claims",
+            field=models.ManyToManyField(
+                blank=True, related_name="property_harms", through="events.PropertyHarmClaim", to="sources.claim"
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaimevent',
-            name='claim',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='sources.claim'),
+            model_name="propertyharmclaimevent",
+            name="claim",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="sources.claim",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaimevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="propertyharmclaimevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaimevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.propertyharmclaim'),
+            model_name="propertyharmclaimevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.propertyharmclaim",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmclaimevent',
-            name='property_harm',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.propertyharm'),
+            model_name="propertyharmclaimevent",
+            name="property_harm",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.propertyharm",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmevent',
-            name='incident',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='events.incident'),
+            model_name="propertyharmevent",
+            name="incident",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="events.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
+            model_name="propertyharmevent",
+            name="pgh_context",
+            field=models.ForeignKey(
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="pghistory.context",
+            ),
         ),
         migrations.AddField(
-            model_name='propertyharmevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='events.propertyharm'),
+            model_name="propertyharmevent",
+            name="pgh_obj",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="events",
+                to="events.propertyharm",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyclaimevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='64c97e4a797fb0c04ab26db2fcf42de818f44f40', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_45fb9', table='events_casualtyclaimevent', when='BEFORE')),
+            model_name="casualtyclaimevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="64c97e4a797fb0c04ab26db2fcf42de818f44f40",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_45fb9",
+                    table="events_casualtyclaimevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyclaim',
-            constraint=models.UniqueConstraint(fields=('casualty_record', 'claim'), name='casualty_claim_unique'),
+            model_name="casualtyclaim",
+            constraint=models.UniqueConstraint(fields=("casualty_record", "claim"), name="casualty_claim_unique"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyclaim',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;', hash='47b32900d656ce9522bf89cd746643884cd1d09a', operation='INSERT', pgid='pgtrigger_insert_insert_e9862', table='events_casualtyclaim', when='AFTER')),
+            model_name="casualtyclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;',
+                    hash="47b32900d656ce9522bf89cd746643884cd1d09a",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_e9862",
+                    table="events_casualtyclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyclaim',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;', hash='896b59a9ae5cba01c1df30ffefc433ac13bf2fb2', operation='UPDATE', pgid='pgtrigger_update_update_81be6', table='events_casualtyclaim', when='AFTER')),
+            model_name="casualtyclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;',
+                    hash="896b59a9ae5cba01c1df30ffefc433ac13bf2fb2",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_81be6",
+                    table="events_casualtyclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyclaim',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."casualty_record_id", OLD."claim_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;', hash='db0eac21b64203186a24cb8a8067429887e74bd0', operation='DELETE', pgid='pgtrigger_delete_delete_79c89', table='events_casualtyclaim', when='AFTER')),
+            model_name="casualtyclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyclaimevent" ("casualty_record_id", "claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."casualty_record_id", OLD."claim_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;',
+                    hash="db0eac21b64203186a24cb8a8067429887e74bd0",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_79c89",
+                    table="events_casualtyclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['status', 'start_date'], name='incident_status_start'),
+            model_name="incident",
+            index=models.Index(fields=["status", "start_date"], name="incident_status_start"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['start_date', 'end_date'], name='incident_dates'),
+            model_name="incident",
+            index=models.Index(fields=["start_date", "end_date"], name="incident_dates"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['country', 'admin1', 'admin2'], name='incident_place'),
+            model_name="incident",
+            index=models.Index(fields=["country", "admin1", "admin2"], name="incident_place"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['event_type', 'sub_event_type'], name='incident_event_type'),
+            model_name="incident",
+            index=models.Index(fields=["event_type", "sub_event_type"], name="incident_event_type"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['latitude', 'longitude'], name='incident_coordinates'),
+            model_name="incident",
+            index=models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['fatalities_best'], name='incident_fatalities_best'),
+            model_name="incident",
+            index=models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['civilian_targeting', 'start_date'], name='incident_civilian_targeting'),
+            model_name="incident",
+            index=models.Index(fields=["civilian_targeting", "start_date"], name="incident_civilian_targeting"),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='incident_search'),
+            model_name="incident",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="incident_search"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z]{3}-[0-9]{4}-[0-9]{4,}$')), name='incident_code_format', violation_error_message='An incident code looks like MLI-2025-0042.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[A-Z]{3}-[0-9]{4}-[0-9]{4,}$")),
+                name="incident_code_format",
+                violation_error_message="An incident code looks like MLI-2025-0042.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'returned', 'published', 'retracted'])), name='incident_status_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "submitted", "returned", "published", "retracted"])),
+                name="incident_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='incident_dates_ordered', violation_error_message='The end date cannot come before the start date.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="incident_dates_ordered",
+                violation_error_message="The end date cannot come before the start date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('country__regex', '^[A-Z]{3}$')), name='incident_country_iso3', violation_error_message='The country must be an ISO 3166-1 alpha-3 code.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("country__regex", "^[A-Z]{3}$")),
+                name="incident_country_iso3",
+                violation_error_message="The country must be an ISO 3166-1 alpha-3 code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__isnull', False), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__isnull', False), ('longitude__lte', 180)), _connector='OR'), name='incident_coordinates_valid', violation_error_message='Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(
+                        ("latitude__gte", -90),
+                        ("latitude__isnull", False),
+                        ("latitude__lte", 90),
+                        ("longitude__gte", -180),
+                        ("longitude__isnull", False),
+                        ("longitude__lte", 180),
+                    ),
+                    _connector="OR",
+                ),
+                name="incident_coordinates_valid",
+                violation_error_message="Give both latitude (-90 to 90) and longitude (-180 to 180), or neither.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('geo_precision__in', [1, 2, 3])), name='incident_geo_precision_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("geo_precision__in", [1, 2, 3])), name="incident_geo_precision_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('event_type', ''), ('sub_event_type', '')), models.Q(('event_type', 'Battles'), ('sub_event_type', '')), models.Q(('event_type', 'Battles'), ('sub_event_type__in', ('Armed clash', 'Government regains territory', 'Non-state actor overtakes territory'))), models.Q(('event_type', 'Explosions/Remote violence'), ('sub_event_type', '')), models.Q(('event_type', 'Explosions/Remote violence'), ('sub_event_type__in', ('Chemical weapon', 'Air/drone strike', 'Suicide bomb', 'Shelling/artillery/missile attack', 'Remote explosive/landmine/IED', 'Grenade'))), models.Q(('event_type', 'Violence against civilians'), ('sub_event_type', '')), models.Q(('event_type', 'Violence against civilians'), ('sub_event_type__in', ('Sexual violence', 'Attack', 'Abduction/forced disappearance'))), models.Q(('event_type', 'Protests'), ('sub_event_type', '')), models.Q(('event_type', 'Protests'), ('sub_event_type__in', ('Peaceful protest', 'Protest with intervention', 'Excessive force against protesters'))), models.Q(('event_type', 'Riots'), ('sub_event_type', '')), models.Q(('event_type', 'Riots'), ('sub_event_type__in', ('Violent demonstration', 'Mob violence'))), models.Q(('event_type', 'Strategic developments'), ('sub_event_type', '')), models.Q(('event_type', 'Strategic developments'), ('sub_event_type__in', ('Agreement', 'Arrests', 'Change to group/activity', 'Disrupted weapons use', 'Headquarters or base established', 'Looting/property destruction', 'Non-violent transfer of territory', 'Other'))), _connector='OR'), name='incident_sub_event_type_matches_type', violation_error_message='This sub-event type does not belong to the event type.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("event_type", ""), ("sub_event_type", "")),
+                    models.Q(("event_type", "Battles"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Battles"),
+                        (
+                            "sub_event_type__in",
+                            ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
+                        ),
+                    ),
+                    models.Q(("event_type", "Explosions/Remote violence"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Explosions/Remote violence"),
+                        (
+                            "sub_event_type__in",
+                            (
+                                "Chemical weapon",
+                                "Air/drone strike",
+                                "Suicide bomb",
+                                "Shelling/artillery/missile attack",
+                                "Remote explosive/landmine/IED",
+                                "Grenade",
+                            ),
+                        ),
+                    ),
+                    models.Q(("event_type", "Violence against civilians"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Violence against civilians"),
+                        ("sub_event_type__in", ("Sexual violence", "Attack", "Abduction/forced disappearance")),
+                    ),
+                    models.Q(("event_type", "Protests"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Protests"),
+                        (
+                            "sub_event_type__in",
+                            ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
+                        ),
+                    ),
+                    models.Q(("event_type", "Riots"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Riots"), ("sub_event_type__in", ("Violent demonstration", "Mob violence"))
+                    ),
+                    models.Q(("event_type", "Strategic developments"), ("sub_event_type", "")),
+                    models.Q(
+                        ("event_type", "Strategic developments"),
+                        (
+                            "sub_event_type__in",
+                            (
+                                "Agreement",
+                                "Arrests",
+                                "Change to group/activity",
+                                "Disrupted weapons use",
+                                "Headquarters or base established",
+                                "Looting/property destruction",
+                                "Non-violent transfer of territory",
+                                "Other",
+                            ),
+                        ),
+                    ),
+                    _connector="OR",
+                ),
+                name="incident_sub_event_type_matches_type",
+                violation_error_message="This sub-event type does not belong to the event type.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('violence_type__isnull', True), ('violence_type__in', [1, 2, 3]), _connector='OR'), name='incident_violence_type_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("violence_type__isnull", True), ("violence_type__in", [1, 2, 3]), _connector="OR"),
+                name="incident_violence_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('fatalities_low__gte', 0)), name='incident_fatalities_low_non_negative', violation_error_message='Counts cannot be negative.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fatalities_low__gte", 0)),
+                name="incident_fatalities_low_non_negative",
+                violation_error_message="Counts cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('fatalities_low__lte', models.F('fatalities_best'))), name='incident_fatalities_low_lte_fatalities_best', violation_error_message='The low estimate cannot exceed the best estimate.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fatalities_low__lte", models.F("fatalities_best"))),
+                name="incident_fatalities_low_lte_fatalities_best",
+                violation_error_message="The low estimate cannot exceed the best estimate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('fatalities_best__lte', models.F('fatalities_high'))), name='incident_fatalities_best_lte_fatalities_high', violation_error_message='The best estimate cannot exceed the high estimate.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fatalities_best__lte", models.F("fatalities_high"))),
+                name="incident_fatalities_best_lte_fatalities_high",
+                violation_error_message="The best estimate cannot exceed the high estimate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), ('published_at__isnull', False), _connector='OR'), name='incident_published_has_date'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "published"), _negated=True), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="incident_published_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('return_comment', ''), _negated=True), _connector='OR'), name='incident_returned_has_comment', violation_error_message="A returned incident carries the editor's comment."),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "returned"), _negated=True),
+                    models.Q(("return_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="incident_returned_has_comment",
+                violation_error_message="A returned incident carries the editor's comment.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'retracted'), _negated=True), models.Q(models.Q(('retraction_reason', ''), _negated=True), ('retracted_at__isnull', False)), _connector='OR'), name='incident_retracted_has_reason', violation_error_message='A retracted incident keeps the reason for its retraction.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "retracted"), _negated=True),
+                    models.Q(models.Q(("retraction_reason", ""), _negated=True), ("retracted_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="incident_retracted_has_reason",
+                violation_error_message="A retracted incident keeps the reason for its retraction.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incident',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (NEW."admin1", NEW."admin2", NEW."admin3", NEW."civilian_targeting", NEW."code", NEW."country", NEW."created_at", NEW."created_by_id", NEW."date_precision", NEW."end_date", NEW."event_type", NEW."fatalities_best", NEW."fatalities_high", NEW."fatalities_low", NEW."geo_precision", NEW."id", NEW."latitude", NEW."location_name", NEW."longitude", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."published_at", NEW."retracted_at", NEW."retraction_reason", NEW."return_comment", NEW."start_date", NEW."status", NEW."sub_event_type", NEW."submitted_at", NEW."title", NEW."updated_at", NEW."version", NEW."violence_type"); RETURN NULL;', hash='885c7523201914a61fcd6aa3e9fb815e949f50e3', operation='INSERT', pgid='pgtrigger_insert_insert_2435f', table='events_incident', when='AFTER')),
+            model_name="incident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (NEW."admin1", NEW."admin2", NEW."admin3", NEW."civilian_targeting", NEW."code", NEW."country", NEW."created_at", NEW."created_by_id", NEW."date_precision", NEW."end_date", NEW."event_type", NEW."fatalities_best", NEW."fatalities_high", NEW."fatalities_low", NEW."geo_precision", NEW."id", NEW."latitude", NEW."location_name", NEW."longitude", NEW."notes", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."published_at", NEW."retracted_at", NEW."retraction_reason", NEW."return_comment", NEW."start_date", NEW."status", NEW."sub_event_type", NEW."submitted_at", NEW."title", NEW."updated_at", NEW."version", NEW."violence_type"); RETURN NULL;',
+                    hash="885c7523201914a61fcd6aa3e9fb815e949f50e3",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2435f",
+                    table="events_incident",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incident',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."admin1" IS DISTINCT FROM (NEW."admin1") OR OLD."admin2" IS DISTINCT FROM (NEW."admin2") OR OLD."admin3" IS DISTINCT FROM (NEW."admin3") OR OLD."civilian_targeting" IS DISTINCT FROM (NEW."civilian_targeting") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_precision" IS DISTINCT FROM (NEW."date_precision") OR OLD."end_date" IS DISTINCT FROM (NEW."end_date") OR OLD."event_type" IS DISTINCT FROM (NEW."event_type") OR OLD."fatalities_best" IS DISTINCT FROM (NEW."fatalities_best") OR OLD."fatalities_high" IS DISTINCT FROM (NEW."fatalities_high") OR OLD."fatalities_low" IS DISTINCT FROM (NEW."fatalities_low") OR OLD."geo_precision" IS DISTINCT FROM (NEW."geo_precision") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."latitude" IS DISTINCT FROM (NEW."latitude") OR OLD."location_name" IS DISTINCT FROM (NEW."location_name") OR OLD."longitude" IS DISTINCT FROM (NEW."longitude") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."published_at" IS DISTINCT FROM (NEW."published_at") OR OLD."retracted_at" IS DISTINCT FROM (NEW."retracted_at") OR OLD."retraction_reason" IS DISTINCT FROM (NEW."retraction_reason") OR OLD."return_comment" IS DISTINCT FROM (NEW."return_comment") OR OLD."start_date" IS DISTINCT FROM (NEW."start_date") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."sub_event_type" IS DISTINCT FROM (NEW."sub_event_type") OR OLD."submitted_at" IS DISTINCT FROM (NEW."submitted_at") OR OLD."title" IS DISTINCT FROM (NEW."title") OR OLD."updated_at" IS DISTINCT FROM (NEW."updated_at") OR OLD."version" IS DISTINCT FROM (NEW."version") OR OLD."violence_type" IS DISTINCT FROM (NEW."violence_type"))', func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (NEW."admin1", NEW."admin2", NEW."admin3", NEW."civilian_targeting", NEW."code", NEW."country", NEW."created_at", NEW."created_by_id", NEW."date_precision", NEW."end_date", NEW."event_type", NEW."fatalities_best", NEW."fatalities_high", NEW."fatalities_low", NEW."geo_precision", NEW."id", NEW."latitude", NEW."location_name", NEW."longitude", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."published_at", NEW."retracted_at", NEW."retraction_reason", NEW."return_comment", NEW."start_date", NEW."status", NEW."sub_event_type", NEW."submitted_at", NEW."title", NEW."updated_at", NEW."version", NEW."violence_type"); RETURN NULL;', hash='dc7ec0ce121b94eb1677f572e2cfd9cf981a827d', operation='UPDATE', pgid='pgtrigger_update_update_30afb', table='events_incident', when='AFTER')),
+            model_name="incident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."admin1" IS DISTINCT FROM (NEW."admin1") OR OLD."admin2" IS DISTINCT FROM (NEW."admin2") OR OLD."admin3" IS DISTINCT FROM (NEW."admin3") OR OLD."civilian_targeting" IS DISTINCT FROM (NEW."civilian_targeting") OR OLD."code" IS DISTINCT FROM (NEW."code") OR OLD."country" IS DISTINCT FROM (NEW."country") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."date_precision" IS DISTINCT FROM (NEW."date_precision") OR OLD."end_date" IS DISTINCT FROM (NEW."end_date") OR OLD."event_type" IS DISTINCT FROM (NEW."event_type") OR OLD."fatalities_best" IS DISTINCT FROM (NEW."fatalities_best") OR OLD."fatalities_high" IS DISTINCT FROM (NEW."fatalities_high") OR OLD."fatalities_low" IS DISTINCT FROM (NEW."fatalities_low") OR OLD."geo_precision" IS DISTINCT FROM (NEW."geo_precision") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."latitude" IS DISTINCT FROM (NEW."latitude") OR OLD."location_name" IS DISTINCT FROM (NEW."location_name") OR OLD."longitude" IS DISTINCT FROM (NEW."longitude") OR OLD."notes" IS DISTINCT FROM (NEW."notes") OR OLD."published_at" IS DISTINCT FROM (NEW."published_at") OR OLD."retracted_at" IS DISTINCT FROM (NEW."retracted_at") OR OLD."retraction_reason" IS DISTINCT FROM (NEW."retraction_reason") OR OLD."return_comment" IS DISTINCT FROM (NEW."return_comment") OR OLD."start_date" IS DISTINCT FROM (NEW."start_date") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."sub_event_type" IS DISTINCT FROM (NEW."sub_event_type") OR OLD."submitted_at" IS DISTINCT FROM (NEW."submitted_at") OR OLD."title" IS DISTINCT FROM (NEW."title") OR OLD."updated_at" IS DISTINCT FROM (NEW."updated_at") OR OLD."version" IS DISTINCT FROM (NEW."version") OR OLD."violence_type" IS DISTINCT FROM (NEW."violence_type"))',
+                    func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (NEW."admin1", NEW."admin2", NEW."admin3", NEW."civilian_targeting", NEW."code", NEW."country", NEW."created_at", NEW."created_by_id", NEW."date_precision", NEW."end_date", NEW."event_type", NEW."fatalities_best", NEW."fatalities_high", NEW."fatalities_low", NEW."geo_precision", NEW."id", NEW."latitude", NEW."location_name", NEW."longitude", NEW."notes", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."published_at", NEW."retracted_at", NEW."retraction_reason", NEW."return_comment", NEW."start_date", NEW."status", NEW."sub_event_type", NEW."submitted_at", NEW."title", NEW."updated_at", NEW."version", NEW."violence_type"); RETURN NULL;',
+                    hash="dc7ec0ce121b94eb1677f572e2cfd9cf981a827d",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_30afb",
+                    table="events_incident",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incident',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (OLD."admin1", OLD."admin2", OLD."admin3", OLD."civilian_targeting", OLD."code", OLD."country", OLD."created_at", OLD."created_by_id", OLD."date_precision", OLD."end_date", OLD."event_type", OLD."fatalities_best", OLD."fatalities_high", OLD."fatalities_low", OLD."geo_precision", OLD."id", OLD."latitude", OLD."location_name", OLD."longitude", OLD."notes", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."published_at", OLD."retracted_at", OLD."retraction_reason", OLD."return_comment", OLD."start_date", OLD."status", OLD."sub_event_type", OLD."submitted_at", OLD."title", OLD."updated_at", OLD."version", OLD."violence_type"); RETURN NULL;', hash='1888ea40d035aac47a6c3271f52edefccaddfec1', operation='DELETE', pgid='pgtrigger_delete_delete_04d0f', table='events_incident', when='AFTER')),
+            model_name="incident",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_incidentevent" ("admin1", "admin2", "admin3", "civilian_targeting", "code", "country", "created_at", "created_by_id", "date_precision", "end_date", "event_type", "fatalities_best", "fatalities_high", "fatalities_low", "geo_precision", "id", "latitude", "location_name", "longitude", "notes", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "published_at", "retracted_at", "retraction_reason", "return_comment", "start_date", "status", "sub_event_type", "submitted_at", "title", "updated_at", "version", "violence_type") VALUES (OLD."admin1", OLD."admin2", OLD."admin3", OLD."civilian_targeting", OLD."code", OLD."country", OLD."created_at", OLD."created_by_id", OLD."date_precision", OLD."end_date", OLD."event_type", OLD."fatalities_best", OLD."fatalities_high", OLD."fatalities_low", OLD."geo_precision", OLD."id", OLD."latitude", OLD."location_name", OLD."longitude", OLD."notes", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."published_at", OLD."retracted_at", OLD."retraction_reason", OLD."return_comment", OLD."start_date", OLD."status", OLD."sub_event_type", OLD."submitted_at", OLD."title", OLD."updated_at", OLD."version", OLD."violence_type"); RETURN NULL;',
+                    hash="1888ea40d035aac47a6c3271f52edefccaddfec1",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_04d0f",
+                    table="events_incident",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyrecordevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='e5ccb77d1f2fdba1dbbd8ae2f217427e3a1f0713', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_d29e9', table='events_casualtyrecordevent', when='BEFORE')),
+            model_name="casualtyrecordevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="e5ccb77d1f2fdba1dbbd8ae2f217427e3a1f0713",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_d29e9",
+                    table="events_casualtyrecordevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incidentevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='9ee37cffec24f9fab62212665559bcdf74de2fac', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_f0bc4', table='events_incidentevent', when='BEFORE')),
+            model_name="incidentevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="9ee37cffec24f9fab62212665559bcdf74de2fac",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_f0bc4",
+                    table="events_incidentevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddIndex(
-            model_name='incidentparticipant',
-            index=models.Index(fields=['actor', 'role', 'attribution'], name='participant_actor_role'),
+            model_name="incidentparticipant",
+            index=models.Index(fields=["actor", "role", "attribution"], name="participant_actor_role"),
         ),
         migrations.AddConstraint(
-            model_name='incidentparticipant',
-            constraint=models.UniqueConstraint(fields=('incident', 'actor', 'role'), name='participant_unique_role', violation_error_message='This actor already has this role in the incident.'),
+            model_name="incidentparticipant",
+            constraint=models.UniqueConstraint(
+                fields=("incident", "actor", "role"),
+                name="participant_unique_role",
+                violation_error_message="This actor already has this role in the incident.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentparticipant',
-            constraint=models.UniqueConstraint(fields=('incident', 'id', 'role'), name='participant_incident_id_role'),
+            model_name="incidentparticipant",
+            constraint=models.UniqueConstraint(fields=("incident", "id", "role"), name="participant_incident_id_role"),
         ),
         migrations.AddConstraint(
-            model_name='incidentparticipant',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['perpetrator', 'target', 'other'])), name='participant_role_valid'),
+            model_name="incidentparticipant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["perpetrator", "target", "other"])), name="participant_role_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentparticipant',
-            constraint=models.CheckConstraint(condition=models.Q(('side__in', ['', 'A', 'B'])), name='participant_side_valid'),
+            model_name="incidentparticipant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("side__in", ["", "A", "B"])), name="participant_side_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentparticipant',
-            constraint=models.CheckConstraint(condition=models.Q(('attribution__in', ['confirmed', 'alleged', 'disputed'])), name='participant_attribution_valid'),
+            model_name="incidentparticipant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attribution__in", ["confirmed", "alleged", "disputed"])),
+                name="participant_attribution_valid",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incidentparticipant',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (NEW."actor_id", NEW."attribution", NEW."id", NEW."incident_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."role", NEW."side"); RETURN NULL;', hash='31dbc37a5acba6f873774cde68dc8a638eb83d01', operation='INSERT', pgid='pgtrigger_insert_insert_29491', table='events_incidentparticipant', when='AFTER')),
+            model_name="incidentparticipant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (NEW."actor_id", NEW."attribution", NEW."id", NEW."incident_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."role", NEW."side"); RETURN NULL;',
+                    hash="31dbc37a5acba6f873774cde68dc8a638eb83d01",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_29491",
+                    table="events_incidentparticipant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incidentparticipant',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (NEW."actor_id", NEW."attribution", NEW."id", NEW."incident_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."role", NEW."side"); RETURN NULL;', hash='396ba15c38bebfd392bcb08a624973ebfd938be6', operation='UPDATE', pgid='pgtrigger_update_update_d3397', table='events_incidentparticipant', when='AFTER')),
+            model_name="incidentparticipant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (NEW."actor_id", NEW."attribution", NEW."id", NEW."incident_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."role", NEW."side"); RETURN NULL;',
+                    hash="396ba15c38bebfd392bcb08a624973ebfd938be6",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_d3397",
+                    table="events_incidentparticipant",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incidentparticipant',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (OLD."actor_id", OLD."attribution", OLD."id", OLD."incident_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."role", OLD."side"); RETURN NULL;', hash='4ea4222b5dc854dc44c00fca329951c0cfb05578', operation='DELETE', pgid='pgtrigger_delete_delete_2677b', table='events_incidentparticipant', when='AFTER')),
+            model_name="incidentparticipant",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_incidentparticipantevent" ("actor_id", "attribution", "id", "incident_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "side") VALUES (OLD."actor_id", OLD."attribution", OLD."id", OLD."incident_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."role", OLD."side"); RETURN NULL;',
+                    hash="4ea4222b5dc854dc44c00fca329951c0cfb05578",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_2677b",
+                    table="events_incidentparticipant",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('count_low__gte', 0)), name='casualty_count_low_non_negative', violation_error_message='Counts cannot be negative.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_low__gte", 0)),
+                name="casualty_count_low_non_negative",
+                violation_error_message="Counts cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('count_low__lte', models.F('count_best'))), name='casualty_count_low_lte_count_best', violation_error_message='The low estimate cannot exceed the best estimate.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_low__lte", models.F("count_best"))),
+                name="casualty_count_low_lte_count_best",
+                violation_error_message="The low estimate cannot exceed the best estimate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('count_best__lte', models.F('count_high'))), name='casualty_count_best_lte_count_high', violation_error_message='The best estimate cannot exceed the high estimate.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_best__lte", models.F("count_high"))),
+                name="casualty_count_best_lte_count_high",
+                violation_error_message="The best estimate cannot exceed the high estimate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('harm__in', ['killed', 'injured', 'disappeared', 'abducted', 'detained', 'tortured', 'sexual_violence'])), name='casualty_harm_valid'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "harm__in",
+                        ["killed", "injured", "disappeared", "abducted", "detained", "tortured", "sexual_violence"],
+                    )
+                ),
+                name="casualty_harm_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('victim_status__in', ['civilian', 'combatant', 'unknown'])), name='casualty_victim_status_valid'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("victim_status__in", ["civilian", "combatant", "unknown"])),
+                name="casualty_victim_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('children__isnull', True), ('children__lte', models.F('count_high')), _connector='OR'), name='casualty_children_within_count', violation_error_message='A breakdown (children, women, elderly) cannot exceed the high count.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("children__isnull", True), ("children__lte", models.F("count_high")), _connector="OR"
+                ),
+                name="casualty_children_within_count",
+                violation_error_message="A breakdown (children, women, elderly) cannot exceed the high count.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('women__isnull', True), ('women__lte', models.F('count_high')), _connector='OR'), name='casualty_women_within_count', violation_error_message='A breakdown (children, women, elderly) cannot exceed the high count.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("women__isnull", True), ("women__lte", models.F("count_high")), _connector="OR"),
+                name="casualty_women_within_count",
+                violation_error_message="A breakdown (children, women, elderly) cannot exceed the high count.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('elderly__isnull', True), ('elderly__lte', models.F('count_high')), _connector='OR'), name='casualty_elderly_within_count', violation_error_message='A breakdown (children, women, elderly) cannot exceed the high count.'),
+            model_name="casualtyrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("elderly__isnull", True), ("elderly__lte", models.F("count_high")), _connector="OR"
+                ),
+                name="casualty_elderly_within_count",
+                violation_error_message="A breakdown (children, women, elderly) cannot exceed the high count.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyrecord',
-            constraint=models.UniqueConstraint(fields=('incident', 'id'), name='casualty_incident_id'),
+            model_name="casualtyrecord",
+            constraint=models.UniqueConstraint(fields=("incident", "id"), name="casualty_incident_id"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyrecord',
-            trigger=pgtrigger.compiler.Trigger(name='named_victims_within_count', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (NEW."count_high" < (OLD."count_high"))', func="\n                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.id) > NEW.count_high THEN\n                    RAISE EXCEPTION 'casualty record % names more victims than its high count %', NEW.id, NEW.count_high\n                        USING ERRCODE = 'check_violation';\n                END IF;\n                RETURN NULL;\n                ", hash='65604e91b8afb968fe0cef1201b2ad9b1e7a123a', operation='UPDATE', pgid='pgtrigger_named_victims_within_count_9bec8', table='events_casualtyrecord', when='AFTER')),
+            model_name="casualtyrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="named_victims_within_count",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (NEW."count_high" < (OLD."count_high"))',
+                    func="\n                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.id) > NEW.count_high THEN\n                    RAISE EXCEPTION 'casualty record % names more victims than its high count %', NEW.id, NEW.count_high\n                        USING ERRCODE = 'check_violation';\n                END IF;\n                RETURN NULL;\n                ",
+                    hash="65604e91b8afb968fe0cef1201b2ad9b1e7a123a",
+                    operation="UPDATE",
+                    pgid="pgtrigger_named_victims_within_count_9bec8",
+                    table="events_casualtyrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyrecord',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (NEW."children", NEW."count_best", NEW."count_high", NEW."count_low", NEW."elderly", NEW."harm", NEW."id", NEW."incident_id", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."victim_status", NEW."women"); RETURN NULL;', hash='ebf0243f8bc5714937e0f1284c7186bf3e32d2a9', operation='INSERT', pgid='pgtrigger_insert_insert_57806', table='events_casualtyrecord', when='AFTER')),
+            model_name="casualtyrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (NEW."children", NEW."count_best", NEW."count_high", NEW."count_low", NEW."elderly", NEW."harm", NEW."id", NEW."incident_id", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."victim_status", NEW."women"); RETURN NULL;',
+                    hash="ebf0243f8bc5714937e0f1284c7186bf3e32d2a9",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_57806",
+                    table="events_casualtyrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyrecord',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (NEW."children", NEW."count_best", NEW."count_high", NEW."count_low", NEW."elderly", NEW."harm", NEW."id", NEW."incident_id", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."victim_status", NEW."women"); RETURN NULL;', hash='46a1d71e14e4e1786e9ee799728171fc9a569450', operation='UPDATE', pgid='pgtrigger_update_update_da8ab', table='events_casualtyrecord', when='AFTER')),
+            model_name="casualtyrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (NEW."children", NEW."count_best", NEW."count_high", NEW."count_low", NEW."elderly", NEW."harm", NEW."id", NEW."incident_id", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."victim_status", NEW."women"); RETURN NULL;',
+                    hash="46a1d71e14e4e1786e9ee799728171fc9a569450",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_da8ab",
+                    table="events_casualtyrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyrecord',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (OLD."children", OLD."count_best", OLD."count_high", OLD."count_low", OLD."elderly", OLD."harm", OLD."id", OLD."incident_id", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."victim_status", OLD."women"); RETURN NULL;', hash='4cd8d695e95655d01b12aa825f19115fd09f5796', operation='DELETE', pgid='pgtrigger_delete_delete_3cf26', table='events_casualtyrecord', when='AFTER')),
+            model_name="casualtyrecord",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyrecordevent" ("children", "count_best", "count_high", "count_low", "elderly", "harm", "id", "incident_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "victim_status", "women") VALUES (OLD."children", OLD."count_best", OLD."count_high", OLD."count_low", OLD."elderly", OLD."harm", OLD."id", OLD."incident_id", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."victim_status", OLD."women"); RETURN NULL;',
+                    hash="4cd8d695e95655d01b12aa825f19115fd09f5796",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_3cf26",
+                    table="events_casualtyrecord",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyperpetratorevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='04eaf093eeef985e6b2afe568b8c0d89045ad5b7', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_d1ee8', table='events_casualtyperpetratorevent', when='BEFORE')),
+            model_name="casualtyperpetratorevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="04eaf093eeef985e6b2afe568b8c0d89045ad5b7",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_d1ee8",
+                    table="events_casualtyperpetratorevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyperpetrator',
-            constraint=models.UniqueConstraint(fields=('casualty_record', 'participant'), name='casualty_perpetrator_unique'),
+            model_name="casualtyperpetrator",
+            constraint=models.UniqueConstraint(
+                fields=("casualty_record", "participant"), name="casualty_perpetrator_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casualtyperpetrator',
-            constraint=models.CheckConstraint(condition=models.Q(('participant_role', 'perpetrator')), name='casualty_perpetrator_is_perpetrator'),
+            model_name="casualtyperpetrator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("participant_role", "perpetrator")), name="casualty_perpetrator_is_perpetrator"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyperpetrator',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."id", NEW."incident_id", NEW."participant_id", NEW."participant_role", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;', hash='92c141cda5384df57dc44017b3545591449f150e', operation='INSERT', pgid='pgtrigger_insert_insert_92343', table='events_casualtyperpetrator', when='AFTER')),
+            model_name="casualtyperpetrator",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."id", NEW."incident_id", NEW."participant_id", NEW."participant_role", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;',
+                    hash="92c141cda5384df57dc44017b3545591449f150e",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_92343",
+                    table="events_casualtyperpetrator",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyperpetrator',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."id", NEW."incident_id", NEW."participant_id", NEW."participant_role", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;', hash='53a8560b5cd5eb9041c84a35362b6225ea0e49e5', operation='UPDATE', pgid='pgtrigger_update_update_1ab36', table='events_casualtyperpetrator', when='AFTER')),
+            model_name="casualtyperpetrator",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."casualty_record_id", NEW."id", NEW."incident_id", NEW."participant_id", NEW."participant_role", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;',
+                    hash="53a8560b5cd5eb9041c84a35362b6225ea0e49e5",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_1ab36",
+                    table="events_casualtyperpetrator",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='casualtyperpetrator',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."casualty_record_id", OLD."id", OLD."incident_id", OLD."participant_id", OLD."participant_role", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;', hash='0ed2dd57ab7bfc4119e4d761fa684d562cf5145b', operation='DELETE', pgid='pgtrigger_delete_delete_62eb1', table='events_casualtyperpetrator', when='AFTER')),
+            model_name="casualtyperpetrator",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_casualtyperpetratorevent" ("casualty_record_id", "id", "incident_id", "participant_id", "participant_role", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."casualty_record_id", OLD."id", OLD."incident_id", OLD."participant_id", OLD."participant_role", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;',
+                    hash="0ed2dd57ab7bfc4119e4d761fa684d562cf5145b",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_62eb1",
+                    table="events_casualtyperpetrator",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='incidentparticipantevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='f7865f2fe676d2c4aacba295348483fcb432da01', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_293f4', table='events_incidentparticipantevent', when='BEFORE')),
+            model_name="incidentparticipantevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="f7865f2fe676d2c4aacba295348483fcb432da01",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_293f4",
+                    table="events_incidentparticipantevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='namedvictim',
-            constraint=models.CheckConstraint(condition=models.Q(('age__isnull', True), ('age__lte', 130), _connector='OR'), name='named_victim_age_plausible', violation_error_message='An age must be between 0 and 130.'),
+            model_name="namedvictim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("age__isnull", True), ("age__lte", 130), _connector="OR"),
+                name="named_victim_age_plausible",
+                violation_error_message="An age must be between 0 and 130.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='namedvictim',
-            trigger=pgtrigger.compiler.Trigger(name='named_victims_within_count', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.casualty_record_id)\n                   > (SELECT count_high FROM events_casualtyrecord WHERE id = NEW.casualty_record_id) THEN\n                    RAISE EXCEPTION 'casualty record % names more victims than its high count', NEW.casualty_record_id\n                        USING ERRCODE = 'check_violation';\n                END IF;\n                RETURN NULL;\n                ", hash='b71f66cf7747546b6c40ce66fa06e13c59deb337', operation='INSERT OR UPDATE', pgid='pgtrigger_named_victims_within_count_3e988', table='events_namedvictim', when='AFTER')),
+            model_name="namedvictim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="named_victims_within_count",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n                IF (SELECT count(*) FROM events_namedvictim WHERE casualty_record_id = NEW.casualty_record_id)\n                   > (SELECT count_high FROM events_casualtyrecord WHERE id = NEW.casualty_record_id) THEN\n                    RAISE EXCEPTION 'casualty record % names more victims than its high count', NEW.casualty_record_id\n                        USING ERRCODE = 'check_violation';\n                END IF;\n                RETURN NULL;\n                ",
+                    hash="b71f66cf7747546b6c40ce66fa06e13c59deb337",
+                    operation="INSERT OR UPDATE",
+                    pgid="pgtrigger_named_victims_within_count_3e988",
+                    table="events_namedvictim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='namedvictim',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (NEW."age", NEW."age_band", NEW."casualty_record_id", NEW."community", NEW."fate", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex"); RETURN NULL;', hash='a0c35a6385b404801254378b9da568c403637e4e', operation='INSERT', pgid='pgtrigger_insert_insert_30159', table='events_namedvictim', when='AFTER')),
+            model_name="namedvictim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (NEW."age", NEW."age_band", NEW."casualty_record_id", NEW."community", NEW."fate", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex"); RETURN NULL;',
+                    hash="a0c35a6385b404801254378b9da568c403637e4e",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_30159",
+                    table="events_namedvictim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='namedvictim',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (NEW."age", NEW."age_band", NEW."casualty_record_id", NEW."community", NEW."fate", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex"); RETURN NULL;', hash='21172bf901145aa3075d90ccf3f8675f7e515c08', operation='UPDATE', pgid='pgtrigger_update_update_9d53c', table='events_namedvictim', when='AFTER')),
+            model_name="namedvictim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (NEW."age", NEW."age_band", NEW."casualty_record_id", NEW."community", NEW."fate", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex"); RETURN NULL;',
+                    hash="21172bf901145aa3075d90ccf3f8675f7e515c08",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_9d53c",
+                    table="events_namedvictim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='namedvictim',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (OLD."age", OLD."age_band", OLD."casualty_record_id", OLD."community", OLD."fate", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sex"); RETURN NULL;', hash='8fec0b092aa939333ac0bfe0d65515c82fe3632d', operation='DELETE', pgid='pgtrigger_delete_delete_e8c79', table='events_namedvictim', when='AFTER')),
+            model_name="namedvictim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_namedvictimevent" ("age", "age_band", "casualty_record_id", "community", "fate", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex") VALUES (OLD."age", OLD."age_band", OLD."casualty_record_id", OLD."community", OLD."fate", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sex"); RETURN NULL;',
+                    hash="8fec0b092aa939333ac0bfe0d65515c82fe3632d",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_e8c79",
+                    table="events_namedvictim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='namedvictimevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='7d53ef34efb4cf6edd1c9af5da69a50c85002fc5', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_40d3a', table='events_namedvictimevent', when='BEFORE')),
+            model_name="namedvictimevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="7d53ef34efb4cf6edd1c9af5da69a50c85002fc5",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_40d3a",
+                    table="events_namedvictimevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propertyharmclaim',
-            constraint=models.UniqueConstraint(fields=('property_harm', 'claim'), name='property_harm_claim_unique'),
+            model_name="propertyharmclaim",
+            constraint=models.UniqueConstraint(fields=("property_harm", "claim"), name="property_harm_claim_unique"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharmclaim',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."property_harm_id"); RETURN NULL;', hash='41f802088bb233f0cdb6dec02f21f9c1c2183298', operation='INSERT', pgid='pgtrigger_insert_insert_71974', table='events_propertyharmclaim', when='AFTER')),
+            model_name="propertyharmclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."property_harm_id"); RETURN NULL;',
+                    hash="41f802088bb233f0cdb6dec02f21f9c1c2183298",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_71974",
+                    table="events_propertyharmclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharmclaim',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."property_harm_id"); RETURN NULL;', hash='936670dd1d4f8e7158b225f987c74ba060079e3f', operation='UPDATE', pgid='pgtrigger_update_update_a7df9', table='events_propertyharmclaim', when='AFTER')),
+            model_name="propertyharmclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (NEW."claim_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."property_harm_id"); RETURN NULL;',
+                    hash="936670dd1d4f8e7158b225f987c74ba060079e3f",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_a7df9",
+                    table="events_propertyharmclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharmclaim',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (OLD."claim_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."property_harm_id"); RETURN NULL;', hash='4e9c09c7e36c220e7cf426779a4059b1a753aad9', operation='DELETE', pgid='pgtrigger_delete_delete_ac938', table='events_propertyharmclaim', when='AFTER')),
+            model_name="propertyharmclaim",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_propertyharmclaimevent" ("claim_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "property_harm_id") VALUES (OLD."claim_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."property_harm_id"); RETURN NULL;',
+                    hash="4e9c09c7e36c220e7cf426779a4059b1a753aad9",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_ac938",
+                    table="events_propertyharmclaim",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propertyharm',
-            constraint=models.CheckConstraint(condition=models.Q(('count_low__gte', 0)), name='property_harm_count_low_non_negative', violation_error_message='Counts cannot be negative.'),
+            model_name="propertyharm",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_low__gte", 0)),
+                name="property_harm_count_low_non_negative",
+                violation_error_message="Counts cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propertyharm',
-            constraint=models.CheckConstraint(condition=models.Q(('count_low__lte', models.F('count_best'))), name='property_harm_count_low_lte_count_best', violation_error_message='The low estimate cannot exceed the best estimate.'),
+            model_name="propertyharm",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_low__lte", models.F("count_best"))),
+                name="property_harm_count_low_lte_count_best",
+                violation_error_message="The low estimate cannot exceed the best estimate.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='propertyharm',
-            constraint=models.CheckConstraint(condition=models.Q(('count_best__lte', models.F('count_high'))), name='property_harm_count_best_lte_count_high', violation_error_message='The best estimate cannot exceed the high estimate.'),
+            model_name="propertyharm",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("count_best__lte", models.F("count_high"))),
+                name="property_harm_count_best_lte_count_high",
+                violation_error_message="The best estimate cannot exceed the high estimate.",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharm',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."count_best", NEW."count_high", NEW."count_low", NEW."harm", NEW."id", NEW."incident_id", NEW."kind", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;', hash='1b3f3ed566f6a1719159e01ad8aeda7eb9d250ed', operation='INSERT', pgid='pgtrigger_insert_insert_675ed', table='events_propertyharm', when='AFTER')),
+            model_name="propertyharm",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."count_best", NEW."count_high", NEW."count_low", NEW."harm", NEW."id", NEW."incident_id", NEW."kind", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id"); RETURN NULL;',
+                    hash="1b3f3ed566f6a1719159e01ad8aeda7eb9d250ed",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_675ed",
+                    table="events_propertyharm",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharm',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."count_best", NEW."count_high", NEW."count_low", NEW."harm", NEW."id", NEW."incident_id", NEW."kind", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;', hash='0fa7e3bf8f39fa32bc8b1315ec18ead62be1e7bb', operation='UPDATE', pgid='pgtrigger_update_update_8695c', table='events_propertyharm', when='AFTER')),
+            model_name="propertyharm",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (NEW."count_best", NEW."count_high", NEW."count_low", NEW."harm", NEW."id", NEW."incident_id", NEW."kind", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id"); RETURN NULL;',
+                    hash="0fa7e3bf8f39fa32bc8b1315ec18ead62be1e7bb",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_8695c",
+                    table="events_propertyharm",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharm',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."count_best", OLD."count_high", OLD."count_low", OLD."harm", OLD."id", OLD."incident_id", OLD."kind", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;', hash='81c655b95945e5acb188808ba2820ee5b3bce3fd', operation='DELETE', pgid='pgtrigger_delete_delete_eceb1', table='events_propertyharm', when='AFTER')),
+            model_name="propertyharm",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "events_propertyharmevent" ("count_best", "count_high", "count_low", "harm", "id", "incident_id", "kind", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id") VALUES (OLD."count_best", OLD."count_high", OLD."count_low", OLD."harm", OLD."id", OLD."incident_id", OLD."kind", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id"); RETURN NULL;',
+                    hash="81c655b95945e5acb188808ba2820ee5b3bce3fd",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_eceb1",
+                    table="events_propertyharm",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharmclaimevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='185fa26a696ba4a207c6d0cfab9c930cef1f519b', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_79d05', table='events_propertyharmclaimevent', when='BEFORE')),
+            model_name="propertyharmclaimevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="185fa26a696ba4a207c6d0cfab9c930cef1f519b",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_79d05",
+                    table="events_propertyharmclaimevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='propertyharmevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='074a2548b5dc052a5f05bf7e57142a1418365fe7', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_fdba3', table='events_propertyharmevent', when='BEFORE')),
+            model_name="propertyharmevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="074a2548b5dc052a5f05bf7e57142a1418365fe7",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_fdba3",
+                    table="events_propertyharmevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

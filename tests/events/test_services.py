@@ -266,9 +266,9 @@ def test_concurrent_saves_of_the_same_version_leave_exactly_one_winner(analyst, 
     def save(user, title):
         try:
             barrier.wait()
-            incident_update(incident=Incident.objects.get(pk=draft.pk), by=user, expected_version=1, fields={
-                "title": title
-            })
+            incident_update(
+                incident=Incident.objects.get(pk=draft.pk), by=user, expected_version=1, fields={"title": title}
+            )
             outcomes.append(("saved", title))
         except EditConflict:
             outcomes.append(("conflict", title))
@@ -307,9 +307,7 @@ def test_an_analyst_cannot_edit_a_published_incident(draft, analyst, editor):
 
 def test_an_invalid_edit_writes_nothing(draft, analyst):
     with pytest.raises(ValidationError):
-        incident_update(
-            incident=draft, by=analyst, expected_version=1, fields={"end_date": datetime.date(2025, 1, 1)}
-        )
+        incident_update(incident=draft, by=analyst, expected_version=1, fields={"end_date": datetime.date(2025, 1, 1)})
     stored = Incident.objects.get(pk=draft.pk)
     assert (stored.end_date, stored.version) == (datetime.date(2025, 2, 7), 1)
 

@@ -1,0 +1,220 @@
+"""The actors of the article: forces, armed groups and victims' communities, with their aliases and dated
+relations (Wagner Group succeeded by Africa Corps, the CMA by the FLA)."""
+
+import datetime
+
+from actors.choices import ActorKind, RelationKind
+
+from .specs import ActorSpec, AliasSpec, RelationSpec
+
+Date = datetime.date
+
+# Actor names, as the rest of the dataset refers to them.
+FAMA = "Malian Armed Forces"
+WAGNER = "Wagner Group"
+AFRICA_CORPS = "Africa Corps"
+RUSSIA = "Military Forces of Russia"
+FRANCE = "Military Forces of France"
+MINUSMA = "United Nations Multidimensional Integrated Stabilization Mission in Mali"
+JNIM = "Jama'at Nusrat al-Islam wal-Muslimin"
+ISGS = "Islamic State in the Greater Sahara"
+AL_QAEDA = "al-Qaeda"
+ISLAMIC_STATE = "Islamic State"
+CMA = "Coordination of Azawad Movements"
+FLA = "Azawad Liberation Front"
+PRO_GOVERNMENT_MILITIAS = "Pro-government ethnic militias (Mali)"
+CIVILIANS = "Civilians (Mali)"
+TUAREG = "Tuareg Ethnic Group (Mali)"
+
+ACTORS = (
+    ActorSpec(
+        name=FAMA,
+        acronym="FAMa",
+        kind=ActorKind.STATE_FORCES,
+        country="MLI",
+        description=(
+            "Mali's army and air force. Led by the military government since the coups of 2020 and 2021; "
+            "fights alongside Russian Wagner / Africa Corps fighters since 2022."
+        ),
+        aliases=(
+            AliasSpec("Forces armées maliennes"),
+            AliasSpec("Malian army"),
+            AliasSpec(
+                "Military Forces of Mali (2013-2020)",
+                valid_from=Date(2013, 9, 4),
+                valid_until=Date(2020, 8, 18),
+                note="ACLED's name under President Keïta's government.",
+            ),
+            AliasSpec(
+                "Military Forces of Mali (2020-2021)",
+                valid_from=Date(2020, 8, 18),
+                valid_until=Date(2021, 5, 24),
+                note="ACLED's name under the transitional government after the August 2020 coup.",
+            ),
+            AliasSpec(
+                "Military Forces of Mali (2021-)",
+                valid_from=Date(2021, 5, 24),
+                note="ACLED's name under the military government after the May 2021 coup.",
+            ),
+        ),
+    ),
+    ActorSpec(
+        name=WAGNER,
+        kind=ActorKind.EXTERNAL_OTHER,
+        country="RUS",
+        description=(
+            "Russian paramilitary group, in Mali since 2022 with 1,000 to 1,500 fighters on the front lines "
+            "(Al Jazeera, 2025). Moscow took direct control after its founder Yevgeny Prigozhin died in August "
+            "2023; led in Mali by Ivan Aleksandrovich Maslov. About 100 fighters were recalled from Burkina Faso "
+            "to Ukraine in late 2023. Its Africa operations were renamed Africa Corps in 2024."
+        ),
+        aliases=(AliasSpec("Wagner"), AliasSpec("PMC Wagner")),
+    ),
+    ActorSpec(
+        name=AFRICA_CORPS,
+        kind=ActorKind.EXTERNAL_OTHER,
+        country="RUS",
+        description=(
+            "The name Russian defence officials gave Wagner's Africa operations in 2024. Analysts who follow "
+            "their Telegram channels say the fighters still call themselves Wagner."
+        ),
+    ),
+    ActorSpec(
+        name=RUSSIA,
+        kind=ActorKind.EXTERNAL_OTHER,
+        country="RUS",
+        description="Russia's armed forces and defence ministry, which oversee Africa Corps' non-combat missions.",
+        aliases=(AliasSpec("Russian Armed Forces"), AliasSpec("Russian Ministry of Defence")),
+    ),
+    ActorSpec(
+        name=FRANCE,
+        kind=ActorKind.EXTERNAL_OTHER,
+        country="FRA",
+        description=(
+            "French forces, Mali's main support against armed groups from 2013 until they left after Bamako and "
+            "Paris fell out (the article says 2021; the last troops left in August 2022)."
+        ),
+        aliases=(
+            AliasSpec("French armed forces"),
+            AliasSpec("Operation Serval", valid_from=Date(2013, 1, 11), valid_until=Date(2014, 7, 15)),
+            AliasSpec("Operation Barkhane", valid_from=Date(2014, 8, 1), valid_until=Date(2022, 11, 9)),
+        ),
+    ),
+    ActorSpec(
+        name=MINUSMA,
+        acronym="MINUSMA",
+        kind=ActorKind.EXTERNAL_OTHER,
+        active_from=Date(2013, 4, 25),
+        active_until=Date(2023, 12, 31),
+        description=(
+            "The UN peacekeeping mission in Mali, 11,000 strong according to the article; Mali's military "
+            "government had it withdrawn in 2023."
+        ),
+    ),
+    ActorSpec(
+        name=JNIM,
+        acronym="JNIM",
+        kind=ActorKind.REBEL_GROUP,
+        country="MLI",
+        description="Al-Qaeda's affiliate in the Sahel; taxes and attacks civilians and seizes territory.",
+        aliases=(
+            AliasSpec("Jama’at Nusrat al-Islam wal-Muslimin", note="The article's spelling."),
+            AliasSpec("JNIM: Group for Support of Islam and Muslims", note="ACLED's name."),
+            AliasSpec("Group to Support Islam and Muslims"),
+        ),
+    ),
+    ActorSpec(
+        name=ISGS,
+        acronym="ISGS",
+        kind=ActorKind.REBEL_GROUP,
+        country="MLI",
+        description="The Islamic State (ISIL) affiliate in the Greater Sahara.",
+        aliases=(
+            AliasSpec("ISIL affiliate in the Greater Sahara", note="The article's wording."),
+            AliasSpec(
+                "Islamic State Sahel Province",
+                valid_from=Date(2022, 3, 1),
+                note="Its name since the Islamic State made it a province in 2022.",
+            ),
+        ),
+    ),
+    ActorSpec(
+        name=AL_QAEDA,
+        kind=ActorKind.EXTERNAL_OTHER,
+        description="Transnational armed Islamist organisation; JNIM is its Sahel affiliate.",
+    ),
+    ActorSpec(
+        name=ISLAMIC_STATE,
+        kind=ActorKind.EXTERNAL_OTHER,
+        description="Transnational armed Islamist organisation (ISIL, ISIS); ISGS is its Sahel affiliate.",
+        aliases=(AliasSpec("ISIL"), AliasSpec("ISIS")),
+    ),
+    ActorSpec(
+        name=CMA,
+        acronym="CMA",
+        kind=ActorKind.REBEL_GROUP,
+        country="MLI",
+        active_until=Date(2024, 11, 30),
+        description=(
+            "Coalition of Tuareg-led separatist movements fighting for an independent Azawad in northern Mali; "
+            "signed the 2015 peace deal with Bamako. Merged into the Azawad Liberation Front (FLA) in 2024."
+        ),
+        aliases=(AliasSpec("Coordination des mouvements de l'Azawad"), AliasSpec("Azawad rebels")),
+    ),
+    ActorSpec(
+        name=FLA,
+        acronym="FLA",
+        kind=ActorKind.REBEL_GROUP,
+        country="MLI",
+        active_from=Date(2024, 11, 30),
+        description="Successor of the CMA, formed when its movements merged at the end of November 2024.",
+        aliases=(AliasSpec("Front de libération de l'Azawad"),),
+    ),
+    ActorSpec(
+        name=PRO_GOVERNMENT_MILITIAS,
+        kind=ActorKind.IDENTITY_MILITIA,
+        country="MLI",
+        description=(
+            'The article\'s "pro-government ethnic fighter groups", accused of taking part with the army and '
+            "Wagner in massacres of civilians. The article does not name them."
+        ),
+    ),
+    ActorSpec(name=CIVILIANS, kind=ActorKind.CIVILIANS, country="MLI", description="Civilians in Mali."),
+    ActorSpec(
+        name=TUAREG,
+        kind=ActorKind.CIVILIANS,
+        country="MLI",
+        description="Tuareg civilians, as ACLED names a community of civilian victims.",
+        aliases=(AliasSpec("Tuareg civilians"),),
+    ),
+)
+
+RELATIONS = (
+    RelationSpec(
+        WAGNER,
+        RelationKind.SUCCEEDED_BY,
+        AFRICA_CORPS,
+        valid_from=Date(2024, 1, 1),
+        note="Russian defence officials renamed Wagner's Africa operations; the fighters still call themselves Wagner.",
+    ),
+    RelationSpec(
+        AFRICA_CORPS,
+        RelationKind.PART_OF,
+        RUSSIA,
+        valid_from=Date(2024, 1, 1),
+        note="Wagner fights; Russian military officials oversee training and equipment (Giustozzi, RUSI).",
+    ),
+    RelationSpec(CMA, RelationKind.SUCCEEDED_BY, FLA, valid_from=Date(2024, 11, 30)),
+    RelationSpec(JNIM, RelationKind.PART_OF, AL_QAEDA, note='Affiliate ("al-Qaeda-backed").'),
+    RelationSpec(ISGS, RelationKind.PART_OF, ISLAMIC_STATE, note="Affiliate."),
+    RelationSpec(
+        CMA,
+        RelationKind.ALLIED_WITH,
+        JNIM,
+        note='The article says the CMA "occasionally collaborates" with the armed groups JNIM and ISGS.',
+    ),
+    RelationSpec(WAGNER, RelationKind.ALLIED_WITH, FAMA, valid_from=Date(2022, 1, 1)),
+    RelationSpec(AFRICA_CORPS, RelationKind.ALLIED_WITH, FAMA, valid_from=Date(2024, 1, 1)),
+    RelationSpec(PRO_GOVERNMENT_MILITIAS, RelationKind.ALLIED_WITH, FAMA),
+    RelationSpec(FRANCE, RelationKind.ALLIED_WITH, FAMA, valid_from=Date(2013, 1, 11), valid_until=Date(2022, 8, 15)),
+)
