@@ -1,0 +1,210 @@
+"""The admin of incidents and their parts.
+
+Every write goes through events.services: an incident's fields and parts through incident_create and
+incident_update (with the version check), its workflow through admin actions. The services take an incident's
+parts as a whole (IncidentParts), so saving one part here sends the incident's current parts with that part
+changed.
+"""
+
+import dataclasses
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from events import services
+from events.models import (
+    CasualtyClaim,
+    CasualtyPerpetrator,
+    Incident,
+    NamedVictim,
+    PropertyHarmClaim,
+)
+from events.services import CasualtyData, IncidentParts, ParticipantData, PropertyHarmData, VictimData
+from sources.admin import service_error_message
+
+PARTICIPANT_FIELDS = ("actor", "role", "side", "attribution")
+COUNT_FIELDS = ("count_low", "count_best", "count_high")
+CASUALTY_FIELDS = ("harm", "victim_status", *COUNT_FIELDS, "children", "women", "elderly", "note")
+PROPERTY_HARM_FIELDS = ("kind", "harm", *COUNT_FIELDS, "note")
+VICTIM_FIELDS = ("name", "sex", "age", "age_band", "community", "fate")
+SERVICE_ERRORS = (ValidationError, PermissionDenied, services.EditConflict, services.TransitionNotAllowed)
+REVISIONS_SHOWN = 30
+REVISION_COLUMNS = (_("when"), _("who"), _("what"), _("record"), _("changes"))
+COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 30})}}
+
+
+def _values(source, names: tuple[str, ...]) -> dict:
+    return {name: getattr(source, name) for name in names}
+
+
+def cleaned_values(form: forms.Form, names: tuple[str, ...]) -> dict:
+    return {name: form.cleaned_data[name] for name in names}
+
+
+def kept_forms(formsets, model: type[models.Model]) -> list[forms.ModelForm]:
+    """The forms of the model's inline that stay: filled in and not marked for deletion."""
+    return [
+        form
+        for formset in formsets
+        if formset.model is model
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def put_part(items: list, ids: list[int], pk: int | None, data) -> int:
+    """Put data in place of the part with this id, or after the others for a new part; return its position."""
+    if pk is None:
+        items.append(data)
+        return len(items) - 1
+    index = ids.index(pk)
+    items[index] = data
+    return index
+
+
+def nth_id(queryset: models.QuerySet, index: int) -> int:
+    return queryset.order_by("pk").values_list("pk", flat=True)[index]
+
+
+@dataclasses.dataclass
+class CurrentParts:
+    """An incident's parts as the services take them, in id order, with their ids.
+
+    incident_update() deletes the parts and creates them again in the order given, so afterwards the n-th part
+    given has the n-th smallest id: that is how a part saved here is found again.
+    """
+
+    parts: IncidentParts
+    record_ids: list[int]
+    victim_ids: dict[int, list[int]]
+    property_harm_ids: list[int]
+
+    @classmethod
+    def of(cls, incident: Incident) -> "CurrentParts":
+        if incident.pk is None:
+            return cls(IncidentParts(), [], {}, [])
+        participants = incident.participants.select_related("actor").order_by("pk")
+        records = list(
+            incident.casualty_records.order_by("pk").prefetch_related(
+                Prefetch(
+                    "perpetrator_links",
+                    CasualtyPerpetrator.objects.select_related("participant__actor").order_by("pk"),
+                ),
+                Prefetch("claim_links", CasualtyClaim.objects.select_related("claim").order_by("pk")),
+                Prefetch("named_victims", NamedVictim.objects.order_by("pk")),
+            )
+        )
+        harms = list(
+            incident.property_harms.order_by("pk").prefetch_related(
+                Prefetch("claim_links", PropertyHarmClaim.objects.select_related("claim").order_by("pk"))
+            )
+        )
+        parts = IncidentParts(
+            participants=[ParticipantData(**_values(participant, PARTICIPANT_FIELDS)) for participant in participants],
+            casualty_records=[
+                CasualtyData(
+                    **_values(record, CASUALTY_FIELDS),
+                    perpetrators=[link.participant.actor for link in record.perpetrator_links.all()],
+                    claims=[link.claim for link in record.claim_links.all()],
+                    named_victims=[
+                        VictimData(**_values(victim, VICTIM_FIELDS)) for victim in record.named_victims.all()
+                    ],
+                )
+                for record in records
+            ],
+            property_harms=[
+                PropertyHarmData(
+                    **_values(harm, PROPERTY_HARM_FIELDS), claims=[link.claim for link in harm.claim_links.all()]
+                )
+                for harm in harms
+            ],
+        )
+        return cls(
+            parts=parts,
+            record_ids=[record.pk for record in records],
+            victim_ids={record.pk: [victim.pk for victim in record.named_victims.all()] for record in records},
+            property_harm_ids=[harm.pk for harm in harms],
+        )
+
+
+class _Refused(Exception):
+    """A service refused a save made in the admin."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+class ServiceForm(forms.ModelForm):
+    """Shows, as form errors, a service's refusal of the previous attempt to save this form."""
+
+    refusal: Exception | None = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.refusal is not None:
+            error = self.refusal
+            if not isinstance(error, ValidationError):
+                error = ValidationError(service_error_message(error))
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+            else:
+                self.add_error(None, error)
+        return cleaned_data
+
+
+class ServiceSaveAdmin(admin.ModelAdmin):
+    """An admin whose saves are one service call, made in save_related() where the inlines are at hand.
+
+    Django gives save_model() no way to report an error, so a refusal (an edit conflict, a rule, a permission)
+    unwinds the admin's transaction and the same POST is rendered again with the refusal on the form: nothing
+    typed is lost and nothing is half-written.
+    """
+
+    form = ServiceForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused as refused:
+            request.admin_refusal = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.refusal = getattr(request, "admin_refusal", None)
+        return form
+
+    def save_model(self, request, obj, form, change):
+        """Nothing is written here: save_related() makes the one service call."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inline formsets are never saved (the service writes the parts), so only the form is described;
+        # the revisions hold every detail.
+        return super().construct_change_message(request, form, [], add)
+
+    def has_delete_permission(self, request, obj=None):
+        # Incidents are never deleted (a published one is retracted); a part is deleted from its parent's page.
+        return False
+
+    @staticmethod
+    def call_service(service, **kwargs):
+        try:
+            return service(**kwargs)
+        except SERVICE_ERRORS as exc:
+            raise _Refused(exc) from exc
+
+
+class PartInline(admin.TabularInline):
+    """An incident part edited on its parent's page; deleting one is a change to the incident, not a delete."""
+
+    extra = 0
+    formfield_overrides = COMPACT_TEXT
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)

@@ -1,0 +1,351 @@
+"""The Django admin: every model has its pages, changelists do not grow queries with their rows, and every write
+goes through the services (workflow, claim review, the version check on incident saves)."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import ERROR, SUCCESS
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from actors.choices import ActorKind, RelationKind
+from actors.models import Actor, ActorAlias, ActorRelation
+from events.choices import EventType, Harm, IncidentStatus, ParticipantRole, SubEventType, VictimStatus
+from events.models import CasualtyRecord, Incident, NamedVictim, PropertyHarm
+from events.services import (
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+    VictimData,
+    incident_create,
+    incident_submit,
+    incident_update,
+)
+from sources.choices import ReviewStatus
+from sources.models import Claim, ClaimActor, Document, Source
+from sources.services import claim_review
+from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory, UserFactory
+
+MODELS = [
+    Actor,
+    ActorAlias,
+    ActorRelation,
+    Source,
+    Document,
+    Claim,
+    Incident,
+    CasualtyRecord,
+    NamedVictim,
+    PropertyHarm,
+]
+# Session, user, the count, the page of incidents joined to their creators, the country filter's values:
+# the same for 3 incidents or 30.
+INCIDENT_CHANGELIST_QUERIES = 5
+
+
+def _url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def _form_data(response) -> dict[str, object]:
+    """What the browser would post back from an admin change page left as it was shown, inlines included."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else ("" if value is None else value)
+    return data
+
+
+def _messages(response) -> list[tuple[int, str]]:
+    return [(message.level, message.message) for message in response.context["messages"]]
+
+
+def _incident_with_parts(analyst, number: int = 0) -> Incident:
+    """A draft incident with every kind of part, written through the services as the browser form would."""
+    suffix = f" {number}" if number else ""
+    fama = ActorFactory(name=f"Military Forces of Mali{suffix}", acronym="FAMa", kind=ActorKind.STATE_FORCES)
+    wagner = ActorFactory(name=f"Wagner Group{suffix}", kind=ActorKind.EXTERNAL_OTHER)
+    civilians = ActorFactory(name=f"Civilians (Mali){suffix}", kind=ActorKind.CIVILIANS)
+    ActorAliasFactory(actor=wagner, name="Africa Corps", valid_from=datetime.date(2024, 1, 1))
+    ActorRelation.objects.create(subject=fama, kind=RelationKind.ALLIED_WITH, object=wagner)
+    incident = incident_create(
+        by=analyst,
+        fields={
+            "title": f"Killings in Moura{suffix}",
+            "start_date": datetime.date(2022, 3, 27),
+            "end_date": datetime.date(2022, 3, 31),
+            "country": "MLI",
+            "admin1": "Mopti",
+            "event_type": EventType.VIOLENCE_AGAINST_CIVILIANS,
+            "sub_event_type": SubEventType.ATTACK,
+        },
+    )
+    claim = ClaimFactory(incident=incident)
+    ClaimActor.objects.create(claim=claim, actor=fama)
+    parts = IncidentParts(
+        participants=[
+            ParticipantData(actor=fama, role=ParticipantRole.PERPETRATOR),
+            ParticipantData(actor=wagner, role=ParticipantRole.PERPETRATOR),
+            ParticipantData(actor=civilians, role=ParticipantRole.TARGET),
+        ],
+        casualty_records=[
+            CasualtyData(
+                harm=Harm.KILLED,
+                victim_status=VictimStatus.CIVILIAN,
+                count_low=300,
+                count_best=500,
+                count_high=500,
+                perpetrators=[fama, wagner],
+                claims=[claim],
+                named_victims=[VictimData(name="A. D.")],
+            )
+        ],
+        property_harms=[
+            PropertyHarmData(kind="homes", harm="burned", count_low=10, count_best=10, count_high=20, claims=[claim])
+        ],
+    )
+    return incident_update(incident=incident, by=analyst, expected_version=incident.version, parts=parts)
+
+
+@pytest.fixture
+def incident(analyst) -> Incident:
+    return _incident_with_parts(analyst)
+
+
+@pytest.fixture
+def submitted(incident, analyst) -> Incident:
+    return incident_submit(incident=incident, by=analyst)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+def test_every_admin_page_answers_for_an_admin(client, admin_user, incident, model):
+    client.force_login(admin_user)
+    obj = model.objects.first()
+    assert client.get(_url(model, "changelist")).status_code == 200
+    assert client.get(_url(model, "add")).status_code == 200
+    assert client.get(_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_the_incident_page_lists_its_revisions(client, admin_user, incident):
+    client.force_login(admin_user)
+    page = client.get(_url(Incident, "change", incident.pk)).content.decode()
+    assert "<td>analyst</td><td>incident.create: insert</td><td>incident</td>" in page
+    assert "fatalities_best: 0 → 500" in page
+
+
+@pytest.mark.parametrize("model", [model for model in MODELS if model is not Incident], ids=lambda m: m.__name__)
+def test_changelists_run_as_many_queries_for_many_rows_as_for_one(
+    client, admin_user, analyst, incident, django_assert_max_num_queries, model
+):
+    client.force_login(admin_user)
+    url = _url(model, "changelist")
+    with CaptureQueriesContext(connection) as one_row:
+        client.get(url)
+    for number in range(1, 4):
+        _incident_with_parts(analyst, number)
+    with django_assert_max_num_queries(len(one_row)):
+        response = client.get(url)
+    assert len(response.context["cl"].result_list) > 1
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_incident_changelist_runs_a_fixed_number_of_queries(client, admin_user, django_assert_max_num_queries, count):
+    for _ in range(count):
+        IncidentFactory(created_by=UserFactory())
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(INCIDENT_CHANGELIST_QUERIES):
+        response = client.get(_url(Incident, "changelist"))
+    assert len(response.context["cl"].result_list) == count
+
+
+def test_publish_action_is_refused_without_an_accepted_claim(client, editor, submitted):
+    client.force_login(editor)
+    response = client.post(
+        _url(Incident, "changelist"),
+        {"action": "publish", "_selected_action": [submitted.pk]},
+        follow=True,
+    )
+    assert (
+        ERROR,
+        f"{submitted.code}: {submitted.code} has no accepted claim: accept a source claim before publishing.",
+    ) in _messages(response)
+    submitted.refresh_from_db()
+    assert submitted.status == IncidentStatus.SUBMITTED
+
+
+def test_publish_action_publishes_an_incident_with_an_accepted_claim(client, editor, submitted):
+    claim_review(claim=submitted.claims.get(), by=editor, status=ReviewStatus.ACCEPTED)
+    client.force_login(editor)
+    response = client.post(
+        _url(Incident, "changelist"),
+        {"action": "publish", "_selected_action": [submitted.pk]},
+        follow=True,
+    )
+    assert (SUCCESS, "1 incident published.") in _messages(response)
+    submitted.refresh_from_db()
+    assert submitted.status == IncidentStatus.PUBLISHED
+
+
+def test_an_analyst_cannot_publish_from_the_admin(client, analyst, submitted):
+    client.force_login(analyst)
+    response = client.post(
+        _url(Incident, "changelist"), {"action": "publish", "_selected_action": [submitted.pk]}, follow=True
+    )
+    assert (ERROR, f"{submitted.code}: Your role may not publish incidents.") in _messages(response)
+    submitted.refresh_from_db()
+    assert submitted.status == IncidentStatus.SUBMITTED
+
+
+def test_return_action_needs_a_comment_and_keeps_it(client, editor, submitted):
+    client.force_login(editor)
+    url = _url(Incident, "changelist")
+    response = client.post(url, {"action": "return_to_analyst", "_selected_action": [submitted.pk]}, follow=True)
+    assert (ERROR, f"{submitted.code}: Say what needs fixing: a returned incident needs a comment.") in _messages(
+        response
+    )
+    response = client.post(
+        url,
+        {"action": "return_to_analyst", "_selected_action": [submitted.pk], "comment": "Cite the HRW report."},
+        follow=True,
+    )
+    assert (SUCCESS, "1 incident returned.") in _messages(response)
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.return_comment) == (IncidentStatus.RETURNED, "Cite the HRW report.")
+
+
+def test_claim_review_actions_call_the_service(client, editor, incident):
+    claim = incident.claims.get()
+    client.force_login(editor)
+    url = _url(Claim, "changelist")
+    response = client.post(url, {"action": "reject", "_selected_action": [claim.pk]}, follow=True)
+    assert (ERROR, f"Claim {claim.pk}: Say why the claim is rejected or disputed.") in _messages(response)
+    response = client.post(
+        url, {"action": "mark_disputed", "_selected_action": [claim.pk], "note": "Denied by the army."}, follow=True
+    )
+    assert (SUCCESS, "1 claim marked disputed.") in _messages(response)
+    claim.refresh_from_db()
+    assert (claim.review_status, claim.reviewed_by, claim.review_note) == (
+        ReviewStatus.DISPUTED,
+        editor,
+        "Denied by the army.",
+    )
+
+
+def test_saving_an_incident_goes_through_the_service(client, editor, incident):
+    client.force_login(editor)
+    url = _url(Incident, "change", incident.pk)
+    data = _form_data(client.get(url))
+    data["title"] = "Moura massacre"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident.refresh_from_db()
+    assert (incident.title, incident.version) == ("Moura massacre", 3)
+
+
+def test_a_stale_incident_save_is_refused_and_overwrites_nothing(client, editor, analyst, incident):
+    client.force_login(editor)
+    url = _url(Incident, "change", incident.pk)
+    data = _form_data(client.get(url))
+    incident_update(incident=incident, by=analyst, expected_version=incident.version, fields={"title": "Theirs"})
+    data["title"] = "Mine"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors == [
+        f"{incident.code} was changed by someone else (your version 2, now 3). "
+        "Reload it, reapply your changes and save again."
+    ]
+    assert response.context["adminform"].form["title"].value() == "Mine"
+    incident.refresh_from_db()
+    assert (incident.title, incident.version) == ("Theirs", 3)
+
+
+def test_adding_an_incident_goes_through_the_service(client, analyst):
+    client.force_login(analyst)
+    data = _form_data(client.get(_url(Incident, "add")))
+    data.update(title="Drone strike", start_date="2024-03-17", end_date="2024-03-17", country="MLI")
+    data.update({"participants-TOTAL_FORMS": "1", "participants-0-actor": ActorFactory().pk})
+    data.update({"participants-0-role": ParticipantRole.PERPETRATOR, "participants-0-attribution": "alleged"})
+    response = client.post(_url(Incident, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident = Incident.objects.get(title="Drone strike")
+    assert (incident.code, incident.created_by, incident.participants.count()) == ("MLI-2024-0001", analyst, 1)
+
+
+def test_editing_casualty_records_inline_recounts_fatalities(client, analyst, incident):
+    client.force_login(analyst)
+    url = _url(Incident, "change", incident.pk)
+    data = _form_data(client.get(url))
+    data.update({"casualty_records-0-count_best": "400", "casualty_records-0-count_high": "600"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    incident.refresh_from_db()
+    assert (incident.fatalities_low, incident.fatalities_best, incident.fatalities_high) == (300, 400, 600)
+    record = incident.casualty_records.get()
+    # What the inline does not show is kept.
+    assert sorted(
+        link.participant.actor.acronym or link.participant.actor.name for link in record.perpetrator_links.all()
+    ) == [
+        "FAMa",
+        "Wagner Group",
+    ]
+    assert list(record.named_victims.values_list("name", flat=True)) == ["A. D."]
+    assert record.claims.count() == 1
+
+
+def test_a_refused_inline_edit_shows_the_services_reason(client, analyst, incident):
+    client.force_login(analyst)
+    url = _url(Incident, "change", incident.pk)
+    data = _form_data(client.get(url))
+    wagner = next(i for i in range(3) if data[f"participants-{i}-actor"] == Actor.objects.get(name="Wagner Group").pk)
+    data[f"participants-{wagner}-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Wagner Group is not a perpetrator of this incident: add it as one before attributing harm to it."
+    ]
+    assert incident.participants.count() == 3
+
+
+def test_a_casualty_record_saved_on_its_own_page_is_found_again(client, analyst, incident):
+    record = incident.casualty_records.get()
+    client.force_login(analyst)
+    url = _url(CasualtyRecord, "change", record.pk)
+    data = _form_data(client.get(url))
+    data.update({"named_victims-TOTAL_FORMS": "2", "named_victims-1-name": "B. T.", "_continue": "1"})
+    data.update({"named_victims-1-sex": "female", "named_victims-1-age_band": "elderly"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    record = incident.casualty_records.get()
+    assert response.url == _url(CasualtyRecord, "change", record.pk)
+    assert sorted(record.named_victims.values_list("name", flat=True)) == ["A. D.", "B. T."]
+    assert record.perpetrator_links.count() == 2
+
+
+def test_a_named_victim_added_on_its_own_page_joins_its_record(client, analyst, incident):
+    record = incident.casualty_records.get()
+    client.force_login(analyst)
+    data = _form_data(client.get(_url(NamedVictim, "add")))
+    data.update(casualty_record=record.pk, name="C. K.", sex="male", age_band="adult")
+    response = client.post(_url(NamedVictim, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    victim = NamedVictim.objects.get(name="C. K.")
+    assert victim.casualty_record.incident == incident
+    incident.refresh_from_db()
+    assert incident.version == 3
+
+
+def test_a_researcher_cannot_open_the_admin(client, researcher):
+    client.force_login(researcher)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+    assert client.get(_url(Incident, "changelist")).status_code == 302

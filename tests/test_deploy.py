@@ -1,0 +1,97 @@
+"""Deployment: production settings pass Django's deploy checks, and docker-compose.yml gives the app's services
+every variable production settings need.
+
+Settings are loaded in subprocesses with a clean environment and an empty var dir, so that neither this test
+session's variables nor the local services' var/services.env can stand in for a missing variable.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+# The variables production settings cannot load without; both directions are checked below, so the list cannot
+# drift from settings.py.
+REQUIRED_BY_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+# Settings load without these, but production is no use without them: every request would be refused (hosts),
+# every form posted through the HTTPS proxy too (origins).
+NEEDED_IN_PRODUCTION = (*REQUIRED_BY_SETTINGS, "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+APP_SERVICES = ("web", "worker", "beat")
+PLACEHOLDERS = {
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "DATABASE_URL": "postgres://user:password@db.example.org:5432/conflict_tracker",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO_DIR, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _settings_env(var_dir: Path, **variables: str) -> dict[str, str]:
+    return {"DEBUG": "0", "CONFLICT_TRACKER_VAR_DIR": str(var_dir), **variables}
+
+
+def test_deploy_check_passes_with_production_settings(tmp_path):
+    env = _settings_env(
+        tmp_path,
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="example.org",
+        # The servers this session runs on, which the settings loaded from the environment or var/services.env.
+        DATABASE_URL=os.environ["DATABASE_URL"],
+        REDIS_URL=settings.REDIS_URL,
+    )
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_load_with_only_the_required_variables(tmp_path):
+    result = _run(["-c", "import conflict_tracker.settings"], _settings_env(tmp_path, **PLACEHOLDERS))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", REQUIRED_BY_SETTINGS)
+def test_production_settings_refuse_to_load_without(tmp_path, name):
+    variables = {key: value for key, value in PLACEHOLDERS.items() if key != name}
+    result = _run(["-c", "import conflict_tracker.settings"], _settings_env(tmp_path, **variables))
+    assert result.returncode != 0
+    assert f"Set the {name} environment variable" in result.stderr
+
+
+def _compose_services() -> dict[str, dict]:
+    return yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())["services"]
+
+
+def _environment(service: dict) -> dict[str, str | None]:
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) if "=" in item else (item, None) for item in environment)
+    return environment
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_compose_gives_each_app_service_the_production_settings(name):
+    environment = _environment(_compose_services()[name])
+    assert [variable for variable in NEEDED_IN_PRODUCTION if not environment.get(variable)] == []
+    assert str(environment.get("DEBUG", "")).lower() in ("", "0", "false", "off", "no")
+    # The secret is interpolated from the deployment's environment, never written into the file.
+    assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+def test_compose_runs_the_app_processes():
+    services = _compose_services()
+    assert services["postgres"]["image"].startswith("postgres:17")
+    assert services["web"]["command"][:2] == ["gunicorn", "conflict_tracker.wsgi"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "conflict_tracker", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "conflict_tracker", "beat"]
+    assert services["migrate"]["command"][1:3] == ["manage.py", "migrate"]
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
