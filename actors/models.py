@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.constraints import not_greater
 from conflict_tracker.validators import validate_country_code
 
 from .choices import ActorKind, RelationKind
@@ -18,11 +19,7 @@ def normalize_actor_name(name: str) -> str:
 
 
 def _period_constraint(name: str, start: str, end: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(**{f"{start}__isnull": True}) | Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
-        name=name,
-        violation_error_message=_("The end of the period cannot come before its start."),
-    )
+    return not_greater(name, start, end, _("The end of the period cannot come before its start."), nullable=True)
 
 
 @pghistory.track()

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
 
@@ -39,16 +40,8 @@ def _ordered_range(prefix: str, low: str, best: str, high: str) -> list[models.C
             name=f"{prefix}_{low}_non_negative",
             violation_error_message=_("Counts cannot be negative."),
         ),
-        models.CheckConstraint(
-            condition=Q(**{f"{low}__lte": F(best)}),
-            name=f"{prefix}_{low}_lte_{best}",
-            violation_error_message=_("The low estimate cannot exceed the best estimate."),
-        ),
-        models.CheckConstraint(
-            condition=Q(**{f"{best}__lte": F(high)}),
-            name=f"{prefix}_{best}_lte_{high}",
-            violation_error_message=_("The best estimate cannot exceed the high estimate."),
-        ),
+        not_greater(f"{prefix}_{low}_lte_{best}", low, best, _("The low estimate cannot exceed the best estimate.")),
+        not_greater(f"{prefix}_{best}_lte_{high}", best, high, _("The best estimate cannot exceed the high estimate.")),
     ]
 
 

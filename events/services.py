@@ -6,6 +6,7 @@ revision that records who did it and why.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import pghistory
@@ -149,6 +150,11 @@ def _next_incident_code(country: str, year: int) -> str:
     return f"{country}-{year}-{number:04d}"
 
 
+def _columns(data, *relations: str) -> dict[str, Any]:
+    """A part's own column values: its dataclass fields less the related rows written separately."""
+    return {item.name: getattr(data, item.name) for item in dataclass_fields(data) if item.name not in relations}
+
+
 def _validated(incident: Incident) -> None:
     incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
 
@@ -162,27 +168,14 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
 
     perpetrators_by_actor: dict[int, IncidentParticipant] = {}
     for data in parts.participants:
-        participant = IncidentParticipant(
-            incident=incident, actor=data.actor, role=data.role, side=data.side, attribution=data.attribution
-        )
+        participant = IncidentParticipant(incident=incident, **_columns(data))
         participant.full_clean(exclude=["incident"])
         participant.save()
         if participant.role == ParticipantRole.PERPETRATOR:
             perpetrators_by_actor[participant.actor_id] = participant
 
     for data in parts.casualty_records:
-        record = CasualtyRecord(
-            incident=incident,
-            harm=data.harm,
-            victim_status=data.victim_status,
-            count_low=data.count_low,
-            count_best=data.count_best,
-            count_high=data.count_high,
-            children=data.children,
-            women=data.women,
-            elderly=data.elderly,
-            note=data.note,
-        )
+        record = CasualtyRecord(incident=incident, **_columns(data, "perpetrators", "claims", "named_victims"))
         record.full_clean(exclude=["incident"])
         if len(data.named_victims) > record.count_high:
             raise ValidationError(
@@ -200,20 +193,12 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
             CasualtyPerpetrator.objects.create(incident=incident, casualty_record=record, participant=participant)
         _link_claims(incident, record.pk, data.claims, CasualtyClaim, "casualty_record_id")
         for victim in data.named_victims:
-            named = NamedVictim(casualty_record=record, **victim.__dict__)
+            named = NamedVictim(casualty_record=record, **_columns(victim))
             named.full_clean(exclude=["casualty_record"])
             named.save()
 
     for data in parts.property_harms:
-        harm = PropertyHarm(
-            incident=incident,
-            kind=data.kind,
-            harm=data.harm,
-            count_low=data.count_low,
-            count_best=data.count_best,
-            count_high=data.count_high,
-            note=data.note,
-        )
+        harm = PropertyHarm(incident=incident, **_columns(data, "claims"))
         harm.full_clean(exclude=["incident"])
         harm.save()
         _link_claims(incident, harm.pk, data.claims, PropertyHarmClaim, "property_harm_id")

@@ -3,9 +3,10 @@ import hashlib
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.constraints import not_greater
 from conflict_tracker.validators import validate_country_code, validate_language_code
 from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 
@@ -146,33 +147,33 @@ class Claim(models.Model):
     class Meta:
         ordering = ["document__published_on", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(figure_low__isnull=True)
-                | Q(figure_best__isnull=True)
-                | Q(figure_low__lte=F("figure_best")),
-                name="claim_figure_low_lte_best",
-                violation_error_message=_("The low figure cannot exceed the best figure."),
+            not_greater(
+                "claim_figure_low_lte_best",
+                "figure_low",
+                "figure_best",
+                _("The low figure cannot exceed the best figure."),
+                nullable=True,
             ),
-            models.CheckConstraint(
-                condition=Q(figure_best__isnull=True)
-                | Q(figure_high__isnull=True)
-                | Q(figure_best__lte=F("figure_high")),
-                name="claim_figure_best_lte_high",
-                violation_error_message=_("The best figure cannot exceed the high figure."),
+            not_greater(
+                "claim_figure_best_lte_high",
+                "figure_best",
+                "figure_high",
+                _("The best figure cannot exceed the high figure."),
+                nullable=True,
             ),
-            models.CheckConstraint(
-                condition=Q(figure_low__isnull=True)
-                | Q(figure_high__isnull=True)
-                | Q(figure_low__lte=F("figure_high")),
-                name="claim_figure_low_lte_high",
-                violation_error_message=_("The low figure cannot exceed the high figure."),
+            not_greater(
+                "claim_figure_low_lte_high",
+                "figure_low",
+                "figure_high",
+                _("The low figure cannot exceed the high figure."),
+                nullable=True,
             ),
-            models.CheckConstraint(
-                condition=Q(period_start__isnull=True)
-                | Q(period_end__isnull=True)
-                | Q(period_end__gte=F("period_start")),
-                name="claim_period_ordered",
-                violation_error_message=_("The end of the period cannot come before its start."),
+            not_greater(
+                "claim_period_ordered",
+                "period_start",
+                "period_end",
+                _("The end of the period cannot come before its start."),
+                nullable=True,
             ),
             models.CheckConstraint(
                 condition=Q(change_ratio__isnull=True) | Q(change_ratio__gte=0),

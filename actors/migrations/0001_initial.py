@@ -211,7 +211,7 @@ class Migration(migrations.Migration):
                         condition=models.Q(
                             ("active_from__isnull", True),
                             ("active_until__isnull", True),
-                            ("active_until__gte", models.F("active_from")),
+                            ("active_from__lte", models.F("active_until")),
                             _connector="OR",
                         ),
                         name="actor_active_period_ordered",
@@ -396,7 +396,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("valid_from__isnull", True),
                     ("valid_until__isnull", True),
-                    ("valid_until__gte", models.F("valid_from")),
+                    ("valid_from__lte", models.F("valid_until")),
                     _connector="OR",
                 ),
                 name="actor_alias_period_ordered",
@@ -492,7 +492,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("valid_from__isnull", True),
                     ("valid_until__isnull", True),
-                    ("valid_until__gte", models.F("valid_from")),
+                    ("valid_from__lte", models.F("valid_until")),
                     _connector="OR",
                 ),
                 name="actor_relation_period_ordered",

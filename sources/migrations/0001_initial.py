@@ -878,7 +878,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     ("period_start__isnull", True),
                     ("period_end__isnull", True),
-                    ("period_end__gte", models.F("period_start")),
+                    ("period_start__lte", models.F("period_end")),
                     _connector="OR",
                 ),
                 name="claim_period_ordered",
