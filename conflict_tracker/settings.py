@@ -41,8 +41,10 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "actors",
     "sources",
     "events",
@@ -144,6 +146,51 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # (so bulk updates and imports are recorded too), into append-only event tables.
 PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 PGHISTORY_APPEND_ONLY = True
+
+# REST API (/api/v1/): researchers use tokens, the browser its session. Whether anonymous clients may read
+# published data is a deployment choice; when they may not, they get 401.
+API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a 401 names the Token scheme in WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["conflict_tracker.permissions.ReadOnlyForPublic"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="600/minute"),
+        "auth": env("API_THROTTLE_AUTH", default="10/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "conflict_tracker.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "conflict_tracker.exceptions.api_exception_handler",
+    # Anonymous throttling counts per client address: behind N proxies, NUM_PROXIES=N reads it from X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Conflict Tracker API",
+    "DESCRIPTION": "Published incidents, actors and the sources behind every figure.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Served from the drf-spectacular-sidecar package: the docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a `kind`; each gets its own named enum in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKindEnum": "actors.choices.ActorKind",
+        "RelationKindEnum": "actors.choices.RelationKind",
+        "SourceKindEnum": "sources.choices.SourceKind",
+    },
+}
 
 LOGIN_URL = "admin:login"
 

@@ -1,9 +1,14 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from events.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("conflict_tracker.api")),
 ]
+
+# JSON under /api/, Django's pages elsewhere.
+handler404 = "conflict_tracker.exceptions.page_not_found"
+handler500 = "conflict_tracker.exceptions.server_error"

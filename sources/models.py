@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
+from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code, validate_language_code
 from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 
@@ -42,6 +43,15 @@ class Source(models.Model):
         return self.name
 
 
+class DocumentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DocumentQuerySet":
+        """Staff see every document; others only those behind a claim they may see, so a witness statement
+        gathered for a draft stays unpublished with it."""
+        if is_staff_member(user):
+            return self
+        return self.filter(pk__in=Claim.objects.visible_to(user).values("document_id"))
+
+
 @pghistory.track()
 class Document(models.Model):
     """One report, article, post or statement of a source, with an archived snapshot of what it said."""
@@ -62,6 +72,8 @@ class Document(models.Model):
     )
     excerpt = models.TextField(_("excerpt"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -93,6 +105,14 @@ class Document(models.Model):
         if self.snapshot_text:
             return hashlib.sha256(self.snapshot_text.encode("utf-8")).hexdigest()
         return ""
+
+
+class ClaimQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ClaimQuerySet":
+        """Claims follow their incident's visibility (so a draft's sources stay unpublished); aggregate claims,
+        with no incident, are public."""
+        incidents = self.model._meta.get_field("incident").related_model.objects.visible_to(user)
+        return self.filter(Q(incident__isnull=True) | Q(incident__in=incidents.values("pk")))
 
 
 @pghistory.track()
@@ -143,6 +163,8 @@ class Claim(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(_("review note"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["document__published_on", "id"]

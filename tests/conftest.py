@@ -1,5 +1,7 @@
 """The fixed cast of users every test may draw on: one per role, and anonymous."""
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
@@ -35,3 +37,11 @@ def anonymous():
 def fast_password_hashing(settings):
     """Hashing passwords properly takes ~0.5 s per user; tests need users, not strong hashes."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test gets its own key prefix in the real Redis cache, so throttle counters never leak between tests."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
+    }

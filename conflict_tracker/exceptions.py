@@ -1,0 +1,99 @@
+"""One JSON error shape for the whole API, including the 404 and 500 pages under /api/:
+
+    {"error": {"status": 400, "code": "invalid", "message": "kind: ...", "fields": {"kind": ["..."]}}}
+
+`fields` appears only for invalid input. A 500 says nothing about its cause; the traceback goes to the log.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler
+
+from events.services import EditConflict, TransitionNotAllowed
+
+
+class Conflict(exceptions.APIException):
+    """409: the write was based on an outdated version (`current_version` says which is current)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The resource was changed by someone else.")
+    default_code = "conflict"
+
+    def __init__(self, detail=None, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version
+
+
+def error_body(status_code: int, code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    error = {"status": status_code, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error | extra}
+
+
+def _from_service(exc: Exception) -> Exception:
+    """Rules broken inside a service surface as the API errors they amount to."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, EditConflict):
+        return Conflict(str(exc), current_version=exc.current_version)
+    if isinstance(exc, TransitionNotAllowed):
+        return Conflict(str(exc))
+    return exc
+
+
+def _validation_error(response, detail) -> dict:
+    if isinstance(detail, dict):
+        fields = {name: errors if isinstance(errors, list) else [errors] for name, errors in detail.items()}
+        name, errors = next(iter(fields.items()), ("", [_("Invalid input.")]))
+        # Errors of the whole input (DRF's non_field_errors, Django's __all__) name no parameter.
+        message = (
+            str(errors[0])
+            if name in ("", api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS)
+            else f"{name}: {errors[0]}"
+        )
+        return error_body(response.status_code, "invalid", message, fields)
+    messages = detail if isinstance(detail, list) else [detail]
+    return error_body(response.status_code, "invalid", " ".join(str(message) for message in messages))
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler (status, headers such as Retry-After and WWW-Authenticate), then the one body shape."""
+    exc = _from_service(exc)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # Unexpected: Django logs it and server_error() answers 500.
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_error(response, exc.detail)
+    elif isinstance(exc, Conflict) and exc.current_version is not None:
+        response.data = error_body(409, "conflict", str(exc.detail), current_version=exc.current_version)
+    else:
+        response.data = error_body(response.status_code, exc.default_code, str(exc.detail))
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body(404, "not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(error_body(500, "server_error", _("A server error occurred.")), status=500)
+    return defaults.server_error(request)

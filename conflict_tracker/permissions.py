@@ -1,0 +1,18 @@
+"""The API's default permission: the public reads, staff may write where an endpoint allows writing."""
+
+from django.conf import settings
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from conflict_tracker.roles import is_staff_member
+
+
+class ReadOnlyForPublic(BasePermission):
+    """Reads for everyone signed in, and for anonymous clients if API_ANONYMOUS_READ; writes for staff only.
+
+    What each role then sees is the querysets' business (`visible_to`); what it may change, the services'.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return request.user.is_authenticated or settings.API_ANONYMOUS_READ
+        return is_staff_member(request.user)

@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from sources.models import Claim, Document, Source
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "name", "acronym", "kind", "reliability", "country", "language", "url", "description"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    source_name = serializers.CharField(source="source.name", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "source",
+            "source_name",
+            "title",
+            "url",
+            "author",
+            "published_on",
+            "language",
+            "accessed_on",
+            "excerpt",
+            "snapshot_sha256",
+            "created_at",
+        ]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    """Who reviewed a claim, and their note, stay internal; the review status is public."""
+
+    incident_code = serializers.CharField(source="incident.code", read_only=True, allow_null=True, default=None)
+    attributed_actors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "document",
+            "incident",
+            "incident_code",
+            "quote",
+            "attributed_actors",
+            "measure",
+            "harm",
+            "victim_status",
+            "property_kind",
+            "property_harm",
+            "figure_qualifier",
+            "figure_low",
+            "figure_best",
+            "figure_high",
+            "change_ratio",
+            "period_start",
+            "period_end",
+            "country",
+            "review_status",
+            "reviewed_at",
+            "created_at",
+        ]
+
+    def get_attributed_actors(self, claim) -> list[int]:
+        # From the prefetched links: one query for the page instead of one per claim.
+        return [link.actor_id for link in claim.actor_links.all()]
