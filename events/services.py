@@ -78,6 +78,7 @@ class TransitionNotAllowed(Exception):
 @dataclass
 class VictimData:
     name: str
+    id: int | None = None
     sex: str = "unknown"
     age: int | None = None
     age_band: str = "unknown"
@@ -99,6 +100,7 @@ class CasualtyData:
     claims: list[Claim] = field(default_factory=list)
     named_victims: list[VictimData] = field(default_factory=list)
     note: str = ""
+    id: int | None = None
 
 
 @dataclass
@@ -107,6 +109,7 @@ class ParticipantData:
     role: str
     side: str = ""
     attribution: str = "alleged"
+    id: int | None = None
 
 
 @dataclass
@@ -118,11 +121,13 @@ class PropertyHarmData:
     count_high: int
     claims: list[Claim] = field(default_factory=list)
     note: str = ""
+    id: int | None = None
 
 
 @dataclass
 class IncidentParts:
-    """The parts of an incident, written together and replacing what was there."""
+    """The parts of an incident, written together: a part with an `id` updates that row, one without is new,
+    and rows left out are deleted."""
 
     participants: list[ParticipantData] = field(default_factory=list)
     casualty_records: list[CasualtyData] = field(default_factory=list)
@@ -159,30 +164,63 @@ def _validated(incident: Incident) -> None:
     incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
 
 
+def _kept(queryset, items: Iterable, what: str) -> dict[int, Any]:
+    """The existing rows that `items` name by id; an id that is not the incident's own is refused."""
+    existing = {row.pk: row for row in queryset}
+    for item in items:
+        if item.id is not None and item.id not in existing:
+            raise ValidationError(_("%(what)s %(id)s is not part of this incident.") % {"what": what, "id": item.id})
+    return existing
+
+
+def _saved(model, existing: dict[int, Any], data, parent: dict[str, Any], *relations: str):
+    """Update the row `data` names (an unchanged row writes no revision) or create it; validated first."""
+    row = existing.get(data.id) or model(**parent)
+    for name, value in _columns(data, "id", *relations).items():
+        setattr(row, name, value)
+    row.full_clean(exclude=list(parent))
+    row.save()
+    return row
+
+
 def _write_parts(incident: Incident, parts: IncidentParts) -> None:
-    """Replace the incident's participants, casualty and property records with `parts`, validated."""
-    incident.participants.all().delete()
-    incident.property_harms.all().delete()
-    # Casualty records go with the participants' cascade only partly; delete them explicitly.
-    incident.casualty_records.all().delete()
+    """Make the incident's participants, casualty and property records (and their links) what `parts` says.
+
+    Parts that carry the id of an existing row update it in place, so ids stay stable and the revisions show
+    what changed; parts without an id are created; rows that `parts` no longer names are deleted.
+    """
+    participants = _kept(incident.participants.all(), parts.participants, _("Participant"))
+    records = _kept(incident.casualty_records.all(), parts.casualty_records, _("Casualty record"))
+    harms = _kept(incident.property_harms.all(), parts.property_harms, _("Property harm record"))
+
+    # Deletions come first, links before the rows they point to, so a perpetrator that becomes a target, or a
+    # participant that goes, is unlinked before the database's composite foreign keys would object.
+    CasualtyPerpetrator.objects.filter(incident=incident).exclude(
+        casualty_record__in=[d.id for d in parts.casualty_records if d.id is not None],
+        participant__in=[
+            d.id for d in parts.participants if d.id is not None and d.role == ParticipantRole.PERPETRATOR
+        ],
+    ).delete()
+    incident.casualty_records.exclude(pk__in=[d.id for d in parts.casualty_records if d.id]).delete()
+    incident.property_harms.exclude(pk__in=[d.id for d in parts.property_harms if d.id]).delete()
+    incident.participants.exclude(pk__in=[d.id for d in parts.participants if d.id]).delete()
 
     perpetrators_by_actor: dict[int, IncidentParticipant] = {}
     for data in parts.participants:
-        participant = IncidentParticipant(incident=incident, **_columns(data))
-        participant.full_clean(exclude=["incident"])
-        participant.save()
+        participant = _saved(IncidentParticipant, participants, data, {"incident": incident})
         if participant.role == ParticipantRole.PERPETRATOR:
             perpetrators_by_actor[participant.actor_id] = participant
 
     for data in parts.casualty_records:
-        record = CasualtyRecord(incident=incident, **_columns(data, "perpetrators", "claims", "named_victims"))
-        record.full_clean(exclude=["incident"])
-        if len(data.named_victims) > record.count_high:
+        if len(data.named_victims) > data.count_high:
             raise ValidationError(
                 _("%(names)s named victims cannot belong to a record of at most %(high)s people.")
-                % {"names": len(data.named_victims), "high": record.count_high}
+                % {"names": len(data.named_victims), "high": data.count_high}
             )
-        record.save()
+        record = _saved(
+            CasualtyRecord, records, data, {"incident": incident}, "perpetrators", "claims", "named_victims"
+        )
+        wanted = []
         for actor in data.perpetrators:
             participant = perpetrators_by_actor.get(actor.pk)
             if participant is None:
@@ -190,28 +228,42 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
                     _("%(actor)s is not a perpetrator of this incident: add it as one before attributing harm to it.")
                     % {"actor": actor}
                 )
-            CasualtyPerpetrator.objects.create(incident=incident, casualty_record=record, participant=participant)
-        _link_claims(incident, record.pk, data.claims, CasualtyClaim, "casualty_record_id")
+            wanted.append(participant.pk)
+        links = CasualtyPerpetrator.objects.filter(casualty_record=record)
+        links.exclude(participant__in=wanted).delete()
+        present = set(links.values_list("participant_id", flat=True))
+        CasualtyPerpetrator.objects.bulk_create(
+            CasualtyPerpetrator(incident=incident, casualty_record=record, participant_id=participant_id)
+            for participant_id in dict.fromkeys(wanted)
+            if participant_id not in present
+        )
+        _link_claims(
+            incident, CasualtyClaim.objects.filter(casualty_record=record), data.claims, casualty_record=record
+        )
+        victims = _kept(record.named_victims.all(), data.named_victims, _("Named victim"))
+        record.named_victims.exclude(pk__in=[v.id for v in data.named_victims if v.id]).delete()
         for victim in data.named_victims:
-            named = NamedVictim(casualty_record=record, **_columns(victim))
-            named.full_clean(exclude=["casualty_record"])
-            named.save()
+            _saved(NamedVictim, victims, victim, {"casualty_record": record})
 
     for data in parts.property_harms:
-        harm = PropertyHarm(incident=incident, **_columns(data, "claims"))
-        harm.full_clean(exclude=["incident"])
-        harm.save()
-        _link_claims(incident, harm.pk, data.claims, PropertyHarmClaim, "property_harm_id")
+        harm = _saved(PropertyHarm, harms, data, {"incident": incident}, "claims")
+        _link_claims(incident, PropertyHarmClaim.objects.filter(property_harm=harm), data.claims, property_harm=harm)
 
 
-def _link_claims(incident: Incident, owner_id: int, claims: Iterable[Claim], link_model, owner_field: str) -> None:
+def _link_claims(incident: Incident, links, claims: Iterable[Claim], **owner) -> None:
+    """Make the owner's claim links exactly `claims`, which must be claims about this incident."""
+    claims = list(claims)
     for claim in claims:
         if claim.incident_id != incident.pk:
             raise ValidationError(
                 _("Claim %(claim)s is about another incident; a record can only rest on this incident's claims.")
                 % {"claim": claim.pk}
             )
-        link_model.objects.create(**{owner_field: owner_id, "claim": claim})
+    links.exclude(claim__in=claims).delete()
+    present = set(links.values_list("claim_id", flat=True))
+    links.model.objects.bulk_create(
+        links.model(claim=claim, **owner) for claim in dict.fromkeys(claims) if claim.pk not in present
+    )
 
 
 def _recount_fatalities(incident: Incident) -> None:

@@ -348,3 +348,85 @@ def test_a_failed_write_leaves_no_revision(draft, analyst):
     with pytest.raises(EditConflict):
         incident_update(incident=draft, by=analyst, expected_version=7, fields={"title": "stale"})
     assert len(_revisions(draft)) == before
+
+
+# Parts are updated in place when they carry their id.
+
+
+def parts_as_stored(incident):
+    """The incident's parts as the services take them, with their ids (what a form would send back)."""
+    return IncidentParts(
+        participants=[
+            ParticipantData(actor=p.actor, role=p.role, side=p.side, attribution=p.attribution, id=p.pk)
+            for p in incident.participants.order_by("pk")
+        ],
+        casualty_records=[
+            CasualtyData(
+                harm=r.harm,
+                victim_status=r.victim_status,
+                count_low=r.count_low,
+                count_best=r.count_best,
+                count_high=r.count_high,
+                perpetrators=[link.participant.actor for link in r.perpetrator_links.order_by("pk")],
+                named_victims=[VictimData(name=v.name, id=v.pk) for v in r.named_victims.order_by("pk")],
+                id=r.pk,
+            )
+            for r in incident.casualty_records.order_by("pk")
+        ],
+    )
+
+
+def test_parts_sent_with_their_ids_keep_them_and_only_changes_are_revisions(analyst, fama, wagner):
+    incident = incident_create(
+        by=analyst, fields=FIELDS, parts=make_parts(fama, wagner, victims=[VictimData(name="Named victim")])
+    )
+    record = incident.casualty_records.get()
+    victim = record.named_victims.get()
+    before = {e.pgh_slug for e in _revisions(incident)}
+
+    parts = parts_as_stored(incident)
+    parts.casualty_records[0].count_best = 22
+    incident_update(incident=incident, by=analyst, expected_version=1, parts=parts)
+
+    record.refresh_from_db()
+    assert record.count_best == 22
+    assert record.named_victims.get().pk == victim.pk
+    new = [e for e in _revisions(incident) if e.pgh_slug not in before]
+    # The record's change and the incident's version and totals; nothing deleted and inserted again.
+    assert {(e.pgh_model, e.pgh_label) for e in new} == {
+        ("events.CasualtyRecordEvent", "update"),
+        ("events.IncidentEvent", "update"),
+    }
+
+
+def test_a_perpetrator_turned_target_loses_its_attributions(analyst, fama, wagner):
+    incident = incident_create(by=analyst, fields=FIELDS, parts=make_parts(fama, wagner))
+    parts = parts_as_stored(incident)
+    parts.participants[1].role = "target"
+    parts.casualty_records[0].perpetrators = [fama]
+    incident_update(incident=incident, by=analyst, expected_version=1, parts=parts)
+
+    record = incident.casualty_records.get()
+    assert [p.actor for p in record.perpetrators.all()] == [fama]
+    assert incident.participants.get(actor=wagner).role == "target"
+
+
+def test_parts_left_out_are_deleted_with_their_links(analyst, fama, wagner):
+    incident = incident_create(by=analyst, fields=FIELDS, parts=make_parts(fama, wagner))
+    parts = parts_as_stored(incident)
+    parts.participants = parts.participants[:1]
+    parts.casualty_records[0].perpetrators = [fama]
+    incident_update(incident=incident, by=analyst, expected_version=1, parts=parts)
+
+    assert [p.actor for p in incident.participants.all()] == [fama]
+    assert [p.actor for p in incident.casualty_records.get().perpetrators.all()] == [fama]
+
+
+def test_an_id_of_another_incidents_part_is_refused(analyst, fama, wagner):
+    first = incident_create(by=analyst, fields=FIELDS, parts=make_parts(fama, wagner))
+    second = incident_create(by=analyst, fields=FIELDS, parts=make_parts(fama, wagner))
+    parts = parts_as_stored(second)
+    parts.casualty_records[0].id = first.casualty_records.get().pk
+    with pytest.raises(ValidationError, match="is not part of this incident"):
+        incident_update(incident=second, by=analyst, expected_version=1, parts=parts)
+    assert first.casualty_records.get().count_best == 20
