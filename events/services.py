@@ -318,7 +318,44 @@ def incident_update(
     The version check and the write are one conditional UPDATE, which also locks the row until commit, so of
     two concurrent saves of the same version exactly one wins and the other is told.
     """
-    fields = fields or {}
+    return _save(
+        incident,
+        by=by,
+        expected_version=expected_version,
+        fields=fields or {},
+        parts=parts,
+        context={"action": "incident.update"},
+    )
+
+
+def incident_revert(*, incident: Incident, by: User, to_version: int, expected_version: int) -> Incident:
+    """Bring back the incident's fields and parts as they were at `to_version`, as a new revision.
+
+    The workflow state stays as it is: a revert undoes edits, not reviews.
+    """
+    from .selectors import incident_state_at  # selectors build on this module's dataclasses
+
+    _require_role(by, Role.EDITOR, action=_("revert incidents"))
+    fields, parts = incident_state_at(incident, to_version)
+    return _save(
+        incident,
+        by=by,
+        expected_version=expected_version,
+        fields=fields,
+        parts=parts,
+        context={"action": "incident.revert", "reverted_to": to_version},
+    )
+
+
+def _save(
+    incident: Incident,
+    *,
+    by: User,
+    expected_version: int,
+    fields: dict[str, Any],
+    parts: IncidentParts | None,
+    context: dict[str, Any],
+) -> Incident:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
@@ -326,7 +363,7 @@ def incident_update(
         raise PermissionDenied(
             _("Your role may not edit an incident that is %(status)s.") % {"status": incident.get_status_display()}
         )
-    with transaction.atomic(), pghistory.context(user=by.pk, action="incident.update"):
+    with transaction.atomic(), pghistory.context(user=by.pk, **context):
         candidate = Incident.objects.get(pk=incident.pk)
         for name, value in fields.items():
             setattr(candidate, name, value)

@@ -20,6 +20,7 @@ from events.services import (
     incident_reopen,
     incident_retract,
     incident_return,
+    incident_revert,
     incident_submit,
     incident_update,
 )
@@ -430,3 +431,43 @@ def test_an_id_of_another_incidents_part_is_refused(analyst, fama, wagner):
     with pytest.raises(ValidationError, match="is not part of this incident"):
         incident_update(incident=second, by=analyst, expected_version=1, parts=parts)
     assert first.casualty_records.get().count_best == 20
+
+
+# Revert: an editor brings back an earlier version, as a new revision.
+
+
+def test_an_editor_reverts_fields_and_parts_to_an_earlier_version(analyst, editor, fama, wagner):
+    incident = incident_create(
+        by=analyst, fields=FIELDS, parts=make_parts(fama, wagner, victims=[VictimData(name="Named victim")])
+    )
+    record_id = incident.casualty_records.get().pk
+    parts = parts_as_stored(incident)
+    parts.participants = parts.participants[:1]  # Wagner dropped, its attribution with it
+    parts.casualty_records[0].perpetrators = [fama]
+    parts.casualty_records[0].count_best = 22
+    parts.casualty_records[0].named_victims = []
+    incident = incident_update(
+        incident=incident, by=analyst, expected_version=1, fields={"title": "Wrong title"}, parts=parts
+    )
+
+    incident = incident_revert(incident=incident, by=editor, to_version=1, expected_version=2)
+
+    assert (incident.title, incident.version, incident.fatalities_best) == (FIELDS["title"], 3, 20)
+    record = incident.casualty_records.get()
+    assert record.pk == record_id
+    assert {p.actor for p in record.perpetrators.all()} == {fama, wagner}
+    assert [v.name for v in record.named_victims.all()] == ["Named victim"]
+    revert = [e for e in _revisions(incident) if e.pgh_context and e.pgh_context.get("action") == "incident.revert"]
+    assert revert and revert[0].pgh_context["reverted_to"] == 1
+    assert revert[0].pgh_context["user"] == editor.pk
+
+
+def test_only_editors_revert_and_a_stale_revert_is_a_conflict(analyst, editor, draft):
+    incident_update(incident=draft, by=analyst, expected_version=1, fields={"title": "Second"})
+    with pytest.raises(PermissionDenied):
+        incident_revert(incident=draft, by=analyst, to_version=1, expected_version=2)
+    with pytest.raises(EditConflict):
+        incident_revert(incident=draft, by=editor, to_version=1, expected_version=1)
+    with pytest.raises(ValidationError, match="has no version 9"):
+        incident_revert(incident=draft, by=editor, to_version=9, expected_version=2)
+    assert Incident.objects.get(pk=draft.pk).title == "Second"
