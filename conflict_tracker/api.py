@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from actors.api.views import ActorViewSet
+from events.api.views import IncidentViewSet
 from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
 
 from .tokens import TokenView
@@ -12,6 +13,7 @@ from .tokens import TokenView
 app_name = "api"
 
 router = DefaultRouter()
+router.register("incidents", IncidentViewSet)
 router.register("actors", ActorViewSet)
 router.register("sources", SourceViewSet)
 router.register("documents", DocumentViewSet)

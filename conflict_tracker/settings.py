@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "actors.choices.ActorKind",
         "RelationKindEnum": "actors.choices.RelationKind",
         "SourceKindEnum": "sources.choices.SourceKind",
+        "HarmEnum": "events.choices.Harm",
+        "PropertyKindEnum": "events.choices.PropertyKind",
+        "PropertyHarmKindEnum": "events.choices.PropertyHarmKind",
     },
 }
 
