@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from actors.api.views import ActorViewSet
+from events.api.changes import ChangesView
 from events.api.views import IncidentViewSet
 from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
 
@@ -21,6 +22,7 @@ router.register("claims", ClaimViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file rather than inline, so a strict CSP can stay on.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -1,0 +1,190 @@
+"""The changes feed: `GET /api/v1/changes/?updated_since=<timestamp>`, one entry per incident changed since then.
+
+A researcher keeps a local copy in sync by asking for what changed since the last sync and fetching only the
+linked incidents. What counts as a change depends on who asks:
+
+- Researchers and anonymous clients see publication history only. An incident that is published now and was
+  published or edited since the timestamp is `published` (fetch it again from `url`); one that was published
+  and has been retracted since is `retracted`, with its code, `retracted_at` and `retraction_reason` and
+  nothing else (drop it). Incidents that were never published do not appear at all, not even their codes.
+- Analysts, editors and admins see every change: `created`, `submitted`, `published`, `retracted`, or
+  `updated` (an edit, a return to the analyst, a reopening), with the incident's current `status`.
+
+Each entry gives the incident's latest change time (`changed_at`, its `updated_at`) and current `version`.
+The feed is one SQL query over the incident table, ordered by `changed_at` then `code`, cursor-paginated.
+
+Why the incident table alone is enough: the workflow only moves forward from `published` (to `retracted`, a
+final state that nothing edits), every write sets `updated_at`, and a retraction sets `retracted_at` in the same
+UPDATE. So "published now and touched since T" and "retracted since T" are exactly the public's changes.
+"""
+
+import datetime
+
+from django.db.models import Case, CharField, F, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, pagination, serializers
+from rest_framework.exceptions import ValidationError
+
+from conflict_tracker.roles import is_staff_member
+from events.choices import IncidentStatus
+from events.models import Incident
+
+
+class Change:
+    CREATED = "created"
+    UPDATED = "updated"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETRACTED = "retracted"
+
+    choices = [CREATED, UPDATED, SUBMITTED, PUBLISHED, RETRACTED]
+
+
+class ChangesPagination(pagination.CursorPagination):
+    """Cursor pages in the feed's order: stable while incidents keep changing, as fast deep as on page one."""
+
+    ordering = ("updated_at", "code")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class IncidentChangeSerializer(serializers.Serializer):
+    """One entry of the feed (documentation only: the view builds entries from plain rows)."""
+
+    code = serializers.CharField(help_text="The incident's stable code, e.g. MLI-2025-0042.")
+    change = serializers.ChoiceField(
+        choices=Change.choices,
+        help_text="What happened since `updated_since`. The public sees only `published` and `retracted`.",
+    )
+    changed_at = serializers.DateTimeField(help_text="When the incident last changed.")
+    version = serializers.IntegerField(help_text="The incident's current version.")
+    url = serializers.URLField(
+        required=False,
+        help_text="The incident in the API. Absent from retracted entries for researchers and anonymous clients.",
+    )
+    status = serializers.ChoiceField(
+        choices=IncidentStatus.choices, required=False, help_text="Current workflow state (staff only)."
+    )
+    retracted_at = serializers.DateTimeField(required=False, help_text="Retracted entries only.")
+    retraction_reason = serializers.CharField(required=False, help_text="Retracted entries only.")
+
+
+def parse_updated_since(value: str | None) -> datetime.datetime:
+    """An ISO 8601 timestamp (a bare date means its midnight, a naive time is UTC), or a 400 naming the parameter."""
+    if value is None or not value.strip():
+        raise ValidationError({"updated_since": [_("This parameter is required, e.g. 2025-01-31T00:00:00Z.")]})
+    text = value.strip()
+    if "T" in text and " " in text:
+        # An unencoded "+01:00" offset arrives as " 01:00" in a query string.
+        text = text.replace(" ", "+")
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = datetime.datetime.combine(day, datetime.time()) if day else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError(
+            {
+                "updated_since": [
+                    _("%(value)s is not an ISO 8601 timestamp, e.g. 2025-01-31T00:00:00Z.") % {"value": value[:50]}
+                ]
+            }
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    try:
+        # In UTC, as the database compares it: an offset at the edge of year 1 or 9999 cannot be.
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValidationError({"updated_since": [_("%(value)s is out of range.") % {"value": value[:50]}]}) from None
+
+
+@extend_schema(
+    summary="Incidents changed since a timestamp, for syncing a local copy",
+    parameters=[
+        OpenApiParameter(
+            "updated_since",
+            OpenApiTypes.DATETIME,
+            OpenApiParameter.QUERY,
+            required=True,
+            description=(
+                "ISO 8601 timestamp (a date alone means its midnight, no offset means UTC): list the incidents "
+                "that changed at or after it. Use the `changed_at` of the last entry you synced."
+            ),
+            examples=[OpenApiExample("Since the start of 2025", value="2025-01-01T00:00:00Z")],
+        ),
+    ],
+    responses=IncidentChangeSerializer(many=True),
+)
+class ChangesView(generics.ListAPIView):
+    """Incidents created, changed, published or retracted since `updated_since`, as the caller may see them."""
+
+    serializer_class = IncidentChangeSerializer
+    pagination_class = ChangesPagination
+    filter_backends = []
+    queryset = Incident.objects.none()
+
+    def get_queryset(self):
+        since = parse_updated_since(self.request.query_params.get("updated_since"))
+        changed = Incident.objects.filter(updated_at__gte=since)
+        if is_staff_member(self.request.user):
+            change = Case(
+                When(created_at__gte=since, then=Value(Change.CREATED)),
+                When(status=IncidentStatus.RETRACTED, retracted_at__gte=since, then=Value(Change.RETRACTED)),
+                When(status=IncidentStatus.PUBLISHED, published_at__gte=since, then=Value(Change.PUBLISHED)),
+                When(status=IncidentStatus.SUBMITTED, submitted_at__gte=since, then=Value(Change.SUBMITTED)),
+                default=Value(Change.UPDATED),
+                output_field=CharField(),
+            )
+        else:
+            # Published now, or published once and retracted since: nothing else about any incident.
+            changed = changed.filter(
+                Q(status=IncidentStatus.PUBLISHED) | Q(status=IncidentStatus.RETRACTED, retracted_at__gte=since)
+            )
+            change = Case(
+                When(status=IncidentStatus.RETRACTED, then=Value(Change.RETRACTED)),
+                default=Value(Change.PUBLISHED),
+                output_field=CharField(),
+            )
+        # Only the columns an entry shows leave the database.
+        return changed.order_by().values(
+            "code",
+            "status",
+            "version",
+            "updated_at",
+            "retracted_at",
+            "retraction_reason",
+            change=change,
+            changed_at=F("updated_at"),
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.get_queryset()
+        page = self.paginate_queryset(queryset)
+        staff = is_staff_member(request.user)
+        return self.get_paginated_response([self._entry(row, staff) for row in page])
+
+    def _entry(self, row: dict, staff: bool) -> dict:
+        entry = {
+            "code": row["code"],
+            "change": row["change"],
+            "changed_at": serializers.DateTimeField().to_representation(row["changed_at"]),
+            "version": row["version"],
+        }
+        retracted = row["status"] == IncidentStatus.RETRACTED
+        if staff or not retracted:
+            entry["url"] = self.request.build_absolute_uri(reverse("api:incident-detail", args=[row["code"]]))
+        if staff:
+            entry["status"] = row["status"]
+        if retracted:
+            entry["retracted_at"] = serializers.DateTimeField().to_representation(row["retracted_at"])
+            entry["retraction_reason"] = row["retraction_reason"]
+        return entry
