@@ -1,10 +1,14 @@
-"""Reads about actors that follow rules: resolving a name, as ACLED or a source spells it, to one actor."""
+"""Reads about actors that follow rules: resolving a name, as ACLED or a source spells it, to one actor, and
+an actor's lineage (its units, predecessors and successors)."""
 
 import datetime
+from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Q
 
-from .models import Actor, ActorAlias, normalize_actor_name
+from .choices import RelationKind
+from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name
 
 
 def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None:
@@ -23,3 +27,37 @@ def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None
     if alias is not None:
         return alias.actor
     return Actor.objects.filter(normalized_name=normalized).first()
+
+
+# A lineage grows along these edges: from a force to its units (part_of, downwards only, so asking for a unit
+# does not pull in the whole army), and from an actor to its predecessors and successors (succeeded_by, both ways).
+_LINEAGE_SQL = """
+WITH RECURSIVE edges (source, target) AS (
+    SELECT object_id, subject_id FROM {table} WHERE kind = %(part_of)s
+    UNION ALL
+    SELECT subject_id, object_id FROM {table} WHERE kind = %(succeeded_by)s
+    UNION ALL
+    SELECT object_id, subject_id FROM {table} WHERE kind = %(succeeded_by)s
+), lineage (id) AS (
+    SELECT unnest(%(start)s::bigint[])
+    UNION
+    SELECT edges.target FROM edges JOIN lineage ON edges.source = lineage.id
+)
+SELECT id FROM lineage
+"""
+
+
+def actor_lineage_ids(actor_ids: Iterable[int]) -> set[int]:
+    """The actors themselves, their units (transitively) and their predecessors and successors (transitively).
+
+    One recursive query whatever the depth; UNION (not UNION ALL) makes it stop on cycles. Relations count
+    whatever their validity period: the lineage is about who the actor is, the dates belong to the incidents.
+    """
+    start = sorted({int(actor_id) for actor_id in actor_ids})
+    if not start:
+        return set()
+    sql = _LINEAGE_SQL.format(table=connection.ops.quote_name(ActorRelation._meta.db_table))
+    params = {"part_of": RelationKind.PART_OF, "succeeded_by": RelationKind.SUCCEEDED_BY, "start": start}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}

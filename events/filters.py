@@ -1,25 +1,88 @@
+import math
+from decimal import Decimal
+
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, FloatField, OuterRef, Value
+from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
+from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.validators import validate_country_code
 
-from .choices import IncidentStatus
+from .choices import Attribution, IncidentStatus, ParticipantRole
 from .models import Incident, IncidentParticipant
 
-
-def validate_actor_exists(value: int) -> None:
-    # Actors are public, so saying that one does not exist reveals nothing.
-    if not Actor.objects.filter(pk=value).exists():
-        raise ValidationError(_("No actor has the id %(value)s."), code="unknown_actor", params={"value": value})
+EARTH_RADIUS_KM = 6371.0088
+# A degree of latitude is about 111.2 km; 110 makes the prefilter box a little wider than the circle, never narrower.
+KM_PER_DEGREE_SAFE = 110.0
+MAX_RADIUS_KM = 5000
+ORDERINGS = ["start_date", "-start_date", "fatalities_best", "-fatalities_best", "updated_at", "-updated_at"]
+FATALITY_MEASURES = {"low": "fatalities_low", "best": "fatalities_best", "high": "fatalities_high"}
 
 
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class ActorField(forms.CharField):
+    """An actor's id, or any of its names or aliases (case and accents ignored); cleans to the actor's id."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        if value.isascii() and value.isdigit():
+            # Longer than any bigint: no such actor, and no query that the database would refuse.
+            if len(value) <= 18 and Actor.objects.filter(pk=int(value)).exists():
+                return int(value)
+            raise ValidationError(_("No actor has the id %(value)s."), code="unknown_actor", params={"value": value})
+        actor = actor_resolve(value)
+        if actor is None:
+            raise ValidationError(_("No actor is called %(value)s."), code="unknown_actor", params={"value": value})
+        return actor.pk
+
+
+def _numbers(value: str, count: int, what: str) -> list[float]:
+    parts = value.split(",")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != count or not all(math.isfinite(number) for number in numbers):
+        raise ValidationError(
+            _("Give %(what)s: %(count)s numbers separated by commas."), params={"what": what, "count": count}
+        )
+    return numbers
+
+
+class BoundingBoxField(forms.CharField):
+    """min_lon,min_lat,max_lon,max_lat in degrees; a box across the antimeridian is two requests."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "min_lon,min_lat,max_lon,max_lat")
+        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+            raise ValidationError(_("Longitudes go from -180 to 180, latitudes from -90 to 90."))
+        if min_lon > max_lon or min_lat > max_lat:
+            raise ValidationError(_("The minimum cannot be greater than the maximum."))
+        return min_lon, min_lat, max_lon, max_lat
+
+
+class PointField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        lat, lon = _numbers(value, 2, "lat,lon")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationError(_("Latitude goes from -90 to 90, longitude from -180 to 180."))
+        return lat, lon
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -39,6 +102,40 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class ActorFilter(django_filters.CharFilter):
+    field_class = ActorField
+
+
+class BoundingBoxFilter(django_filters.CharFilter):
+    field_class = BoundingBoxField
+
+
+class PointFilter(django_filters.CharFilter):
+    field_class = PointField
+
+
+class IncidentFilterForm(forms.Form):
+    """Rules between parameters, each error naming the parameter to fix."""
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("fatalities_min"), data.get("fatalities_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("fatalities_max", _("fatalities_max cannot be less than fatalities_min."))
+        if data.get("near") and data.get("radius_km") is None and "radius_km" not in self.errors:
+            self.add_error("radius_km", _("Give radius_km with near."))
+        if data.get("radius_km") is not None and not data.get("near") and "near" not in self.errors:
+            self.add_error("near", _("Give near (lat,lon) with radius_km."))
+        if data.get("include_related") and not data.get("actor") and "actor" not in self.errors:
+            self.add_error("actor", _("Give actor with include_related."))
+        return data
+
+
+def _applied_together(queryset, name, value):
+    """Filters that only make sense together are applied at once in IncidentFilterSet.filter_queryset."""
+    return queryset
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -62,11 +159,20 @@ class IncidentFilterSet(django_filters.FilterSet):
     country = django_filters.CharFilter(validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3, e.g. MLI"))
     admin1 = django_filters.CharFilter(help_text=_("Region, exactly as spelled, e.g. Gao"))
     admin2 = django_filters.CharFilter(help_text=_("Cercle, exactly as spelled, e.g. Ansongo"))
-    fatalities_min = django_filters.NumberFilter(
-        field_name="fatalities_best", lookup_expr="gte", min_value=0, help_text=_("Best fatality estimate at least.")
+    fatalities_min = IdFilter(
+        method=_applied_together,
+        min_value=0,
+        help_text=_("Fatalities at least, on the estimate fatalities_measure names (best by default), e.g. 10."),
     )
-    fatalities_max = django_filters.NumberFilter(
-        field_name="fatalities_best", lookup_expr="lte", min_value=0, help_text=_("Best fatality estimate at most.")
+    fatalities_max = IdFilter(
+        method=_applied_together,
+        min_value=0,
+        help_text=_("Fatalities at most, on the estimate fatalities_measure names (best by default), e.g. 100."),
+    )
+    fatalities_measure = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=[(name, name) for name in FATALITY_MEASURES],
+        help_text=_("Which estimate fatalities_min and fatalities_max apply to: low, best (default) or high."),
     )
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
@@ -77,11 +183,42 @@ class IncidentFilterSet(django_filters.FilterSet):
         choices=IncidentStatus.choices,
         help_text=_("Workflow state. Only analysts, editors and admins see states other than published."),
     )
-    actor = IdFilter(
-        method="filter_actor",
-        validators=[validate_actor_exists],
-        min_value=1,
-        help_text=_("Id of an actor taking part in the incident, in any role."),
+    actor = ActorFilter(
+        method=_applied_together,
+        help_text=_(
+            "An actor taking part in the incident: its id (e.g. 12) or any of its names or aliases (e.g. Wagner Group)."
+        ),
+    )
+    include_related = StrictBooleanFilter(
+        method=_applied_together,
+        help_text=_(
+            "With actor: also its units (part of it, at any depth), its predecessors and its successors "
+            "(e.g. Wagner Group finds Africa Corps)."
+        ),
+    )
+    role = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=ParticipantRole.choices,
+        help_text=_("The participant's role (of the actor, when actor is given), e.g. perpetrator."),
+    )
+    attribution = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=Attribution.choices,
+        help_text=_("How firmly the participation (of the actor, when given) is attributed, exactly, e.g. confirmed."),
+    )
+    bbox = BoundingBoxFilter(
+        method="filter_bbox",
+        help_text=_("Bounding box min_lon,min_lat,max_lon,max_lat in degrees, e.g. -5.5,10,4.5,25."),
+    )
+    near = PointFilter(
+        method=_applied_together,
+        help_text=_("With radius_km: incidents within that great-circle distance of lat,lon, e.g. 16.27,-0.04."),
+    )
+    radius_km = django_filters.NumberFilter(
+        method=_applied_together,
+        min_value=0,
+        max_value=MAX_RADIUS_KM,
+        help_text=_("With near: the radius in kilometres, e.g. 50."),
     )
     civilian_targeting = StrictBooleanFilter(help_text=_("Civilians targeted (true) or not (false)."))
     search = django_filters.CharFilter(
@@ -89,20 +226,88 @@ class IncidentFilterSet(django_filters.FilterSet):
         help_text=_('Full-text search over title, notes and place name, ranked; web-search syntax ("a b" -c or d).'),
     )
 
+    ordering = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=[(name, name) for name in ORDERINGS],
+        help_text=_("Order of the list (ties broken by id, in the same direction), e.g. -fatalities_best."),
+    )
+
     class Meta:
         model = Incident
         fields = ["country", "admin1", "admin2", "event_type", "sub_event_type", "civilian_targeting", "status"]
+        form = IncidentFilterForm
 
-    def filter_actor(self, queryset, name, value):
-        # EXISTS rather than a join, so that an actor with two roles in an incident lists it once.
-        participations = IncidentParticipant.objects.filter(incident=OuterRef("pk"), actor_id=value)
-        return queryset.filter(Exists(participations))
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        queryset = self._filter_participants(queryset, data)
+        queryset = self._filter_fatalities(queryset, data)
+        if data.get("near") and data.get("radius_km") is not None:
+            queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))
+        if data.get("ordering"):
+            tie = "-id" if data["ordering"].startswith("-") else "id"
+            queryset = queryset.order_by(data["ordering"], tie)
+        return queryset
+
+    def _filter_participants(self, queryset, data):
+        """One EXISTS over the participant rows: actor, role and attribution hold for the same row, and an
+        incident with several matching rows is listed once."""
+        conditions = {}
+        if data.get("actor"):
+            if data.get("include_related"):
+                conditions["actor_id__in"] = sorted(actor_lineage_ids([data["actor"]]))
+            else:
+                conditions["actor_id"] = data["actor"]
+        for name in ("role", "attribution"):
+            if data.get(name):
+                conditions[name] = data[name]
+        if not conditions:
+            return queryset
+        return queryset.filter(Exists(IncidentParticipant.objects.filter(incident=OuterRef("pk"), **conditions)))
+
+    def _filter_fatalities(self, queryset, data):
+        column = FATALITY_MEASURES[data.get("fatalities_measure") or "best"]
+        if data.get("fatalities_min") is not None:
+            queryset = queryset.filter(**{f"{column}__gte": data["fatalities_min"]})
+        if data.get("fatalities_max") is not None:
+            queryset = queryset.filter(**{f"{column}__lte": data["fatalities_max"]})
+        return queryset
+
+    def _filter_near(self, queryset, lat: float, lon: float, radius_km: float):
+        # A box around the circle first, on the indexed coordinates; then the haversine distance on what is left.
+        spread = radius_km / KM_PER_DEGREE_SAFE
+        queryset = queryset.filter(
+            latitude__gte=Decimal(f"{max(lat - spread, -90.0):.6f}"),
+            latitude__lte=Decimal(f"{min(lat + spread, 90.0):.6f}"),
+        )
+        cos_lat = math.cos(math.radians(lat))
+        if cos_lat > 1e-6:
+            lon_spread = spread / cos_lat
+            if lon - lon_spread >= -180 and lon + lon_spread <= 180:  # across the antimeridian: no longitude box
+                queryset = queryset.filter(
+                    longitude__gte=Decimal(f"{lon - lon_spread:.6f}"),
+                    longitude__lte=Decimal(f"{lon + lon_spread:.6f}"),
+                )
+        row_lat = Radians(Cast("latitude", FloatField()))
+        row_lon = Radians(Cast("longitude", FloatField()))
+        half_chord = Power(Sin((row_lat - Value(math.radians(lat))) / Value(2.0)), 2) + Value(cos_lat) * Cos(
+            row_lat
+        ) * Power(Sin((row_lon - Value(math.radians(lon))) / Value(2.0)), 2)
+        distance = Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(half_chord, Value(1.0))))
+        return queryset.alias(distance_km=distance).filter(distance_km__lte=radius_km)
+
+    def filter_bbox(self, queryset, name, value):
+        min_lon, min_lat, max_lon, max_lat = (Decimal(f"{number:.6f}") for number in value)
+        return queryset.filter(
+            latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon
+        )
 
     def filter_search(self, queryset, name, value):
         query = SearchQuery(value, config="simple", search_type="websearch")
         ordering = queryset.query.order_by or Incident._meta.ordering
         return (
             queryset.filter(search_vector=query)
-            .annotate(rank=SearchRank(F("search_vector"), query))
+            # float8, so that the rank survives a round trip through a cursor exactly.
+            .annotate(rank=Cast(SearchRank(F("search_vector"), query), FloatField()))
             .order_by("-rank", *ordering)
         )

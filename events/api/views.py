@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import viewsets
 
+from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.roles import is_staff_member
 from events.filters import IncidentFilterSet
 from events.models import (
@@ -25,6 +26,9 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
+    # Cursor pages: stable while incidents are added, as cheap deep in the list as at its start, no COUNT unless
+    # asked (with_total=true). The other endpoints keep numbered pages.
+    pagination_class = IncidentCursorPagination
     lookup_field = "code"
 
     def _is_staff(self) -> bool:

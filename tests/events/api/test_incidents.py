@@ -1,10 +1,16 @@
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from events.choices import EventType, IncidentStatus, ParticipantRole, Side, SubEventType
+from actors.choices import RelationKind
+from actors.models import ActorRelation
+from conflict_tracker.pagination import IncidentCursorPagination
+from events.choices import Attribution, EventType, IncidentStatus, ParticipantRole, Side, SubEventType
 from events.models import (
     CasualtyClaim,
     CasualtyPerpetrator,
@@ -14,7 +20,7 @@ from events.models import (
     PropertyHarm,
     PropertyHarmClaim,
 )
-from tests.factories import ActorFactory, ClaimFactory, IncidentFactory
+from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory
 
 ROLES = ["anonymous", "researcher", "analyst", "editor", "admin_user"]
 PUBLIC = ["anonymous", "researcher"]
@@ -295,6 +301,27 @@ def test_staff_filter_by_status(request, places, role):
         ("status", "pending"),
         ("actor", "999999"),
         ("actor", "wagner"),
+        ("actor", "99999999999999999999999"),
+        ("include_related", "maybe"),
+        ("role", "victim"),
+        ("attribution", "rumoured"),
+        ("fatalities_measure", "median"),
+        ("bbox", "1,2,3"),
+        ("bbox", "1,2,3,4,5"),
+        ("bbox", "a,b,c,d"),
+        ("bbox", "-181,10,4,20"),
+        ("bbox", "-5,-91,4,20"),
+        ("bbox", "4,10,-5,20"),  # min_lon > max_lon
+        ("bbox", "-5,20,4,10"),  # min_lat > max_lat
+        ("bbox", "nan,10,4,20"),
+        ("near", "16.27"),
+        ("near", "91,0"),
+        ("ordering", "title"),
+        ("ordering", "-id"),
+        ("page_size", "0"),
+        ("page_size", "lots"),
+        ("cursor", "not-a-cursor"),
+        ("with_total", "perhaps"),
     ],
 )
 def test_bad_parameters_answer_400_naming_them(db, param, value):
@@ -306,9 +333,30 @@ def test_bad_parameters_answer_400_naming_them(db, param, value):
     assert error["message"].startswith(f"{param}: ")
 
 
-# Count, page, then one query per prefetched part: participants with their actors, casualty records, their
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"near": "16.27,-0.04", "radius_km": "-1"}, "radius_km"),
+        ({"near": "16.27,-0.04", "radius_km": "far"}, "radius_km"),
+        ({"near": "16.27,-0.04", "radius_km": "100000"}, "radius_km"),
+        ({"near": "x,y", "radius_km": "10"}, "near"),
+        ({"fatalities_min": "10", "fatalities_max": "5"}, "fatalities_max"),
+        ({"near": "16.27,-0.04"}, "radius_km"),
+        ({"radius_km": "50"}, "near"),
+        ({"include_related": "true"}, "actor"),
+    ],
+)
+def test_bad_combinations_answer_400_naming_the_parameter(db, params, param):
+    response = APIClient().get("/api/v1/incidents/", params)
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [param]
+
+
+# Page, then one query per prefetched part: participants with their actors, casualty records, their
 # perpetrator links, their claim links, property harms, their claim links, claims. Staff add their groups (the
 # role check) and the named victims.
+# with_total adds the count.
 MAX_QUERIES = {"anonymous": 9, "analyst": 11}
 
 
@@ -319,5 +367,311 @@ def test_the_list_runs_a_fixed_number_of_queries(db, request, django_assert_max_
         for _ in range(added):
             full_incident()
         with django_assert_max_num_queries(MAX_QUERIES[role]):
-            response = client.get("/api/v1/incidents/")
-        assert response.json()["count"] == size
+            response = client.get("/api/v1/incidents/", {"with_total": "true"})
+        assert len(response.json()["results"]) == size
+        assert response.json()["total"] == size
+
+
+def test_the_list_without_total_runs_no_count(db):
+    for _ in range(3):
+        full_incident()
+    client = APIClient()
+
+    with CaptureQueriesContext(connection) as plain:
+        body = client.get("/api/v1/incidents/", {"page_size": 2}).json()
+    with CaptureQueriesContext(connection) as counted:
+        counted_body = client.get("/api/v1/incidents/", {"page_size": 2, "with_total": "true"}).json()
+
+    assert not any("COUNT(" in query["sql"].upper() for query in plain.captured_queries)
+    assert "total" not in body and body["next"]
+    assert sum("COUNT(" in query["sql"].upper() for query in counted.captured_queries) == 1
+    assert counted_body["total"] == 3
+    assert len(plain.captured_queries) == len(counted.captured_queries) - 1
+
+
+def test_a_deep_page_runs_the_same_queries_as_the_first(db):
+    for _ in range(6):
+        full_incident()
+    client = APIClient()
+    first = client.get("/api/v1/incidents/", {"page_size": 2}).json()
+    with CaptureQueriesContext(connection) as second_page:
+        client.get(first["next"])
+    page_sql = second_page.captured_queries[0]["sql"].upper()
+
+    assert len(second_page.captured_queries) == 8
+    assert "OFFSET" not in page_sql and "LIMIT 3" in page_sql
+
+
+# -- actor, lineage, role and attribution ---------------------------------------------------------------------------
+
+
+def take_part(record, actor, role=ParticipantRole.PERPETRATOR, attribution=Attribution.ALLEGED, side=Side.A):
+    return IncidentParticipant.objects.create(
+        incident=record, actor=actor, role=role, attribution=attribution, side=side
+    )
+
+
+@pytest.fixture
+def lineage(db):
+    """The Wagner Group, succeeded by the Africa Corps; FAMa and a battalion of it; an incident for each."""
+    actors = {
+        "wagner": ActorFactory(name="Wagner Group", acronym="Wagner"),
+        "africa_corps": ActorFactory(name="Africa Corps"),
+        "fama": ActorFactory(name="Military Forces of Mali", acronym="FAMa", kind="state_forces"),
+        "battalion": ActorFactory(name="FAMa 5th Battalion", kind="state_forces"),
+        "jnim": ActorFactory(name="JNIM"),
+    }
+    ActorAliasFactory(actor=actors["wagner"], name="PMC Wagner")
+    ActorAliasFactory(actor=actors["fama"], name="FAMa")
+    ActorRelation.objects.create(
+        subject=actors["wagner"], kind=RelationKind.SUCCEEDED_BY, object=actors["africa_corps"]
+    )
+    ActorRelation.objects.create(subject=actors["battalion"], kind=RelationKind.PART_OF, object=actors["fama"])
+    records = {name: incident(title=f"Incident of {name}") for name in actors}
+    take_part(records["wagner"], actors["wagner"], attribution=Attribution.CONFIRMED)
+    take_part(records["wagner"], actors["jnim"], role=ParticipantRole.TARGET, side=Side.B)
+    take_part(records["africa_corps"], actors["africa_corps"])
+    take_part(records["fama"], actors["fama"], role=ParticipantRole.TARGET, attribution=Attribution.CONFIRMED)
+    take_part(records["battalion"], actors["battalion"])
+    take_part(records["jnim"], actors["jnim"], attribution=Attribution.DISPUTED)
+    take_part(records["jnim"], actors["fama"], role=ParticipantRole.TARGET, side=Side.B)
+    return {"actors": actors, "records": records}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"actor": "Wagner Group"}, {"wagner"}),
+        ({"actor": "wagner group"}, {"wagner"}),  # case ignored
+        ({"actor": "PMC Wagner"}, {"wagner"}),  # an alias
+        ({"actor": "Wagner Group", "include_related": "true"}, {"wagner", "africa_corps"}),
+        ({"actor": "Africa Corps", "include_related": "true"}, {"wagner", "africa_corps"}),  # predecessors too
+        ({"actor": "Wagner Group", "include_related": "false"}, {"wagner"}),
+        ({"actor": "FAMa"}, {"fama", "jnim"}),
+        ({"actor": "FAMa", "include_related": "true"}, {"fama", "jnim", "battalion"}),  # its unit
+        ({"actor": "FAMa 5th Battalion", "include_related": "true"}, {"battalion"}),  # not the whole army
+        ({"actor": "FAMa", "role": "target"}, {"fama", "jnim"}),
+        ({"actor": "FAMa", "role": "perpetrator"}, set()),
+        ({"actor": "FAMa", "include_related": "true", "role": "perpetrator"}, {"battalion"}),
+        ({"actor": "JNIM", "role": "perpetrator"}, {"jnim"}),  # not the Wagner incident, where JNIM is the target
+        # The same participant row: Wagner's incident has a confirmed participant, but JNIM's part there is alleged.
+        ({"actor": "JNIM", "attribution": "confirmed"}, set()),
+        ({"actor": "JNIM", "attribution": "disputed"}, {"jnim"}),
+        ({"actor": "Wagner Group", "include_related": "true", "attribution": "confirmed"}, {"wagner"}),
+        ({"actor": "Wagner Group", "include_related": "true", "attribution": "alleged"}, {"africa_corps"}),
+        ({"role": "target"}, {"wagner", "fama", "jnim"}),  # without actor: any participant
+        ({"attribution": "disputed"}, {"jnim"}),
+        ({"role": "target", "attribution": "confirmed"}, {"fama"}),
+    ],
+)
+def test_actor_filters(lineage, params, expected):
+    response = APIClient().get("/api/v1/incidents/", params)
+
+    assert codes(response) == {lineage["records"][name].code for name in expected}
+
+
+def test_actor_by_id_with_its_lineage(lineage):
+    wagner = lineage["actors"]["wagner"]
+
+    response = APIClient().get("/api/v1/incidents/", {"actor": wagner.pk, "include_related": "true"})
+
+    assert codes(response) == {lineage["records"]["wagner"].code, lineage["records"]["africa_corps"].code}
+
+
+def test_an_incident_with_several_matching_participants_is_listed_once(lineage):
+    record = lineage["records"]["fama"]
+    take_part(record, lineage["actors"]["battalion"], role=ParticipantRole.TARGET, side=Side.B)
+    take_part(record, lineage["actors"]["fama"], role=ParticipantRole.OTHER, side=Side.B)
+
+    results = APIClient().get("/api/v1/incidents/", {"actor": "FAMa", "include_related": "true"}).json()["results"]
+
+    assert [row["code"] for row in results].count(record.code) == 1
+    assert len(results) == 3
+
+
+# -- fatalities measure, bounding box, radius ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"fatalities_min": 5, "fatalities_measure": "low"}, {"mopti"}),  # gao: low 4
+        ({"fatalities_min": 5, "fatalities_measure": "best"}, {"gao", "mopti"}),
+        ({"fatalities_min": 6, "fatalities_measure": "high"}, {"gao", "mopti"}),
+        ({"fatalities_min": 6}, {"mopti"}),  # best by default
+        ({"fatalities_max": 20, "fatalities_measure": "high"}, {"gao", "sahel"}),  # mopti: high 25
+        ({"fatalities_max": 20}, {"gao", "mopti", "sahel"}),
+    ],
+)
+def test_fatalities_measure_chooses_the_estimate(places, params, expected):
+    assert codes(APIClient().get("/api/v1/incidents/", params)) == {places[name].code for name in expected}
+
+
+@pytest.fixture
+def located(db):
+    def at(lat, lon, title):
+        return incident(title=title, latitude=Decimal(lat), longitude=Decimal(lon))
+
+    return {
+        "gao": at("16.27", "-0.04", "Gao"),
+        "ouagadougou": at("12.37", "-1.52", "Ouagadougou"),  # ~460 km from Gao
+        "bamako": at("12.64", "-8.00", "Bamako"),  # ~940 km from Gao
+        "corner": at("0.75", "0.75", "Corner"),  # ~118 km from 0,0: in the prefilter box of 111 km, not the circle
+        "side": at("0.00", "0.99", "Side"),  # ~110 km from 0,0
+        "nowhere": incident(title="Place unknown"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"bbox": "-5,10,4.5,25"}, {"gao", "ouagadougou"}),
+        ({"bbox": "-10,10,4.5,25"}, {"gao", "ouagadougou", "bamako"}),
+        ({"bbox": "-0.04,16.27,-0.04,16.27"}, {"gao"}),  # edges included
+        ({"bbox": "-180,-90,180,90"}, {"gao", "ouagadougou", "bamako", "corner", "side"}),
+        ({"near": "16.27,-0.04", "radius_km": "50"}, {"gao"}),
+        ({"near": "16.27,-0.04", "radius_km": "600"}, {"gao", "ouagadougou"}),
+        ({"near": "16.27,-0.04", "radius_km": "1000"}, {"gao", "ouagadougou", "bamako"}),
+        ({"near": "0,0", "radius_km": "111"}, {"side"}),  # great-circle distance, not the box
+        ({"near": "0,0", "radius_km": "120"}, {"side", "corner"}),
+        ({"near": "0,0", "radius_km": "0"}, set()),
+        ({"near": "90,0", "radius_km": "100"}, set()),  # at the pole: no longitude box, no error
+        ({"near": "0,179.9", "radius_km": "500"}, set()),  # across the antimeridian
+        ({"near": "16.27,-0.04", "radius_km": "600", "bbox": "-1,15,1,17"}, {"gao"}),
+    ],
+)
+def test_bounding_box_and_radius(located, params, expected):
+    assert codes(APIClient().get("/api/v1/incidents/", params)) == {located[name].code for name in expected}
+
+
+# -- cursor pagination ---------------------------------------------------------------------------------------------
+
+
+def walk(client, params, limit=100):
+    """Every page from the first, following `next`; the codes in the order received."""
+    seen = []
+    response = client.get("/api/v1/incidents/", params)
+    for _ in range(limit):
+        body = response.json()
+        assert response.status_code == 200, body
+        seen += [row["code"] for row in body["results"]]
+        if not body["next"]:
+            return seen
+        response = client.get(body["next"])
+    raise AssertionError("too many pages")
+
+
+@pytest.fixture
+def many(db):
+    """Eleven published incidents with many ties (dates, fatalities), a draft, and different update times."""
+    records = []
+    for number in range(11):
+        record = incident(start_date=datetime.date(2024, 1, 1 + number % 3))
+        type(record).objects.filter(pk=record.pk).update(
+            fatalities_best=number % 2 * 10,
+            fatalities_low=0,
+            fatalities_high=20,
+            updated_at=timezone.now() - datetime.timedelta(hours=number % 4),
+        )
+        records.append(record)
+    incident(IncidentStatus.DRAFT, start_date=datetime.date(2024, 1, 2))
+    return records
+
+
+ORDERINGS = ["start_date", "-start_date", "fatalities_best", "-fatalities_best", "updated_at", "-updated_at"]
+
+
+@pytest.mark.parametrize("ordering", [None, *ORDERINGS])
+@pytest.mark.parametrize("page_size", [1, 3, 50])
+def test_walking_the_pages_lists_every_incident_once_in_order(many, ordering, page_size):
+    params = {"page_size": page_size} | ({"ordering": ordering} if ordering else {})
+
+    seen = walk(APIClient(), params)
+
+    field = (ordering or "-start_date").lstrip("-")
+    descending = (ordering or "-start_date").startswith("-")
+    expected = sorted(many, key=lambda record: (getattr(record.__class__.objects.get(pk=record.pk), field), record.pk))
+    if descending:
+        expected.reverse()
+    assert seen == [record.code for record in expected]
+
+
+def test_previous_walks_back_over_the_same_pages(many):
+    client = APIClient()
+    pages = [client.get("/api/v1/incidents/", {"page_size": 4}).json()]
+    while pages[-1]["next"]:
+        pages.append(client.get(pages[-1]["next"]).json())
+    assert pages[0]["previous"] is None and len(pages) == 3
+
+    back = client.get(pages[2]["previous"]).json()
+    first = client.get(back["previous"]).json()
+
+    assert back["results"] == pages[1]["results"]
+    assert first["results"] == pages[0]["results"]
+    assert first["previous"] is None
+
+
+def test_rows_inserted_between_pages_cause_no_duplicates_nor_gaps(many):
+    client = APIClient()
+    present = {record.code for record in many}
+    seen = []
+    response = client.get("/api/v1/incidents/", {"page_size": 3})
+    while True:
+        body = response.json()
+        seen += [row["code"] for row in body["results"]]
+        # Ties on every side of the cursor: the same dates as the listed rows, before and after them.
+        for day in (1, 2, 3):
+            incident(start_date=datetime.date(2024, 1, day))
+        if not body["next"]:
+            break
+        response = client.get(body["next"])
+
+    assert len(seen) == len(set(seen))
+    assert present <= set(seen)
+
+
+def test_search_pages_follow_the_rank(db):
+    for number in range(5):
+        incident(title=" ".join(["market"] * (number + 1)), notes="market")
+    incident(title="nothing to find")
+
+    seen = walk(APIClient(), {"search": "market", "page_size": 2})
+
+    assert len(seen) == len(set(seen)) == 5
+    assert (
+        APIClient().get("/api/v1/incidents/", {"search": "market"}).json()["results"][0]["title"].count("market") == 5
+    )
+
+
+def test_with_total_counts_the_filtered_rows(many):
+    body = APIClient().get("/api/v1/incidents/", {"with_total": "true", "page_size": 2}).json()
+    filtered = APIClient().get("/api/v1/incidents/", {"with_total": "true", "fatalities_min": 10}).json()
+    staff = APIClient()
+
+    assert body["total"] == 11 and len(body["results"]) == 2
+    assert filtered["total"] == 5
+    assert "total" not in staff.get("/api/v1/incidents/", {"with_total": "false"}).json()
+
+
+def test_page_size_is_capped(many, monkeypatch):
+    assert IncidentCursorPagination.max_page_size == 500
+    monkeypatch.setattr(IncidentCursorPagination, "max_page_size", 4)
+
+    body = APIClient().get("/api/v1/incidents/", {"page_size": 1000}).json()
+
+    assert len(body["results"]) == 4 and body["next"]
+
+
+def test_the_default_page_size_is_50(db):
+    assert IncidentCursorPagination.page_size == 50
+
+
+def test_a_cursor_from_another_ordering_is_a_400(many):
+    client = APIClient()
+    next_link = client.get("/api/v1/incidents/", {"page_size": 2}).json()["next"]
+    cursor = next_link.split("cursor=")[1].split("&")[0]
+
+    response = client.get("/api/v1/incidents/", {"cursor": cursor, "ordering": "fatalities_best"})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["cursor"]
