@@ -280,7 +280,12 @@ def test_adding_an_incident_goes_through_the_service(client, analyst):
     assert (incident.code, incident.created_by, incident.participants.count()) == ("MLI-2024-0001", analyst, 1)
 
 
-def test_editing_casualty_records_inline_recounts_fatalities(client, analyst, incident):
+def test_editing_casualty_records_inline_recounts_fatalities_and_keeps_ids(client, analyst, incident):
+    ids_before = (
+        set(incident.participants.values_list("pk", flat=True)),
+        incident.casualty_records.get().pk,
+        set(NamedVictim.objects.filter(casualty_record__incident=incident).values_list("pk", flat=True)),
+    )
     client.force_login(analyst)
     url = _url(Incident, "change", incident.pk)
     data = _form_data(client.get(url))
@@ -299,6 +304,12 @@ def test_editing_casualty_records_inline_recounts_fatalities(client, analyst, in
     ]
     assert list(record.named_victims.values_list("name", flat=True)) == ["A. D."]
     assert record.claims.count() == 1
+    # Parts are updated in place: the same rows, so their history reads as edits.
+    assert ids_before == (
+        set(incident.participants.values_list("pk", flat=True)),
+        record.pk,
+        set(record.named_victims.values_list("pk", flat=True)),
+    )
 
 
 def test_a_refused_inline_edit_shows_the_services_reason(client, analyst, incident):
@@ -324,7 +335,7 @@ def test_a_casualty_record_saved_on_its_own_page_is_found_again(client, analyst,
     data.update({"named_victims-1-sex": "female", "named_victims-1-age_band": "elderly"})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    record = incident.casualty_records.get()
+    assert incident.casualty_records.get().pk == record.pk
     assert response.url == _url(CasualtyRecord, "change", record.pk)
     assert sorted(record.named_victims.values_list("name", flat=True)) == ["A. D.", "B. T."]
     assert record.perpetrator_links.count() == 2

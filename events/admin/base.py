@@ -74,8 +74,9 @@ def nth_id(queryset: models.QuerySet, index: int) -> int:
 class CurrentParts:
     """An incident's parts as the services take them, in id order, with their ids.
 
-    incident_update() deletes the parts and creates them again in the order given, so afterwards the n-th part
-    given has the n-th smallest id: that is how a part saved here is found again.
+    Parts carry their ids, so incident_update() updates them in place; a new part is appended and gets the
+    largest id, so afterwards the n-th part given still has the n-th smallest id: that is how a part saved here
+    is found again.
     """
 
     parts: IncidentParts
@@ -104,21 +105,28 @@ class CurrentParts:
             )
         )
         parts = IncidentParts(
-            participants=[ParticipantData(**_values(participant, PARTICIPANT_FIELDS)) for participant in participants],
+            participants=[
+                ParticipantData(**_values(participant, PARTICIPANT_FIELDS), id=participant.pk)
+                for participant in participants
+            ],
             casualty_records=[
                 CasualtyData(
                     **_values(record, CASUALTY_FIELDS),
+                    id=record.pk,
                     perpetrators=[link.participant.actor for link in record.perpetrator_links.all()],
                     claims=[link.claim for link in record.claim_links.all()],
                     named_victims=[
-                        VictimData(**_values(victim, VICTIM_FIELDS)) for victim in record.named_victims.all()
+                        VictimData(**_values(victim, VICTIM_FIELDS), id=victim.pk)
+                        for victim in record.named_victims.all()
                     ],
                 )
                 for record in records
             ],
             property_harms=[
                 PropertyHarmData(
-                    **_values(harm, PROPERTY_HARM_FIELDS), claims=[link.claim for link in harm.claim_links.all()]
+                    **_values(harm, PROPERTY_HARM_FIELDS),
+                    id=harm.pk,
+                    claims=[link.claim for link in harm.claim_links.all()],
                 )
                 for harm in harms
             ],

@@ -202,7 +202,7 @@ class IncidentAdmin(ServiceSaveAdmin):
         parts = current.parts
         if IncidentParticipant in changed:
             parts.participants = [
-                ParticipantData(**cleaned_values(form, PARTICIPANT_FIELDS))
+                ParticipantData(**cleaned_values(form, PARTICIPANT_FIELDS), id=form.instance.pk)
                 for form in kept_forms(formsets, IncidentParticipant)
             ]
         if CasualtyRecord in changed:

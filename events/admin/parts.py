@@ -157,10 +157,12 @@ class CasualtyRecordAdmin(IncidentPartAdmin):
         current = CurrentParts.of(record.incident)
         data = CasualtyData(
             **cleaned_values(form, CASUALTY_FIELDS),
+            id=record.pk,
             perpetrators=[link.cleaned_data["participant"].actor for link in kept_forms(formsets, CasualtyPerpetrator)],
             claims=[link.cleaned_data["claim"] for link in kept_forms(formsets, CasualtyClaim)],
             named_victims=[
-                VictimData(**cleaned_values(victim, VICTIM_FIELDS)) for victim in kept_forms(formsets, NamedVictim)
+                VictimData(**cleaned_values(victim, VICTIM_FIELDS), id=victim.instance.pk)
+                for victim in kept_forms(formsets, NamedVictim)
             ],
         )
         index = put_part(current.parts.casualty_records, current.record_ids, record.pk, data)
@@ -199,7 +201,7 @@ class NamedVictimAdmin(IncidentPartAdmin):
             current.parts.casualty_records[record_index].named_victims,
             current.victim_ids[victim.casualty_record_id],
             victim.pk,
-            VictimData(**cleaned_values(form, VICTIM_FIELDS)),
+            VictimData(**cleaned_values(form, VICTIM_FIELDS), id=victim.pk),
         )
         incident = self.save_parts(request, form, current.parts)
         victim.casualty_record_id = nth_id(CasualtyRecord.objects.filter(incident=incident), record_index)
@@ -235,6 +237,7 @@ class PropertyHarmAdmin(IncidentPartAdmin):
         current = CurrentParts.of(harm.incident)
         data = PropertyHarmData(
             **cleaned_values(form, PROPERTY_HARM_FIELDS),
+            id=harm.pk,
             claims=[link.cleaned_data["claim"] for link in kept_forms(formsets, PropertyHarmClaim)],
         )
         index = put_part(current.parts.property_harms, current.property_harm_ids, harm.pk, data)
