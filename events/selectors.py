@@ -11,14 +11,21 @@ from actors.models import Actor
 from sources.models import Claim
 
 from .models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
-from .services import EDITABLE_FIELDS, CasualtyData, IncidentParts, ParticipantData, PropertyHarmData, VictimData
+from .services import (
+    CASUALTY_COLUMNS,
+    EDITABLE_FIELDS,
+    PARTICIPANT_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
+    VICTIM_COLUMNS,
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+    VictimData,
+)
 
-PARTICIPANT_COLUMNS = ("role", "side", "attribution")
-CASUALTY_COLUMNS = (
-    "harm", "victim_status", "count_low", "count_best", "count_high", "children", "women", "elderly", "note",
-)  # fmt: skip
-VICTIM_COLUMNS = ("name", "sex", "age", "age_band", "community", "fate")
-PROPERTY_HARM_COLUMNS = ("kind", "harm", "count_low", "count_best", "count_high", "note")
+# A participant's actor is looked up in bulk, not read row by row through the snapshot's foreign key.
+PARTICIPANT_OWN_COLUMNS = tuple(name for name in PARTICIPANT_COLUMNS if name != "actor")
 
 
 def _event_model(name: str):
@@ -91,7 +98,7 @@ def incident_state_at(incident: Incident, version: int) -> tuple[dict[str, Any],
 
     parts = IncidentParts(
         participants=[
-            ParticipantData(actor=actors[p.actor_id], **columns(p, PARTICIPANT_COLUMNS, IncidentParticipant))
+            ParticipantData(actor=actors[p.actor_id], **columns(p, PARTICIPANT_OWN_COLUMNS, IncidentParticipant))
             for p in participants
         ],
         casualty_records=[

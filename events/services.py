@@ -134,6 +134,24 @@ class IncidentParts:
     property_harms: list[PropertyHarmData] = field(default_factory=list)
 
 
+def _own_columns(data_class, *relations: str) -> tuple[str, ...]:
+    return tuple(item.name for item in dataclass_fields(data_class) if item.name not in ("id", *relations))
+
+
+# The columns of each part that its dataclass carries, less the id and the related rows written separately;
+# the admin and the revision reader use the same lists.
+PARTICIPANT_COLUMNS = _own_columns(ParticipantData)
+CASUALTY_COLUMNS = _own_columns(CasualtyData, "perpetrators", "claims", "named_victims")
+VICTIM_COLUMNS = _own_columns(VictimData)
+PROPERTY_HARM_COLUMNS = _own_columns(PropertyHarmData, "claims")
+_PART_COLUMNS = {
+    ParticipantData: PARTICIPANT_COLUMNS,
+    CasualtyData: CASUALTY_COLUMNS,
+    VictimData: VICTIM_COLUMNS,
+    PropertyHarmData: PROPERTY_HARM_COLUMNS,
+}
+
+
 def _require_role(user: User, *roles: Role, action: str) -> None:
     if not has_role(user, *roles):
         raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
@@ -155,9 +173,9 @@ def _next_incident_code(country: str, year: int) -> str:
     return f"{country}-{year}-{number:04d}"
 
 
-def _columns(data, *relations: str) -> dict[str, Any]:
-    """A part's own column values: its dataclass fields less the related rows written separately."""
-    return {item.name: getattr(data, item.name) for item in dataclass_fields(data) if item.name not in relations}
+def _columns(data) -> dict[str, Any]:
+    """A part's own column values, as its dataclass carries them."""
+    return {name: getattr(data, name) for name in _PART_COLUMNS[type(data)]}
 
 
 def _validated(incident: Incident) -> None:
@@ -173,10 +191,10 @@ def _kept(queryset, items: Iterable, what: str) -> dict[int, Any]:
     return existing
 
 
-def _saved(model, existing: dict[int, Any], data, parent: dict[str, Any], *relations: str):
+def _saved(model, existing: dict[int, Any], data, parent: dict[str, Any]):
     """Update the row `data` names (an unchanged row writes no revision) or create it; validated first."""
     row = existing.get(data.id) or model(**parent)
-    for name, value in _columns(data, "id", *relations).items():
+    for name, value in _columns(data).items():
         setattr(row, name, value)
     row.full_clean(exclude=list(parent))
     row.save()
@@ -217,9 +235,7 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
                 _("%(names)s named victims cannot belong to a record of at most %(high)s people.")
                 % {"names": len(data.named_victims), "high": data.count_high}
             )
-        record = _saved(
-            CasualtyRecord, records, data, {"incident": incident}, "perpetrators", "claims", "named_victims"
-        )
+        record = _saved(CasualtyRecord, records, data, {"incident": incident})
         wanted = []
         for actor in data.perpetrators:
             participant = perpetrators_by_actor.get(actor.pk)
@@ -246,7 +262,7 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
             _saved(NamedVictim, victims, victim, {"casualty_record": record})
 
     for data in parts.property_harms:
-        harm = _saved(PropertyHarm, harms, data, {"incident": incident}, "claims")
+        harm = _saved(PropertyHarm, harms, data, {"incident": incident})
         _link_claims(incident, PropertyHarmClaim.objects.filter(property_harm=harm), data.claims, property_harm=harm)
 
 

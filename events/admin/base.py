@@ -23,14 +23,19 @@ from events.models import (
     NamedVictim,
     PropertyHarmClaim,
 )
-from events.services import CasualtyData, IncidentParts, ParticipantData, PropertyHarmData, VictimData
+from events.services import (
+    CASUALTY_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
+    VICTIM_COLUMNS,
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+    VictimData,
+)
 from sources.admin import service_error_message
 
-PARTICIPANT_FIELDS = ("actor", "role", "side", "attribution")
-COUNT_FIELDS = ("count_low", "count_best", "count_high")
-CASUALTY_FIELDS = ("harm", "victim_status", *COUNT_FIELDS, "children", "women", "elderly", "note")
-PROPERTY_HARM_FIELDS = ("kind", "harm", *COUNT_FIELDS, "note")
-VICTIM_FIELDS = ("name", "sex", "age", "age_band", "community", "fate")
 SERVICE_ERRORS = (ValidationError, PermissionDenied, services.EditConflict, services.TransitionNotAllowed)
 REVISIONS_SHOWN = 30
 REVISION_COLUMNS = (_("when"), _("who"), _("what"), _("record"), _("changes"))
@@ -106,17 +111,17 @@ class CurrentParts:
         )
         parts = IncidentParts(
             participants=[
-                ParticipantData(**_values(participant, PARTICIPANT_FIELDS), id=participant.pk)
+                ParticipantData(**_values(participant, PARTICIPANT_COLUMNS), id=participant.pk)
                 for participant in participants
             ],
             casualty_records=[
                 CasualtyData(
-                    **_values(record, CASUALTY_FIELDS),
+                    **_values(record, CASUALTY_COLUMNS),
                     id=record.pk,
                     perpetrators=[link.participant.actor for link in record.perpetrator_links.all()],
                     claims=[link.claim for link in record.claim_links.all()],
                     named_victims=[
-                        VictimData(**_values(victim, VICTIM_FIELDS), id=victim.pk)
+                        VictimData(**_values(victim, VICTIM_COLUMNS), id=victim.pk)
                         for victim in record.named_victims.all()
                     ],
                 )
@@ -124,7 +129,7 @@ class CurrentParts:
             ],
             property_harms=[
                 PropertyHarmData(
-                    **_values(harm, PROPERTY_HARM_FIELDS),
+                    **_values(harm, PROPERTY_HARM_COLUMNS),
                     id=harm.pk,
                     claims=[link.claim for link in harm.claim_links.all()],
                 )

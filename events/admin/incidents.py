@@ -26,13 +26,18 @@ from events.models import (
     IncidentParticipant,
     PropertyHarm,
 )
-from events.services import CasualtyData, IncidentParts, ParticipantData, PropertyHarmData
+from events.services import (
+    CASUALTY_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+)
 from sources.admin import service_error_message
 
 from .base import (
-    CASUALTY_FIELDS,
-    PARTICIPANT_FIELDS,
-    PROPERTY_HARM_FIELDS,
     REVISION_COLUMNS,
     REVISIONS_SHOWN,
     SERVICE_ERRORS,
@@ -49,7 +54,7 @@ from .base import (
 
 class IncidentParticipantInline(PartInline):
     model = IncidentParticipant
-    fields = PARTICIPANT_FIELDS
+    fields = PARTICIPANT_COLUMNS
     autocomplete_fields = ("actor",)
 
     def get_queryset(self, request):
@@ -58,14 +63,14 @@ class IncidentParticipantInline(PartInline):
 
 class CasualtyRecordInline(PartInline):
     model = CasualtyRecord
-    fields = CASUALTY_FIELDS
+    fields = CASUALTY_COLUMNS
     # Perpetrators, claims and named victims are edited on the record's own page.
     show_change_link = True
 
 
 class PropertyHarmInline(PartInline):
     model = PropertyHarm
-    fields = PROPERTY_HARM_FIELDS
+    fields = PROPERTY_HARM_COLUMNS
     show_change_link = True
 
 
@@ -202,23 +207,23 @@ class IncidentAdmin(ServiceSaveAdmin):
         parts = current.parts
         if IncidentParticipant in changed:
             parts.participants = [
-                ParticipantData(**cleaned_values(form, PARTICIPANT_FIELDS), id=form.instance.pk)
+                ParticipantData(**cleaned_values(form, PARTICIPANT_COLUMNS), id=form.instance.pk)
                 for form in kept_forms(formsets, IncidentParticipant)
             ]
         if CasualtyRecord in changed:
             records = dict(zip(current.record_ids, parts.casualty_records, strict=True))
             parts.casualty_records = [
-                dataclasses.replace(records[form.instance.pk], **cleaned_values(form, CASUALTY_FIELDS))
+                dataclasses.replace(records[form.instance.pk], **cleaned_values(form, CASUALTY_COLUMNS))
                 if form.instance.pk in records
-                else CasualtyData(**cleaned_values(form, CASUALTY_FIELDS))
+                else CasualtyData(**cleaned_values(form, CASUALTY_COLUMNS))
                 for form in kept_forms(formsets, CasualtyRecord)
             ]
         if PropertyHarm in changed:
             harms = dict(zip(current.property_harm_ids, parts.property_harms, strict=True))
             parts.property_harms = [
-                dataclasses.replace(harms[form.instance.pk], **cleaned_values(form, PROPERTY_HARM_FIELDS))
+                dataclasses.replace(harms[form.instance.pk], **cleaned_values(form, PROPERTY_HARM_COLUMNS))
                 if form.instance.pk in harms
-                else PropertyHarmData(**cleaned_values(form, PROPERTY_HARM_FIELDS))
+                else PropertyHarmData(**cleaned_values(form, PROPERTY_HARM_COLUMNS))
                 for form in kept_forms(formsets, PropertyHarm)
             ]
         return parts

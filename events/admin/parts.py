@@ -21,22 +21,18 @@ from events.models import (
     PropertyHarm,
     PropertyHarmClaim,
 )
-from events.services import CasualtyData, IncidentParts, PropertyHarmData, VictimData
+from events.services import (
+    CASUALTY_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
+    VICTIM_COLUMNS,
+    CasualtyData,
+    IncidentParts,
+    PropertyHarmData,
+    VictimData,
+)
 from sources.models import Claim
 
-from .base import (
-    CASUALTY_FIELDS,
-    PROPERTY_HARM_FIELDS,
-    VICTIM_FIELDS,
-    CurrentParts,
-    PartInline,
-    ServiceForm,
-    ServiceSaveAdmin,
-    cleaned_values,
-    kept_forms,
-    nth_id,
-    put_part,
-)
+from .base import CurrentParts, PartInline, ServiceForm, ServiceSaveAdmin, cleaned_values, kept_forms, nth_id, put_part
 
 # Parts of incidents, each on its own page
 
@@ -127,13 +123,13 @@ class CasualtyClaimInline(ClaimChoiceInline):
 
 class NamedVictimInline(PartInline):
     model = NamedVictim
-    fields = VICTIM_FIELDS
+    fields = VICTIM_COLUMNS
 
 
 class CasualtyRecordForm(PartForm):
     class Meta:
         model = CasualtyRecord
-        fields = ("incident", *CASUALTY_FIELDS)
+        fields = ("incident", *CASUALTY_COLUMNS)
 
 
 @admin.register(CasualtyRecord)
@@ -144,7 +140,7 @@ class CasualtyRecordAdmin(IncidentPartAdmin):
     list_filter = ("harm", "victim_status", "incident__status")
     search_fields = ("=incident__code",)
     autocomplete_fields = ("incident",)
-    fields = ("incident", *CASUALTY_FIELDS, "incident_version")
+    fields = ("incident", *CASUALTY_COLUMNS, "incident_version")
 
     def get_inlines(self, request, obj):
         # Perpetrators and claims are chosen among the incident's, so they wait until the record exists.
@@ -156,12 +152,12 @@ class CasualtyRecordAdmin(IncidentPartAdmin):
         record = form.instance
         current = CurrentParts.of(record.incident)
         data = CasualtyData(
-            **cleaned_values(form, CASUALTY_FIELDS),
+            **cleaned_values(form, CASUALTY_COLUMNS),
             id=record.pk,
             perpetrators=[link.cleaned_data["participant"].actor for link in kept_forms(formsets, CasualtyPerpetrator)],
             claims=[link.cleaned_data["claim"] for link in kept_forms(formsets, CasualtyClaim)],
             named_victims=[
-                VictimData(**cleaned_values(victim, VICTIM_FIELDS), id=victim.instance.pk)
+                VictimData(**cleaned_values(victim, VICTIM_COLUMNS), id=victim.instance.pk)
                 for victim in kept_forms(formsets, NamedVictim)
             ],
         )
@@ -175,7 +171,7 @@ class NamedVictimForm(PartForm):
 
     class Meta:
         model = NamedVictim
-        fields = ("casualty_record", *VICTIM_FIELDS)
+        fields = ("casualty_record", *VICTIM_COLUMNS)
 
 
 @admin.register(NamedVictim)
@@ -187,7 +183,7 @@ class NamedVictimAdmin(IncidentPartAdmin):
     list_filter = ("sex", "age_band", "casualty_record__harm")
     search_fields = ("name", "community", "=casualty_record__incident__code")
     raw_id_fields = ("casualty_record",)
-    fields = ("casualty_record", *VICTIM_FIELDS, "incident_version")
+    fields = ("casualty_record", *VICTIM_COLUMNS, "incident_version")
 
     @admin.display(description=_("incident"), ordering="casualty_record__incident__code")
     def incident_code(self, victim: NamedVictim) -> str:
@@ -201,7 +197,7 @@ class NamedVictimAdmin(IncidentPartAdmin):
             current.parts.casualty_records[record_index].named_victims,
             current.victim_ids[victim.casualty_record_id],
             victim.pk,
-            VictimData(**cleaned_values(form, VICTIM_FIELDS), id=victim.pk),
+            VictimData(**cleaned_values(form, VICTIM_COLUMNS), id=victim.pk),
         )
         incident = self.save_parts(request, form, current.parts)
         victim.casualty_record_id = nth_id(CasualtyRecord.objects.filter(incident=incident), record_index)
@@ -216,7 +212,7 @@ class PropertyHarmClaimInline(ClaimChoiceInline):
 class PropertyHarmForm(PartForm):
     class Meta:
         model = PropertyHarm
-        fields = ("incident", *PROPERTY_HARM_FIELDS)
+        fields = ("incident", *PROPERTY_HARM_COLUMNS)
 
 
 @admin.register(PropertyHarm)
@@ -227,7 +223,7 @@ class PropertyHarmAdmin(IncidentPartAdmin):
     list_filter = ("kind", "harm", "incident__status")
     search_fields = ("=incident__code",)
     autocomplete_fields = ("incident",)
-    fields = ("incident", *PROPERTY_HARM_FIELDS, "incident_version")
+    fields = ("incident", *PROPERTY_HARM_COLUMNS, "incident_version")
 
     def get_inlines(self, request, obj):
         return () if obj is None else (PropertyHarmClaimInline,)
@@ -236,7 +232,7 @@ class PropertyHarmAdmin(IncidentPartAdmin):
         harm = form.instance
         current = CurrentParts.of(harm.incident)
         data = PropertyHarmData(
-            **cleaned_values(form, PROPERTY_HARM_FIELDS),
+            **cleaned_values(form, PROPERTY_HARM_COLUMNS),
             id=harm.pk,
             claims=[link.cleaned_data["claim"] for link in kept_forms(formsets, PropertyHarmClaim)],
         )
