@@ -20,6 +20,8 @@ from conflict_tracker.roles import Role, has_role
 from events.choices import IncidentStatus
 from events.models import Incident
 from events.services import (
+    CASUALTY_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
     CasualtyData,
     IncidentParts,
     ParticipantData,
@@ -291,30 +293,17 @@ def _load_incident(
         ],
         casualty_records=[
             CasualtyData(
-                harm=record.harm,
-                victim_status=record.victim_status,
-                count_low=record.count_low,
-                count_best=record.count_best,
-                count_high=record.count_high,
-                children=record.children,
-                women=record.women,
-                elderly=record.elderly,
+                **{name: getattr(record, name) for name in CASUALTY_COLUMNS},
                 perpetrators=[actors[name] for name in record.perpetrators],
                 claims=[by_key[key] for key in record.claims],
                 named_victims=list(record.named_victims),
-                note=record.note,
             )
             for record in spec.casualties
         ],
         property_harms=[
             PropertyHarmData(
-                kind=harm.kind,
-                harm=harm.harm,
-                count_low=harm.count_low,
-                count_best=harm.count_best,
-                count_high=harm.count_high,
+                **{name: getattr(harm, name) for name in PROPERTY_HARM_COLUMNS},
                 claims=[by_key[key] for key in harm.claims],
-                note=harm.note,
             )
             for harm in spec.property_harms
         ],
