@@ -11,7 +11,15 @@ class ActorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Name or alias"), help_text=_("Part of a name or alias, ignoring case and accents.")
     )
-    country = django_filters.CharFilter(validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3"))
+    country = django_filters.CharFilter(
+        validators=[validate_country_code], help_text=_("Country of origin, ISO 3166-1 alpha-3, e.g. MLI.")
+    )
+    needs_review = django_filters.BooleanFilter(
+        help_text=_("Only actors whose identity or lineage is still to be checked (true), or only the others.")
+    )
+
+    # One example value per filter, shown in the API schema.
+    examples = {"q": "wagner", "country": "MLI", "kind": "state_forces", "needs_review": False}
 
     class Meta:
         model = Actor

@@ -9,7 +9,7 @@ from events.api.changes import ChangesView
 from events.api.views import IncidentViewSet
 from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
 
-from .tokens import TokenView
+from .tokens import TokenDetailView, TokenListView, TokenView
 
 app_name = "api"
 
@@ -22,6 +22,8 @@ router.register("claims", ClaimViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/<str:token_key>/", TokenDetailView.as_view(), name="auth-token-detail"),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file rather than inline, so a strict CSP can stay on.

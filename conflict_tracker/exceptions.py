@@ -53,17 +53,45 @@ def _from_service(exc: Exception) -> Exception:
     return exc
 
 
+_WHOLE_INPUT = ("", api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS)
+
+
+def _flat_errors(detail, path: str = "") -> dict[str, list[str]]:
+    """Nested errors (a list of parts, a part's field) keyed by the path of what is wrong, as a client wrote it:
+    `casualty_records[1].count_high`; errors of a whole object keep the object's path."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, errors in detail.items():
+            if isinstance(key, int):
+                inner = f"{path}[{key}]"
+            elif key in _WHOLE_INPUT:
+                inner = path
+            else:
+                inner = f"{path}.{key}" if path else str(key)
+            flat.update(_flat_errors(errors, inner))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            if item:  # a list serializer reports {} for each valid item
+                flat.update(_flat_errors(item, f"{path}[{index}]"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {path: [str(message) for message in messages]}
+
+
 def _validation_error(response, detail) -> dict:
     if isinstance(detail, dict):
-        fields = {name: errors if isinstance(errors, list) else [errors] for name, errors in detail.items()}
+        fields = _flat_errors(detail)
         name, errors = next(iter(fields.items()), ("", [_("Invalid input.")]))
         # Errors of the whole input (DRF's non_field_errors, Django's __all__) name no parameter.
-        message = (
-            str(errors[0])
-            if name in ("", api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS)
-            else f"{name}: {errors[0]}"
+        message = errors[0] if name == "" else f"{name}: {errors[0]}"
+        return error_body(
+            response.status_code,
+            "invalid",
+            message,
+            {name or api_settings.NON_FIELD_ERRORS_KEY: e for name, e in fields.items()},
         )
-        return error_body(response.status_code, "invalid", message, fields)
     messages = detail if isinstance(detail, list) else [detail]
     return error_body(response.status_code, "invalid", " ".join(str(message) for message in messages))
 

@@ -16,3 +16,10 @@ class ReadOnlyForPublic(BasePermission):
         if request.method in SAFE_METHODS:
             return request.user.is_authenticated or settings.API_ANONYMOUS_READ
         return is_staff_member(request.user)
+
+
+class StaffOnly(BasePermission):
+    """Analysts, editors and admins: for what only those who work on unpublished records may see."""
+
+    def has_permission(self, request, view) -> bool:
+        return is_staff_member(request.user)

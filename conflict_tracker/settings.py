@@ -7,6 +7,7 @@ var/services.env; a variable set in the real environment always wins.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,7 +42,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -153,7 +154,7 @@ API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a 401 names the Token scheme in WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["conflict_tracker.permissions.ReadOnlyForPublic"],
@@ -168,12 +169,22 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "conflict_tracker.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    "DEFAULT_RENDERER_CLASSES": ["conflict_tracker.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "conflict_tracker.exceptions.api_exception_handler",
     # Anonymous throttling counts per client address: behind N proxies, NUM_PROXIES=N reads it from X-Forwarded-For.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+}
+# API tokens (conflict_tracker.tokens): several per user, stored hashed, sent as "Authorization: Token <token>".
+# They last API_TOKEN_TTL_DAYS (0: until revoked), counted from their creation: using a token never extends it.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS > 0 else None,
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+    # Each request with a token reads all its owner's tokens (knox prunes the expired ones), so keep them few.
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=20),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Conflict Tracker API",
@@ -187,12 +198,22 @@ SPECTACULAR_SETTINGS = {
     # Several models have a `kind`; each gets its own named enum in the schema.
     "ENUM_NAME_OVERRIDES": {
         "ActorKindEnum": "actors.choices.ActorKind",
+        "IncidentStatusEnum": "events.choices.IncidentStatus",
         "RelationKindEnum": "actors.choices.RelationKind",
         "SourceKindEnum": "sources.choices.SourceKind",
         "HarmEnum": "events.choices.Harm",
         "PropertyKindEnum": "events.choices.PropertyKind",
         "PropertyHarmKindEnum": "events.choices.PropertyHarmKind",
     },
+    # What inference cannot know: error responses, export media types, staff-only fields, filter examples.
+    # After the enum hook, which rebuilds the components from the generator's registry.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "conflict_tracker.schema.document_errors",
+        "conflict_tracker.schema.document_exports",
+        "conflict_tracker.schema.document_staff_fields",
+        "conflict_tracker.schema.document_filters",
+    ],
 }
 
 LOGIN_URL = "admin:login"

@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
+from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Exists, F, FloatField, OuterRef, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.validators import validate_country_code
 
 from .choices import Attribution, IncidentStatus, ParticipantRole
-from .models import Incident, IncidentParticipant
+from .models import Incident, IncidentParticipant, incident_period
 
 EARTH_RADIUS_KM = 6371.0088
 # A degree of latitude is about 111.2 km; 110 makes the prefilter box a little wider than the circle, never narrower.
@@ -121,6 +122,9 @@ class IncidentFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        after, before = data.get("date_after"), data.get("date_before")
+        if after and before and after > before:
+            self.add_error("date_before", _("date_before cannot come before date_after."))
         low, high = data.get("fatalities_min"), data.get("fatalities_max")
         if low is not None and high is not None and low > high:
             self.add_error("fatalities_max", _("fatalities_max cannot be less than fatalities_min."))
@@ -147,13 +151,11 @@ class IncidentFilterSet(django_filters.FilterSet):
     """
 
     date_after = django_filters.DateFilter(
-        field_name="end_date",
-        lookup_expr="gte",
+        method=_applied_together,
         help_text=_("Incidents still going on at or after this date (YYYY-MM-DD): end date >= date_after."),
     )
     date_before = django_filters.DateFilter(
-        field_name="start_date",
-        lookup_expr="lte",
+        method=_applied_together,
         help_text=_("Incidents begun at or before this date (YYYY-MM-DD): start date <= date_before."),
     )
     country = django_filters.CharFilter(validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3, e.g. MLI"))
@@ -232,6 +234,32 @@ class IncidentFilterSet(django_filters.FilterSet):
         help_text=_("Order of the list (ties broken by id, in the same direction), e.g. -fatalities_best."),
     )
 
+    # One example value per filter, shown in the API schema.
+    examples = {
+        "date_after": "2024-01-01",
+        "date_before": "2024-12-31",
+        "country": "MLI",
+        "admin1": "Gao",
+        "admin2": "Ansongo",
+        "event_type": "Violence against civilians",
+        "sub_event_type": "Attack",
+        "fatalities_min": 10,
+        "fatalities_max": 100,
+        "fatalities_measure": "best",
+        "updated_since": "2025-03-01T00:00:00Z",
+        "status": "published",
+        "actor": "Wagner Group",
+        "include_related": True,
+        "role": "perpetrator",
+        "attribution": "confirmed",
+        "bbox": "-5.5,10,4.5,25",
+        "near": "16.27,-0.04",
+        "radius_km": 50,
+        "civilian_targeting": True,
+        "search": "Moura market",
+        "ordering": "-fatalities_best",
+    }
+
     class Meta:
         model = Incident
         fields = ["country", "admin1", "admin2", "event_type", "sub_event_type", "civilian_targeting", "status"]
@@ -240,6 +268,10 @@ class IncidentFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
+        if data.get("date_after") or data.get("date_before"):
+            # Dates that overlap the window, as ranges, so that the GiST index bounds both of its ends.
+            window = DateRange(data.get("date_after"), data.get("date_before"), "[]")
+            queryset = queryset.alias(period=incident_period()).filter(period__overlap=window)
         queryset = self._filter_participants(queryset, data)
         queryset = self._filter_fatalities(queryset, data)
         if data.get("near") and data.get("radius_km") is not None:

@@ -1,11 +1,12 @@
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.fields import DateRangeField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
@@ -52,6 +53,11 @@ def _valid_sub_event_types() -> Q:
             event_type=event_type, sub_event_type__in=sub_event_types
         )
     return condition
+
+
+def incident_period() -> Func:
+    """An incident's dates as one closed range: what the date filters compare and the GiST index holds."""
+    return Func(F("start_date"), F("end_date"), Value("[]"), function="daterange", output_field=DateRangeField())
 
 
 class IncidentQuerySet(models.QuerySet):
@@ -129,7 +135,7 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_created", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -209,13 +215,30 @@ class Incident(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "start_date"], name="incident_status_start"),
+            # The public list: published rows in the cursor's orderings, id breaking ties as the cursor does, so a
+            # page (however deep) is one index range read in order, with neither a sort nor an offset.
+            models.Index(fields=["status", "start_date", "id"], name="incident_status_start_id"),
+            models.Index(fields=["status", "fatalities_best", "id"], name="incident_status_fatalities"),
+            # updated_at leads its own, for staff (every state) and the changes feed as well: the planner reads it
+            # for the public too, skipping the unpublished rows, which are few (the work in progress).
+            models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
+            # Staff see every state: their orderings and date ranges, with no status to lead the index.
             models.Index(fields=["start_date", "end_date"], name="incident_dates"),
-            models.Index(fields=["country", "admin1", "admin2"], name="incident_place"),
-            models.Index(fields=["event_type", "sub_event_type"], name="incident_event_type"),
-            models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
+            # A date window (date_after / date_before) is an overlap of ranges: a btree can bound only one end.
+            GistIndex(incident_period(), name="incident_period"),
             models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
+            # The filters. Before PostgreSQL 18 (and its skip scan) a btree is read from its first column on, so
+            # admin1, admin2 and sub_event_type, which are asked for on their own, lead an index of their own.
+            models.Index(fields=["country", "admin1", "admin2"], name="incident_place"),
+            models.Index(fields=["admin1", "admin2"], name="incident_admin1"),
+            models.Index(fields=["admin2"], name="incident_admin2"),
+            models.Index(fields=["event_type", "sub_event_type"], name="incident_event_type"),
+            models.Index(fields=["sub_event_type"], name="incident_sub_event_type"),
+            models.Index(fields=["fatalities_low"], name="incident_fatalities_low"),
+            models.Index(fields=["fatalities_high"], name="incident_fatalities_high"),
             models.Index(fields=["civilian_targeting", "start_date"], name="incident_civilian_targeting"),
+            # bbox and near: a latitude range read from the index, longitude checked on the index entries.
+            models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
             GinIndex(fields=["search_vector"], name="incident_search"),
         ]
 
@@ -265,7 +288,11 @@ class IncidentParticipant(models.Model):
                 condition=Q(attribution__in=Attribution.values), name="participant_attribution_valid"
             ),
         ]
-        indexes = [models.Index(fields=["actor", "role", "attribution"], name="participant_actor_role")]
+        indexes = [
+            # The actor filter: an actor's (or lineage's) incidents, narrowed by role and attribution, read from
+            # the index alone. (incident, ...) lookups use the unique constraints.
+            models.Index(fields=["actor", "role", "attribution", "incident"], name="participant_actor_incident"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.actor} ({self.get_role_display()}, {self.get_attribution_display()})"

@@ -1,16 +1,29 @@
-"""Reads about incidents that follow rules: an incident as it stood at an earlier version."""
+"""Reads about incidents that follow rules: an incident's parts as the services take them, now or as they stood
+at an earlier version."""
 
 from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from pghistory.models import Events
 
 from actors.models import Actor
 from sources.models import Claim
 
-from .models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
+from .models import (
+    CasualtyClaim,
+    CasualtyPerpetrator,
+    CasualtyRecord,
+    Incident,
+    IncidentParticipant,
+    NamedVictim,
+    PropertyHarm,
+    PropertyHarmClaim,
+)
 from .services import (
     CASUALTY_COLUMNS,
     EDITABLE_FIELDS,
@@ -26,6 +39,59 @@ from .services import (
 
 # A participant's actor is looked up in bulk, not read row by row through the snapshot's foreign key.
 PARTICIPANT_OWN_COLUMNS = tuple(name for name in PARTICIPANT_COLUMNS if name != "actor")
+
+
+def _values(row, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def incident_parts(incident: Incident) -> IncidentParts:
+    """The incident's current parts, each with its id and in id order, as incident_update() takes them: a caller
+    changes some and sends the whole back, and the rows it left alone stay as they are."""
+    # Read from the tables, not the incident's related managers, which may hold a caller's prefetched rows.
+    participants = IncidentParticipant.objects.filter(incident=incident).select_related("actor").order_by("pk")
+    records = (
+        CasualtyRecord.objects.filter(incident=incident)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch(
+                "perpetrator_links", CasualtyPerpetrator.objects.select_related("participant__actor").order_by("pk")
+            ),
+            Prefetch("claim_links", CasualtyClaim.objects.select_related("claim").order_by("pk")),
+            Prefetch("named_victims", NamedVictim.objects.order_by("pk")),
+        )
+    )
+    harms = (
+        PropertyHarm.objects.filter(incident=incident)
+        .order_by("pk")
+        .prefetch_related(Prefetch("claim_links", PropertyHarmClaim.objects.select_related("claim").order_by("pk")))
+    )
+    return IncidentParts(
+        participants=[
+            ParticipantData(**_values(participant, PARTICIPANT_COLUMNS), id=participant.pk)
+            for participant in participants
+        ],
+        casualty_records=[
+            CasualtyData(
+                **_values(record, CASUALTY_COLUMNS),
+                id=record.pk,
+                perpetrators=[link.participant.actor for link in record.perpetrator_links.all()],
+                claims=[link.claim for link in record.claim_links.all()],
+                named_victims=[
+                    VictimData(**_values(victim, VICTIM_COLUMNS), id=victim.pk) for victim in record.named_victims.all()
+                ],
+            )
+            for record in records
+        ],
+        property_harms=[
+            PropertyHarmData(
+                **_values(harm, PROPERTY_HARM_COLUMNS),
+                id=harm.pk,
+                claims=[link.claim for link in harm.claim_links.all()],
+            )
+            for harm in harms
+        ],
+    )
 
 
 def _event_model(name: str):
@@ -113,3 +179,63 @@ def incident_state_at(incident: Incident, version: int) -> tuple[dict[str, Any],
         ],
     )
     return {name: getattr(snapshot, name) for name in EDITABLE_FIELDS}, parts
+
+
+_NOT_DIFFED = {"search_vector", "updated_at"}
+
+
+def _diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    before = before or {}
+    return {
+        name: {"from": before.get(name), "to": value}
+        for name, value in after.items()
+        if not name.startswith("pgh_") and name not in _NOT_DIFFED and before.get(name) != value
+    }
+
+
+def incident_revisions(incident: Incident) -> list[dict[str, Any]]:
+    """The incident's revisions, newest first: one per history context (one service call), with who made it, what
+    it was (`incident.update`, `claim.review` ...), the comment, reason or reverted version it carried, the
+    incident's version after it (None if it left the incident row alone, as a claim review does) and what changed
+    in the incident, its parts and its claims, each row compared with its previous snapshot. Two queries, however
+    long the history."""
+    events = Events.objects.references(incident).order_by("pgh_created_at", "pgh_id")
+    incident_label = Incident._meta.label
+    revisions: dict[Any, dict[str, Any]] = {}
+    last_seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for event in events:
+        context = event.pgh_context or {}
+        revision = revisions.setdefault(
+            event.pgh_context_id or event.pgh_slug,
+            {
+                "version": None,
+                "at": event.pgh_created_at,
+                "user": context.get("user"),
+                "action": context.get("action", ""),
+                "comment": context.get("comment") or context.get("reason") or "",
+                "reverted_to": context.get("reverted_to"),
+                "changes": {},
+            },
+        )
+        tracked = apps.get_model(event.pgh_model).pgh_tracked_model
+        if tracked._meta.label == incident_label:
+            revision["version"] = event.pgh_data.get("version")
+        key = (tracked._meta.label, event.pgh_obj_id)
+        fields = {} if event.pgh_label == "delete" else _diff(last_seen.get(key), event.pgh_data)
+        last_seen[key] = event.pgh_data
+        if fields or event.pgh_label == "delete":
+            # A row written twice in one revision (saved, then its totals recounted) is one change.
+            change = revision["changes"].setdefault(
+                key,
+                {"record": tracked._meta.model_name, "id": event.pgh_obj_id, "event": event.pgh_label, "fields": {}},
+            )
+            if change["event"] != "insert":
+                change["event"] = event.pgh_label
+            for name, values in fields.items():
+                change["fields"][name] = {"from": change["fields"].get(name, values)["from"], "to": values["to"]}
+    users = get_user_model().objects.in_bulk({r["user"] for r in revisions.values() if r["user"]})
+    for revision in revisions.values():
+        user = users.get(revision["user"])
+        revision["user"] = user.get_username() if user else None
+        revision["changes"] = list(revision["changes"].values())
+    return list(reversed(revisions.values()))

@@ -5,14 +5,15 @@ revision that records who did it and why.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import pghistory
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,12 +183,31 @@ def _validated(incident: Incident) -> None:
     incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
 
 
-def _kept(queryset, items: Iterable, what: str) -> dict[int, Any]:
+@contextmanager
+def _part(where: str):
+    """Name the part a refusal is about (`casualty_records[1].count_high`), so a form or an API client can put
+    the message next to the field it concerns."""
+    try:
+        yield
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise ValidationError(
+                {
+                    where if name == NON_FIELD_ERRORS else f"{where}.{name}": messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from None
+        raise ValidationError({where: error.messages}) from None
+
+
+def _kept(queryset, items: Iterable, where: str) -> dict[int, Any]:
     """The existing rows that `items` name by id; an id that is not the incident's own is refused."""
     existing = {row.pk: row for row in queryset}
-    for item in items:
+    for index, item in enumerate(items):
         if item.id is not None and item.id not in existing:
-            raise ValidationError(_("%(what)s %(id)s is not part of this incident.") % {"what": what, "id": item.id})
+            raise ValidationError(
+                {f"{where}[{index}].id": _("%(id)s is not the id of one of this incident's rows.") % {"id": item.id}}
+            )
     return existing
 
 
@@ -207,9 +227,9 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
     Parts that carry the id of an existing row update it in place, so ids stay stable and the revisions show
     what changed; parts without an id are created; rows that `parts` no longer names are deleted.
     """
-    participants = _kept(incident.participants.all(), parts.participants, _("Participant"))
-    records = _kept(incident.casualty_records.all(), parts.casualty_records, _("Casualty record"))
-    harms = _kept(incident.property_harms.all(), parts.property_harms, _("Property harm record"))
+    participants = _kept(incident.participants.all(), parts.participants, "participants")
+    records = _kept(incident.casualty_records.all(), parts.casualty_records, "casualty_records")
+    harms = _kept(incident.property_harms.all(), parts.property_harms, "property_harms")
 
     # Deletions come first, links before the rows they point to, so a perpetrator that becomes a target, or a
     # participant that goes, is unlinked before the database's composite foreign keys would object.
@@ -223,47 +243,81 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
     incident.property_harms.exclude(pk__in=[d.id for d in parts.property_harms if d.id]).delete()
     incident.participants.exclude(pk__in=[d.id for d in parts.participants if d.id]).delete()
 
+    seen: set[tuple[int, str]] = set()
+    for index, data in enumerate(parts.participants):
+        if (data.actor.pk, data.role) in seen:
+            raise ValidationError(
+                {f"participants[{index}].actor": _("%(actor)s is listed twice in this role.") % {"actor": data.actor}}
+            )
+        seen.add((data.actor.pk, data.role))
+
     perpetrators_by_actor: dict[int, IncidentParticipant] = {}
-    for data in parts.participants:
-        participant = _saved(IncidentParticipant, participants, data, {"incident": incident})
+    for index, data in enumerate(parts.participants):
+        with _part(f"participants[{index}]"):
+            try:
+                with transaction.atomic():
+                    participant = _saved(IncidentParticipant, participants, data, {"incident": incident})
+            except IntegrityError:
+                # Two kept rows trading actors would pass through a moment where both hold the same one.
+                raise ValidationError(
+                    {"actor": _("Another row of this incident still holds this actor in this role: save in two steps.")}
+                ) from None
         if participant.role == ParticipantRole.PERPETRATOR:
             perpetrators_by_actor[participant.actor_id] = participant
 
-    for data in parts.casualty_records:
-        if len(data.named_victims) > data.count_high:
-            raise ValidationError(
-                _("%(names)s named victims cannot belong to a record of at most %(high)s people.")
-                % {"names": len(data.named_victims), "high": data.count_high}
-            )
-        record = _saved(CasualtyRecord, records, data, {"incident": incident})
-        wanted = []
-        for actor in data.perpetrators:
-            participant = perpetrators_by_actor.get(actor.pk)
-            if participant is None:
-                raise ValidationError(
-                    _("%(actor)s is not a perpetrator of this incident: add it as one before attributing harm to it.")
-                    % {"actor": actor}
-                )
-            wanted.append(participant.pk)
-        links = CasualtyPerpetrator.objects.filter(casualty_record=record)
-        links.exclude(participant__in=wanted).delete()
-        present = set(links.values_list("participant_id", flat=True))
-        CasualtyPerpetrator.objects.bulk_create(
-            CasualtyPerpetrator(incident=incident, casualty_record=record, participant_id=participant_id)
-            for participant_id in dict.fromkeys(wanted)
-            if participant_id not in present
-        )
-        _link_claims(
-            incident, CasualtyClaim.objects.filter(casualty_record=record), data.claims, casualty_record=record
-        )
-        victims = _kept(record.named_victims.all(), data.named_victims, _("Named victim"))
-        record.named_victims.exclude(pk__in=[v.id for v in data.named_victims if v.id]).delete()
-        for victim in data.named_victims:
-            _saved(NamedVictim, victims, victim, {"casualty_record": record})
+    for index, data in enumerate(parts.casualty_records):
+        with _part(f"casualty_records[{index}]"):
+            _write_casualty_record(incident, records, data, perpetrators_by_actor)
 
-    for data in parts.property_harms:
-        harm = _saved(PropertyHarm, harms, data, {"incident": incident})
-        _link_claims(incident, PropertyHarmClaim.objects.filter(property_harm=harm), data.claims, property_harm=harm)
+    for index, data in enumerate(parts.property_harms):
+        with _part(f"property_harms[{index}]"):
+            harm = _saved(PropertyHarm, harms, data, {"incident": incident})
+            _link_claims(
+                incident, PropertyHarmClaim.objects.filter(property_harm=harm), data.claims, property_harm=harm
+            )
+
+
+def _write_casualty_record(
+    incident: Incident,
+    records: dict[int, CasualtyRecord],
+    data: CasualtyData,
+    perpetrators_by_actor: dict[int, IncidentParticipant],
+) -> None:
+    if len(data.named_victims) > data.count_high:
+        raise ValidationError(
+            {
+                "named_victims": _("%(names)s named victims cannot belong to a record of at most %(high)s people.")
+                % {"names": len(data.named_victims), "high": data.count_high}
+            }
+        )
+    record = _saved(CasualtyRecord, records, data, {"incident": incident})
+    wanted = []
+    for actor in data.perpetrators:
+        participant = perpetrators_by_actor.get(actor.pk)
+        if participant is None:
+            raise ValidationError(
+                {
+                    "perpetrators": _(
+                        "%(actor)s is not a perpetrator of this incident: add it as one before attributing harm to it."
+                    )
+                    % {"actor": actor}
+                }
+            )
+        wanted.append(participant.pk)
+    links = CasualtyPerpetrator.objects.filter(casualty_record=record)
+    links.exclude(participant__in=wanted).delete()
+    present = set(links.values_list("participant_id", flat=True))
+    CasualtyPerpetrator.objects.bulk_create(
+        CasualtyPerpetrator(incident=incident, casualty_record=record, participant_id=participant_id)
+        for participant_id in dict.fromkeys(wanted)
+        if participant_id not in present
+    )
+    _link_claims(incident, CasualtyClaim.objects.filter(casualty_record=record), data.claims, casualty_record=record)
+    victims = _kept(record.named_victims.all(), data.named_victims, "named_victims")
+    record.named_victims.exclude(pk__in=[v.id for v in data.named_victims if v.id]).delete()
+    for index, victim in enumerate(data.named_victims):
+        with _part(f"named_victims[{index}]"):
+            _saved(NamedVictim, victims, victim, {"casualty_record": record})
 
 
 def _link_claims(incident: Incident, links, claims: Iterable[Claim], **owner) -> None:
@@ -272,8 +326,12 @@ def _link_claims(incident: Incident, links, claims: Iterable[Claim], **owner) ->
     for claim in claims:
         if claim.incident_id != incident.pk:
             raise ValidationError(
-                _("Claim %(claim)s is about another incident; a record can only rest on this incident's claims.")
-                % {"claim": claim.pk}
+                {
+                    "claims": _(
+                        "Claim %(claim)s is about another incident; a record can only rest on this incident's claims."
+                    )
+                    % {"claim": claim.pk}
+                }
             )
     links.exclude(claim__in=claims).delete()
     present = set(links.values_list("claim_id", flat=True))
@@ -313,12 +371,15 @@ def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | 
     return incident
 
 
-def _editable_statuses(user: User) -> set[str]:
+def incident_editable_by(incident: Incident, user: User) -> bool:
+    """Analysts work on drafts and returned incidents; editors also on submitted and published ones."""
     if has_role(user, Role.EDITOR):
-        return {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
-    if has_role(user, Role.ANALYST):
-        return {IncidentStatus.DRAFT, IncidentStatus.RETURNED}
-    return set()
+        editable = {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
+    elif has_role(user, Role.ANALYST):
+        editable = {IncidentStatus.DRAFT, IncidentStatus.RETURNED}
+    else:
+        editable = set()
+    return incident.status in editable
 
 
 def incident_update(
@@ -375,7 +436,7 @@ def _save(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    if incident.status not in _editable_statuses(by):
+    if not incident_editable_by(incident, by):
         raise PermissionDenied(
             _("Your role may not edit an incident that is %(status)s.") % {"status": incident.get_status_display()}
         )

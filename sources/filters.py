@@ -7,7 +7,13 @@ from .models import Claim, Document, Source
 
 
 class SourceFilterSet(django_filters.FilterSet):
-    country = django_filters.CharFilter(validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3"))
+    country = django_filters.CharFilter(
+        validators=[validate_country_code], help_text=_("The source's country, ISO 3166-1 alpha-3, e.g. MLI.")
+    )
+    language = django_filters.CharFilter(help_text=_("The source's language, ISO 639-1, e.g. fr."))
+
+    # One example value per filter, shown in the API schema.
+    examples = {"country": "MLI", "language": "fr", "kind": "news_media", "reliability": "B"}
 
     class Meta:
         model = Source
@@ -15,8 +21,17 @@ class SourceFilterSet(django_filters.FilterSet):
 
 
 class DocumentFilterSet(django_filters.FilterSet):
-    published_after = django_filters.DateFilter(field_name="published_on", lookup_expr="gte")
-    published_before = django_filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    published_after = django_filters.DateFilter(
+        field_name="published_on", lookup_expr="gte", help_text=_("Published on or after this date (YYYY-MM-DD).")
+    )
+    published_before = django_filters.DateFilter(
+        field_name="published_on", lookup_expr="lte", help_text=_("Published on or before this date (YYYY-MM-DD).")
+    )
+    source = django_filters.ModelChoiceFilter(queryset=Source.objects.all(), help_text=_("The source's id, e.g. 3."))
+    language = django_filters.CharFilter(help_text=_("The document's language, ISO 639-1, e.g. fr."))
+
+    # One example value per filter, shown in the API schema.
+    examples = {"published_after": "2025-01-01", "published_before": "2025-12-31", "source": 3, "language": "fr"}
 
     class Meta:
         model = Document
@@ -27,13 +42,34 @@ class ClaimFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", help_text=_("Part of the quote."))
     # Plain ids, not choices: a choice list would render every incident in the browsable API's filter form, and
     # 400 for an unknown id versus 200 for a draft's would tell whether a draft exists.
-    document = django_filters.NumberFilter()
-    source = django_filters.NumberFilter(field_name="document__source")
-    incident = django_filters.NumberFilter()
-    actor = django_filters.NumberFilter(field_name="attributed_actors")
-    aggregate = django_filters.BooleanFilter(
-        field_name="incident", lookup_expr="isnull", help_text=_("Only aggregate claims (true) or only others.")
+    document = django_filters.NumberFilter(help_text=_("The id of the document making the claim, e.g. 7."))
+    source = django_filters.NumberFilter(
+        field_name="document__source", help_text=_("The id of the source whose documents make the claim, e.g. 3.")
     )
+    incident = django_filters.NumberFilter(help_text=_("The id of the incident the claim is about, e.g. 42."))
+    actor = django_filters.NumberFilter(
+        field_name="attributed_actors", help_text=_("The id of an actor the claim attributes harm to, e.g. 12.")
+    )
+    aggregate = django_filters.BooleanFilter(
+        field_name="incident",
+        lookup_expr="isnull",
+        help_text=_("Only aggregate claims, about no single incident (true), or only the others (false)."),
+    )
+    country = django_filters.CharFilter(help_text=_("The country the claim is about, ISO 3166-1 alpha-3, e.g. MLI."))
+
+    # One example value per filter, shown in the API schema.
+    examples = {
+        "q": "killed",
+        "document": 7,
+        "source": 3,
+        "incident": 42,
+        "actor": 12,
+        "aggregate": False,
+        "review_status": "accepted",
+        "measure": "casualties",
+        "harm": "killed",
+        "country": "MLI",
+    }
 
     class Meta:
         model = Claim

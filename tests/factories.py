@@ -2,12 +2,13 @@ import datetime
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from actors.choices import ActorKind
 from actors.models import Actor, ActorAlias
-from events.choices import EventType, IncidentStatus, SubEventType
-from events.models import Incident, IncidentCodeSequence
-from sources.choices import Reliability, SourceKind
+from events.choices import EventType, IncidentStatus, ParticipantRole, Side, SubEventType
+from events.models import Incident, IncidentCodeSequence, IncidentParticipant
+from sources.choices import Reliability, ReviewStatus, SourceKind
 from sources.models import Claim, Document, Source
 
 
@@ -100,3 +101,21 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     figure_qualifier = "at_least"
     figure_low = 20
     figure_best = 20
+
+
+class ReviewedClaimFactory(ClaimFactory):
+    """A claim an editor has reviewed (accepted unless told otherwise)."""
+
+    review_status = ReviewStatus.ACCEPTED
+    reviewed_by = factory.SubFactory(UserFactory, username="factory-editor", role="editor")
+    reviewed_at = factory.LazyFunction(timezone.now)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentParticipant
+
+    incident = factory.SubFactory(IncidentFactory)
+    actor = factory.SubFactory(ActorFactory)
+    role = ParticipantRole.PERPETRATOR
+    side = Side.A

@@ -12,38 +12,18 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from events import services
-from events.models import (
-    CasualtyClaim,
-    CasualtyPerpetrator,
-    Incident,
-    NamedVictim,
-    PropertyHarmClaim,
-)
-from events.services import (
-    CASUALTY_COLUMNS,
-    PARTICIPANT_COLUMNS,
-    PROPERTY_HARM_COLUMNS,
-    VICTIM_COLUMNS,
-    CasualtyData,
-    IncidentParts,
-    ParticipantData,
-    PropertyHarmData,
-    VictimData,
-)
+from events.models import Incident
+from events.selectors import incident_parts
+from events.services import IncidentParts
 from sources.admin import service_error_message
 
 SERVICE_ERRORS = (ValidationError, PermissionDenied, services.EditConflict, services.TransitionNotAllowed)
 REVISIONS_SHOWN = 30
 REVISION_COLUMNS = (_("when"), _("who"), _("what"), _("record"), _("changes"))
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 30})}}
-
-
-def _values(source, names: tuple[str, ...]) -> dict:
-    return {name: getattr(source, name) for name in names}
 
 
 def cleaned_values(form: forms.Form, names: tuple[str, ...]) -> dict:
@@ -91,56 +71,12 @@ class CurrentParts:
 
     @classmethod
     def of(cls, incident: Incident) -> "CurrentParts":
-        if incident.pk is None:
-            return cls(IncidentParts(), [], {}, [])
-        participants = incident.participants.select_related("actor").order_by("pk")
-        records = list(
-            incident.casualty_records.order_by("pk").prefetch_related(
-                Prefetch(
-                    "perpetrator_links",
-                    CasualtyPerpetrator.objects.select_related("participant__actor").order_by("pk"),
-                ),
-                Prefetch("claim_links", CasualtyClaim.objects.select_related("claim").order_by("pk")),
-                Prefetch("named_victims", NamedVictim.objects.order_by("pk")),
-            )
-        )
-        harms = list(
-            incident.property_harms.order_by("pk").prefetch_related(
-                Prefetch("claim_links", PropertyHarmClaim.objects.select_related("claim").order_by("pk"))
-            )
-        )
-        parts = IncidentParts(
-            participants=[
-                ParticipantData(**_values(participant, PARTICIPANT_COLUMNS), id=participant.pk)
-                for participant in participants
-            ],
-            casualty_records=[
-                CasualtyData(
-                    **_values(record, CASUALTY_COLUMNS),
-                    id=record.pk,
-                    perpetrators=[link.participant.actor for link in record.perpetrator_links.all()],
-                    claims=[link.claim for link in record.claim_links.all()],
-                    named_victims=[
-                        VictimData(**_values(victim, VICTIM_COLUMNS), id=victim.pk)
-                        for victim in record.named_victims.all()
-                    ],
-                )
-                for record in records
-            ],
-            property_harms=[
-                PropertyHarmData(
-                    **_values(harm, PROPERTY_HARM_COLUMNS),
-                    id=harm.pk,
-                    claims=[link.claim for link in harm.claim_links.all()],
-                )
-                for harm in harms
-            ],
-        )
+        parts = incident_parts(incident) if incident.pk is not None else IncidentParts()
         return cls(
             parts=parts,
-            record_ids=[record.pk for record in records],
-            victim_ids={record.pk: [victim.pk for victim in record.named_victims.all()] for record in records},
-            property_harm_ids=[harm.pk for harm in harms],
+            record_ids=[record.id for record in parts.casualty_records],
+            victim_ids={record.id: [victim.id for victim in record.named_victims] for record in parts.casualty_records},
+            property_harm_ids=[harm.id for harm in parts.property_harms],
         )
 
 

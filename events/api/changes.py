@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, pagination, serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from conflict_tracker.roles import is_staff_member
 from events.choices import IncidentStatus
@@ -52,6 +52,13 @@ class ChangesPagination(pagination.CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def decode_cursor(self, request):
+        # DRF answers a mangled cursor with 404, as if the feed were missing; it is a bad parameter.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [_("This cursor is not valid for this feed.")]}) from None
 
 
 class IncidentChangeSerializer(serializers.Serializer):

@@ -2,7 +2,16 @@
 
 from rest_framework import serializers
 
+from actors.models import Actor
 from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
+from events.services import (
+    EDITABLE_FIELDS,
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+    VictimData,
+)
 from sources.models import Claim
 
 
@@ -11,7 +20,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncidentParticipant
-        fields = ["actor", "actor_name", "role", "side", "attribution"]
+        fields = ["id", "actor", "actor_name", "role", "side", "attribution"]
 
 
 class CasualtyRecordSerializer(serializers.ModelSerializer):
@@ -47,7 +56,7 @@ class CasualtyRecordSerializer(serializers.ModelSerializer):
 class NamedVictimSerializer(serializers.ModelSerializer):
     class Meta:
         model = NamedVictim
-        fields = ["name", "sex", "age", "age_band", "community", "fate"]
+        fields = ["id", "name", "sex", "age", "age_band", "community", "fate"]
 
 
 class StaffCasualtyRecordSerializer(CasualtyRecordSerializer):
@@ -121,3 +130,162 @@ class StaffIncidentSerializer(IncidentSerializer):
     """What analysts, editors and admins see: casualty records with their notes and named victims."""
 
     casualty_records = StaffCasualtyRecordSerializer(many=True, read_only=True)
+
+
+# -- writes: what analysts and editors send; the services decide what may be saved -----------------------------------
+
+
+class ParticipantInputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="The row's id, to change it in place; omit for a new one.")
+
+    class Meta:
+        model = IncidentParticipant
+        fields = ["id", "actor", "role", "side", "attribution"]
+
+
+class NamedVictimInputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="The row's id, to change it in place; omit for a new one.")
+
+    class Meta:
+        model = NamedVictim
+        fields = ["id", "name", "sex", "age", "age_band", "community", "fate"]
+
+
+class CasualtyRecordInputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="The row's id, to change it in place; omit for a new one.")
+    perpetrators = serializers.PrimaryKeyRelatedField(
+        queryset=Actor.objects.all(),
+        many=True,
+        required=False,
+        help_text="Ids of the actors held responsible; each must be a perpetrator of the incident. None: unattributed.",
+    )
+    claims = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(),
+        many=True,
+        required=False,
+        help_text="Ids of this incident's claims that the counts rest on.",
+    )
+    named_victims = NamedVictimInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = CasualtyRecord
+        fields = [
+            "id",
+            "harm",
+            "victim_status",
+            "count_low",
+            "count_best",
+            "count_high",
+            "children",
+            "women",
+            "elderly",
+            "note",
+            "perpetrators",
+            "claims",
+            "named_victims",
+        ]
+
+
+class PropertyHarmInputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="The row's id, to change it in place; omit for a new one.")
+    claims = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(),
+        many=True,
+        required=False,
+        help_text="Ids of this incident's claims that the counts rest on.",
+    )
+
+    class Meta:
+        model = PropertyHarm
+        fields = ["id", "kind", "harm", "count_low", "count_best", "count_high", "note", "claims"]
+
+
+PART_LISTS = ("participants", "casualty_records", "property_harms")
+
+
+class IncidentInputSerializer(serializers.ModelSerializer):
+    """A new incident: its fields and, optionally, its parts. Each part is sent whole."""
+
+    participants = ParticipantInputSerializer(many=True, required=False)
+    casualty_records = CasualtyRecordInputSerializer(many=True, required=False)
+    property_harms = PropertyHarmInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Incident
+        fields = [*EDITABLE_FIELDS, *PART_LISTS]
+
+    def fields_and_parts(self, current: IncidentParts | None = None) -> tuple[dict, IncidentParts | None]:
+        """The incident's fields as given, and its parts: the lists given replace the current ones, the others
+        stay as they are; None when no list was given."""
+        values = dict(self.validated_data)
+        given = {name: values.pop(name) for name in PART_LISTS if name in values}
+        values.pop("version", None)
+        if not given:
+            return values, None
+        parts = current or IncidentParts()
+        if "participants" in given:
+            parts.participants = [ParticipantData(**item) for item in given["participants"]]
+        if "casualty_records" in given:
+            parts.casualty_records = [
+                CasualtyData(
+                    **{
+                        **item,
+                        "named_victims": [VictimData(**victim) for victim in item.get("named_victims", [])],
+                    }
+                )
+                for item in given["casualty_records"]
+            ]
+        if "property_harms" in given:
+            parts.property_harms = [PropertyHarmData(**item) for item in given["property_harms"]]
+        return values, parts
+
+
+class IncidentUpdateSerializer(IncidentInputSerializer):
+    """Changes to an incident: only the fields and part lists given change. A part list given replaces the
+    incident's list: send the parts to keep with their ids (as GET shows them), new ones without."""
+
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version your changes are based on; if the incident has moved on, 409."
+    )
+
+    class Meta(IncidentInputSerializer.Meta):
+        fields = [*IncidentInputSerializer.Meta.fields, "version"]
+        extra_kwargs = {name: {"required": False} for name in EDITABLE_FIELDS}
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version the step is based on; if the incident has moved on, 409."
+    )
+
+
+class ReturnSerializer(VersionSerializer):
+    comment = serializers.CharField(help_text="What the analyst should fix.")
+
+
+class RetractSerializer(VersionSerializer):
+    reason = serializers.CharField(help_text="Why the incident is withdrawn; kept with the record and shown.")
+
+
+class RevertSerializer(VersionSerializer):
+    to_version = serializers.IntegerField(min_value=1, help_text="The earlier version to bring back.")
+
+
+class RevisionChangeSerializer(serializers.Serializer):
+    record = serializers.CharField(help_text="What was changed: incident, incidentparticipant, claim ...")
+    id = serializers.CharField(help_text="The id of the changed row.")
+    event = serializers.CharField(help_text="insert, update or delete.")
+    fields = serializers.DictField(help_text='Each changed field: {"from": old, "to": new}.')
+
+
+class RevisionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The incident's version after this revision; null if the incident row was not touched.",
+    )
+    at = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True, help_text="Who made it.")
+    action = serializers.CharField(help_text="incident.update, incident.publish, claim.review ...")
+    comment = serializers.CharField(help_text="The editor's comment or the reason given, if any.")
+    reverted_to = serializers.IntegerField(allow_null=True, help_text="For a revert: the version brought back.")
+    changes = RevisionChangeSerializer(many=True)

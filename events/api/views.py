@@ -4,12 +4,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from conflict_tracker.pagination import IncidentCursorPagination
+from conflict_tracker.permissions import StaffOnly
+from conflict_tracker.renderers import ORJSONRenderer
 from conflict_tracker.roles import is_staff_member
+from events import services
 from events.exports import EXPORT_FORMATS, EXPORT_RENDERERS, ExportRenderer, export_response
 from events.filters import IncidentFilterSet
 from events.models import (
@@ -20,9 +24,21 @@ from events.models import (
     IncidentParticipant,
     PropertyHarmClaim,
 )
+from events.selectors import incident_parts, incident_revisions
 from sources.models import Claim
 
-from .serializers import IncidentSerializer, StaffIncidentSerializer
+from .listing import PAGE_FIELDS, incident_list_rows
+from .serializers import (
+    IncidentInputSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    RetractSerializer,
+    ReturnSerializer,
+    RevertSerializer,
+    RevisionSerializer,
+    StaffIncidentSerializer,
+    VersionSerializer,
+)
 
 
 class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -64,8 +80,8 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def handle_exception(self, exc):
         # An export that fails (a bad filter, say) answers in the API's JSON error shape, not in CSV.
         if isinstance(getattr(self.request, "accepted_renderer", None), ExportRenderer):
-            self.request.accepted_renderer = JSONRenderer()
-            self.request.accepted_media_type = JSONRenderer.media_type
+            self.request.accepted_renderer = ORJSONRenderer()
+            self.request.accepted_media_type = ORJSONRenderer.media_type
         return super().handle_exception(exc)
 
     @extend_schema(
@@ -85,9 +101,13 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         export_format = getattr(request.accepted_renderer, "format", None)
         if export_format not in EXPORT_FORMATS:
-            return super().list(request, *args, **kwargs)
-        # The same visibility and filters as the JSON list, without its prefetches: exports read values().
-        queryset = self.filter_queryset(Incident.objects.visible_to(request.user))
+            # The lean read path: the page as values(), its parts in a fixed number of queries, rendered by orjson;
+            # the same rows the serializers give (events/api/listing.py), at a fraction of their cost.
+            queryset = self.filter_queryset(self.get_queryset())
+            page = self.paginator.paginate_queryset(queryset, request, view=self, fields=PAGE_FIELDS)
+            return self.get_paginated_response(incident_list_rows(page, request.user))
+        # The same visibility and filters as the JSON list; exports read values() too.
+        queryset = self.filter_queryset(self.get_queryset())
         # In the JSON list's order (the paginator's: ordering, or rank for a search; ties by id), without its pages.
         ordering = self.paginator.get_ordering_name(request, queryset)
         queryset = queryset.order_by(ordering, "-id" if ordering.startswith("-") else "id")
@@ -96,10 +116,19 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         user = self.request.user
+        if self.action == "list":
+            # The list and the exports read values() with queries of their own: prefetches would be wasted.
+            return super().get_queryset().visible_to(user)
         claims = Claim.objects.visible_to(user)
+        # Links in the order they were made, as the list gives them.
         casualty_records = CasualtyRecord.objects.prefetch_related(
-            Prefetch("perpetrator_links", queryset=CasualtyPerpetrator.objects.select_related("participant")),
-            Prefetch("claim_links", queryset=CasualtyClaim.objects.filter(claim__in=claims.values("pk"))),
+            Prefetch(
+                "perpetrator_links",
+                queryset=CasualtyPerpetrator.objects.select_related("participant").order_by("id"),
+            ),
+            Prefetch(
+                "claim_links", queryset=CasualtyClaim.objects.filter(claim__in=claims.values("pk")).order_by("id")
+            ),
         )
         if self._is_staff():
             # Loaded only for those who may see them: for anyone else the names never leave the database.
@@ -113,8 +142,103 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                 Prefetch("casualty_records", queryset=casualty_records),
                 Prefetch(
                     "property_harms__claim_links",
-                    queryset=PropertyHarmClaim.objects.filter(claim__in=claims.values("pk")),
+                    queryset=PropertyHarmClaim.objects.filter(claim__in=claims.values("pk")).order_by("id"),
                 ),
                 Prefetch("claims", queryset=claims.order_by("id")),
             )
         )
+
+    # -- writes: analysts and editors, through the services (which hold the rules and the version check) ---------
+
+    def _written(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
+        """The incident as its writer now sees it, read again with everything a staff reader gets."""
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(StaffIncidentSerializer(incident, context=self.get_serializer_context()).data, status_code)
+
+    @extend_schema(request=IncidentInputSerializer, responses={201: StaffIncidentSerializer})
+    def create(self, request, *args, **kwargs):
+        """Log a new draft incident with its parts; its code comes from its country and start year."""
+        serializer = IncidentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields, parts = serializer.fields_and_parts()
+        incident = services.incident_create(by=request.user, fields=fields, parts=parts)
+        response = self._written(incident, status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:incident-detail", kwargs={"code": incident.code})
+        return response
+
+    @extend_schema(request=IncidentUpdateSerializer, responses={200: StaffIncidentSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change some fields or part lists of the version you read; 409 with `current_version` if it moved on."""
+        incident = self.get_object()
+        serializer = IncidentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields, parts = serializer.fields_and_parts(incident_parts(incident))
+        incident = services.incident_update(
+            incident=incident,
+            by=request.user,
+            expected_version=serializer.validated_data["version"],
+            fields=fields,
+            parts=parts,
+        )
+        return self._written(incident)
+
+    def _step(self, request, serializer_class, service, **arguments) -> Response:
+        """One workflow step, taken from the version the client read (so a step on a stale view is a 409)."""
+        incident = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = dict(serializer.validated_data)
+        incident.version = values.pop("version")
+        return self._written(service(incident=incident, by=request.user, **values, **arguments))
+
+    @extend_schema(request=VersionSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, code=None):
+        """Send a draft to the editors (it needs a type and at least one claim)."""
+        return self._step(request, VersionSerializer, services.incident_submit)
+
+    @extend_schema(request=ReturnSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_to_analyst(self, request, code=None):
+        """Editors: send a submitted incident back with a comment."""
+        return self._step(request, ReturnSerializer, services.incident_return)
+
+    @extend_schema(request=VersionSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, code=None):
+        """Take a returned incident back to draft."""
+        return self._step(request, VersionSerializer, services.incident_reopen)
+
+    @extend_schema(request=VersionSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, code=None):
+        """Editors: publish a submitted incident (refused unless a claim is accepted)."""
+        return self._step(request, VersionSerializer, services.incident_publish)
+
+    @extend_schema(request=RetractSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def retract(self, request, code=None):
+        """Editors: withdraw a published incident, with the reason (the record stays)."""
+        return self._step(request, RetractSerializer, services.incident_retract)
+
+    @extend_schema(request=RevertSerializer, responses={200: StaffIncidentSerializer})
+    @action(detail=True, methods=["post"])
+    def revert(self, request, code=None):
+        """Editors: bring back the fields and parts of an earlier version, as a new revision."""
+        incident = self.get_object()
+        serializer = RevertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = services.incident_revert(
+            incident=incident,
+            by=request.user,
+            to_version=serializer.validated_data["to_version"],
+            expected_version=serializer.validated_data["version"],
+        )
+        return self._written(incident)
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], permission_classes=[StaffOnly], pagination_class=None, filterset_class=None)
+    def revisions(self, request, code=None):
+        """Staff: every revision of the incident, its parts and its claims, newest first, with who and what."""
+        incident = self.get_object()
+        return Response(RevisionSerializer(incident_revisions(incident), many=True).data)

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from actors.models import Actor
+from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 
 
@@ -66,3 +68,54 @@ class ClaimSerializer(serializers.ModelSerializer):
     def get_attributed_actors(self, claim) -> list[int]:
         # From the prefetched links: one query for the page instead of one per claim.
         return [link.actor_id for link in claim.actor_links.all()]
+
+
+class DocumentInputSerializer(DocumentSerializer):
+    snapshot_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="The document's text as archived when it was read; its SHA-256 is kept with the document.",
+    )
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "snapshot_text"]
+
+
+class ClaimInputSerializer(serializers.ModelSerializer):
+    """A new claim: what a document asserts. It starts pending; editors review it afterwards."""
+
+    attributed_actors = serializers.PrimaryKeyRelatedField(
+        queryset=Actor.objects.all(), many=True, required=False, help_text="Ids of the actors the claim blames."
+    )
+
+    class Meta:
+        model = Claim
+        fields = [
+            "document",
+            "incident",
+            "quote",
+            "attributed_actors",
+            "measure",
+            "harm",
+            "victim_status",
+            "property_kind",
+            "property_harm",
+            "figure_qualifier",
+            "figure_low",
+            "figure_best",
+            "figure_high",
+            "change_ratio",
+            "period_start",
+            "period_end",
+            "country",
+        ]
+
+
+class ClaimReviewSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[ReviewStatus.ACCEPTED, ReviewStatus.REJECTED, ReviewStatus.DISPUTED], help_text="The verdict."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Why; required to reject or dispute."
+    )

@@ -1,4 +1,4 @@
-"""The API's one error shape, its auth (tokens, anonymous reads, throttling) and its documentation."""
+"""The API's one error shape, its auth (anonymous reads, throttling) and its documentation; tokens: test_tokens.py."""
 
 import re
 
@@ -132,28 +132,6 @@ def test_anonymous_reads_can_be_switched_off(settings, researcher):
     assert error_of(client.get(f"/api/v1/actors/{actor.pk}/"), 401)["code"] == "not_authenticated"
     client.force_authenticate(researcher)
     assert client.get("/api/v1/actors/").status_code == 200
-
-
-def test_a_researcher_gets_uses_and_revokes_a_token(settings, researcher):
-    settings.API_ANONYMOUS_READ = False
-    client = APIClient()
-
-    token = client.post("/api/v1/auth/token/", {"username": "researcher", "password": "pw"}).json()["token"]
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert client.get("/api/v1/actors/").status_code == 200
-    assert client.delete("/api/v1/auth/token/").status_code == 204
-
-    assert error_of(client.get("/api/v1/actors/"), 401)["code"] == "authentication_failed"
-
-
-def test_wrong_credentials_get_no_token(researcher):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "researcher", "password": "wrong"})
-
-    assert error_of(response, 400)["code"] == "invalid"
-
-
-def test_revoking_needs_a_signed_in_caller(db):
-    assert error_of(APIClient().delete("/api/v1/auth/token/"), 401)["code"] == "not_authenticated"
 
 
 def test_the_schema_is_openapi_3_and_lists_every_endpoint(db):

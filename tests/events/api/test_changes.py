@@ -259,3 +259,10 @@ def test_the_query_count_does_not_grow_with_the_page(request, analyst, editor, r
         return len(queries)
 
     assert count(2) == count(12)
+
+
+def test_a_mangled_cursor_is_a_bad_parameter(db):
+    response = APIClient().get("/api/v1/changes/", {"updated_since": "2025-01-01T00:00:00Z", "cursor": "x"})
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["fields"]

@@ -22,11 +22,8 @@ from events.models import (
 )
 from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory
 
-ROLES = ["anonymous", "researcher", "analyst", "editor", "admin_user"]
 PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor", "admin_user"]
-# Read-only endpoint: the public may not write (401 without credentials, 403 with), staff find no such method.
-WRITE_STATUS = {"anonymous": 401, "researcher": 403, "analyst": 405, "editor": 405, "admin_user": 405}
 VICTIM = "Hamadoun Kassambara"
 
 
@@ -75,19 +72,6 @@ def incidents(db):
 def codes(response) -> set[str]:
     assert response.status_code == 200, response.content
     return {row["code"] for row in response.json()["results"]}
-
-
-@pytest.mark.parametrize("role", ROLES)
-def test_every_role_reads_and_nobody_writes(request, incidents, role):
-    client = client_as(request, role)
-    detail_url = f"/api/v1/incidents/{incidents['published'].code}/"
-
-    assert client.get("/api/v1/incidents/").status_code == 200
-    assert client.get(detail_url).status_code == 200
-    assert client.post("/api/v1/incidents/", {}, format="json").status_code == WRITE_STATUS[role]
-    assert client.put(detail_url, {}, format="json").status_code == WRITE_STATUS[role]
-    assert client.patch(detail_url, {}, format="json").status_code == WRITE_STATUS[role]
-    assert client.delete(detail_url).status_code == WRITE_STATUS[role]
 
 
 @pytest.mark.parametrize("role", PUBLIC)
@@ -153,6 +137,7 @@ def test_an_incident_shows_its_parts(incidents):
     assert body["version"] == record.version
     assert body["participants"] == [
         {
+            "id": participant.pk,
             "actor": participant.actor_id,
             "actor_name": participant.actor.name,
             "role": "perpetrator",
@@ -341,6 +326,7 @@ def test_bad_parameters_answer_400_naming_them(db, param, value):
         ({"near": "16.27,-0.04", "radius_km": "100000"}, "radius_km"),
         ({"near": "x,y", "radius_km": "10"}, "near"),
         ({"fatalities_min": "10", "fatalities_max": "5"}, "fatalities_max"),
+        ({"date_after": "2025-03-01", "date_before": "2025-02-01"}, "date_before"),
         ({"near": "16.27,-0.04"}, "radius_km"),
         ({"radius_km": "50"}, "near"),
         ({"include_related": "true"}, "actor"),
@@ -353,11 +339,10 @@ def test_bad_combinations_answer_400_naming_the_parameter(db, params, param):
     assert list(response.json()["error"]["fields"]) == [param]
 
 
-# Page, then one query per prefetched part: participants with their actors, casualty records, their
-# perpetrator links, their claim links, property harms, their claim links, claims. Staff add their groups (the
-# role check) and the named victims.
-# with_total adds the count.
-MAX_QUERIES = {"anonymous": 9, "analyst": 11}
+# The page, then participants with their actors' names, casualty records with their perpetrators and claims,
+# property harms with their claims, and claims (events/api/listing.py). Staff add their groups (the role check)
+# and the named victims. with_total adds the count.
+MAX_QUERIES = {"anonymous": 6, "analyst": 8}
 
 
 @pytest.mark.parametrize("role", MAX_QUERIES)
@@ -398,7 +383,7 @@ def test_a_deep_page_runs_the_same_queries_as_the_first(db):
         client.get(first["next"])
     page_sql = second_page.captured_queries[0]["sql"].upper()
 
-    assert len(second_page.captured_queries) == 8
+    assert len(second_page.captured_queries) == 5
     assert "OFFSET" not in page_sql and "LIMIT 3" in page_sql
 
 
