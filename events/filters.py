@@ -152,11 +152,17 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     date_after = django_filters.DateFilter(
         method=_applied_together,
-        help_text=_("Incidents still going on at or after this date (YYYY-MM-DD): end date >= date_after."),
+        help_text=_(
+            "Incidents still going on at or after this date (YYYY-MM-DD); a date known only to the week, month or "
+            "year counts as all of it."
+        ),
     )
     date_before = django_filters.DateFilter(
         method=_applied_together,
-        help_text=_("Incidents begun at or before this date (YYYY-MM-DD): start date <= date_before."),
+        help_text=_(
+            "Incidents begun at or before this date (YYYY-MM-DD); a date known only to the week, month or year "
+            "counts as all of it."
+        ),
     )
     country = django_filters.CharFilter(validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3, e.g. MLI"))
     admin1 = django_filters.CharFilter(help_text=_("Region, exactly as spelled, e.g. Gao"))

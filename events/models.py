@@ -6,7 +6,7 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import Case, F, Func, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
@@ -55,9 +55,39 @@ def _valid_sub_event_types() -> Q:
     return condition
 
 
+# The first and last day of the week (ISO, from Monday), month or year holding a date. The explicit cast to
+# timestamp picks date_trunc's immutable variant, which an index expression needs.
+_PERIOD_BOUNDS = {
+    DatePrecision.WEEK: "week",
+    DatePrecision.MONTH: "month",
+    DatePrecision.YEAR: "year",
+}
+_FIRST_DAY = "date_trunc('{unit}', %(expressions)s::timestamp)::date"
+_LAST_DAY = "(date_trunc('{unit}', %(expressions)s::timestamp) + interval '1 {unit}' - interval '1 day')::date"
+
+
+def _widened(field: str, template: str) -> Case:
+    return Case(
+        *(
+            When(date_precision=precision, then=Func(F(field), template=template.format(unit=unit)))
+            for precision, unit in _PERIOD_BOUNDS.items()
+        ),
+        default=F(field),
+        output_field=models.DateField(),
+    )
+
+
 def incident_period() -> Func:
-    """An incident's dates as one closed range: what the date filters compare and the GiST index holds."""
-    return Func(F("start_date"), F("end_date"), Value("[]"), function="daterange", output_field=DateRangeField())
+    """When an incident may have happened, as one closed range: from its start to its end, widened to the whole
+    week, month or year its date precision says is known. The date filters compare this range and the GiST
+    index holds it, so a window of 3-10 May finds an incident known only to have happened in May."""
+    return Func(
+        _widened("start_date", _FIRST_DAY),
+        _widened("end_date", _LAST_DAY),
+        Value("[]"),
+        function="daterange",
+        output_field=DateRangeField(),
+    )
 
 
 class IncidentQuerySet(models.QuerySet):

@@ -3,10 +3,11 @@
 A researcher keeps a local copy in sync by asking for what changed since the last sync and fetching only the
 linked incidents. What counts as a change depends on who asks:
 
-- Researchers and anonymous clients see publication history only. An incident that is published now and was
-  published or edited since the timestamp is `published` (fetch it again from `url`); one that was published
-  and has been retracted since is `retracted`, with its code, `retracted_at` and `retraction_reason` and
-  nothing else (drop it). Incidents that were never published do not appear at all, not even their codes.
+- Researchers and anonymous clients see publication history only. An incident published since the timestamp
+  is `published`, one published before and edited since is `updated` (fetch either from `url`); one that was
+  published and has been retracted since is `retracted`, with its code, `retracted_at` and
+  `retraction_reason` and nothing else (drop it). Incidents that were never published do not appear at all,
+  not even their codes.
 - Analysts, editors and admins see every change: `created`, `submitted`, `published`, `retracted`, or
   `updated` (an edit, a return to the analyst, a reopening), with the incident's current `status`.
 
@@ -67,7 +68,7 @@ class IncidentChangeSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="The incident's stable code, e.g. MLI-2025-0042.")
     change = serializers.ChoiceField(
         choices=Change.choices,
-        help_text="What happened since `updated_since`. The public sees only `published` and `retracted`.",
+        help_text="What happened since `updated_since`. The public sees only `published`, `updated` and `retracted`.",
     )
     changed_at = serializers.DateTimeField(help_text="When the incident last changed.")
     version = serializers.IntegerField(help_text="The incident's current version.")
@@ -158,7 +159,8 @@ class ChangesView(generics.ListAPIView):
             )
             change = Case(
                 When(status=IncidentStatus.RETRACTED, then=Value(Change.RETRACTED)),
-                default=Value(Change.PUBLISHED),
+                When(published_at__gte=since, then=Value(Change.PUBLISHED)),
+                default=Value(Change.UPDATED),
                 output_field=CharField(),
             )
         # Only the columns an entry shows leave the database.

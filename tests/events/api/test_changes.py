@@ -129,13 +129,13 @@ def test_the_public_sees_only_publication_history(request, history, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_sees_edits_and_publications_as_published_with_a_link(request, history, role):
+def test_the_public_sees_edits_and_publications_with_a_link(request, history, role):
     listed = entries(client_as(request, role), history["since"])
 
-    for name in ("edited", "new_published"):
+    for name, change in (("edited", "updated"), ("new_published", "published")):
         incident = history[name]
         entry = listed[incident.code]
-        assert entry["change"] == "published"
+        assert entry["change"] == change
         assert entry["version"] == incident.version
         assert entry["url"].endswith(f"/api/v1/incidents/{incident.code}/")
         assert entry["changed_at"] == incident.updated_at.isoformat().replace("+00:00", "Z")

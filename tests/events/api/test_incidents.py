@@ -231,6 +231,31 @@ def test_filters_narrow_the_list(places, params, expected):
     assert codes(response) == {places[name].code for name in expected}
 
 
+@pytest.mark.parametrize(
+    ("precision", "window", "found"),
+    [
+        ("day", ("2024-05-01", "2024-05-03"), False),
+        ("week", ("2024-05-13", "2024-05-13"), True),  # the Monday of the week of 15 May
+        ("week", ("2024-05-20", "2024-05-31"), False),
+        ("month", ("2024-05-01", "2024-05-03"), True),
+        ("month", ("2024-06-01", "2024-06-30"), False),
+        ("year", ("2024-01-01", "2024-01-31"), True),
+        ("year", ("2024-12-31", "2025-01-31"), True),
+        ("year", ("2025-01-01", "2025-01-31"), False),
+    ],
+)
+def test_date_windows_respect_the_date_precision(db, precision, window, found):
+    """ACLED and UCDP write an imprecise date as one day of its period: 15 May 2024 known to the month is any
+    day of May."""
+    vague = incident(
+        start_date=datetime.date(2024, 5, 15), end_date=datetime.date(2024, 5, 15), date_precision=precision
+    )
+
+    response = APIClient().get("/api/v1/incidents/", {"date_after": window[0], "date_before": window[1]})
+
+    assert (vague.code in codes(response)) is found
+
+
 def test_search_ranks_the_best_match_first(places):
     incident(title="Market, market and market again", notes="Market day.")
 
