@@ -66,8 +66,11 @@ SAFE_METHODS = ("get", "head", "options")
 
 GEOJSON_SCHEMA = {
     "type": "object",
-    "description": "A GeoJSON FeatureCollection: one Point per incident that has coordinates.",
-    "required": ["type", "features", "skipped_without_coordinates"],
+    "description": (
+        "A GeoJSON FeatureCollection: one feature per matching incident, a Point where it has coordinates and a "
+        "null geometry where it has none."
+    ),
+    "required": ["type", "features"],
     "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
         "features": {
@@ -80,6 +83,7 @@ GEOJSON_SCHEMA = {
                     "id": {"type": "string", "description": "The incident's code.", "example": "MLI-2025-0042"},
                     "geometry": {
                         "type": "object",
+                        "nullable": True,
                         "required": ["type", "coordinates"],
                         "properties": {
                             "type": {"type": "string", "enum": ["Point"]},
@@ -111,10 +115,6 @@ GEOJSON_SCHEMA = {
                     },
                 },
             },
-        },
-        "skipped_without_coordinates": {
-            "type": "integer",
-            "description": "Matching incidents left out because they have no coordinates.",
         },
     },
 }

@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
         "auth": env("API_THROTTLE_AUTH", default="10/minute"),
     },
     "DEFAULT_PAGINATION_CLASS": "conflict_tracker.pagination.PageNumberPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["conflict_tracker.filters.StrictFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["conflict_tracker.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

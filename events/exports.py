@@ -450,19 +450,19 @@ def _acled_side(side: list[dict]) -> tuple[str, int | str, str]:
 
 
 def geojson_chunks(queryset, detail_url_prefix: str) -> Iterator[str]:
-    """A FeatureCollection, one Point feature per incident with coordinates; the others are counted in
-    `skipped_without_coordinates` (a foreign member, which GeoJSON allows)."""
+    """A FeatureCollection, one feature per incident, as the list has them: a Point where the incident has
+    coordinates, and a null geometry (an unlocated feature, RFC 7946 3.2) where it has none, so that an export
+    holds every incident the filters match and a map can still count them."""
     yield '{"type": "FeatureCollection", "features": ['
-    skipped = 0
     separator = ""
     for row, participants, sources in incident_rows(queryset):
-        if row["latitude"] is None or row["longitude"] is None:
-            skipped += 1
-            continue
+        located = row["latitude"] is not None and row["longitude"] is not None
         feature = {
             "type": "Feature",
             "id": row["code"],
-            "geometry": {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]},
+            "geometry": (
+                {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]} if located else None
+            ),
             "properties": {
                 "code": row["code"],
                 "title": row["title"],
@@ -495,7 +495,7 @@ def geojson_chunks(queryset, detail_url_prefix: str) -> Iterator[str]:
         }
         yield separator + json.dumps(feature, ensure_ascii=False)
         separator = ", "
-    yield f'], "skipped_without_coordinates": {skipped}}}'
+    yield "]}"
 
 
 # -- the response ----------------------------------------------------------------------------------------------------

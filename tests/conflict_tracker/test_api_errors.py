@@ -164,3 +164,33 @@ def test_the_docs_load_nothing_from_another_site(db, settings):
             assert finders.find(url.removeprefix(settings.STATIC_URL)), url
         else:
             assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/incidents/", {"date_afer": "2024-01-01"}),
+        ("/api/v1/incidents/", {"page": "2"}),  # numbered pages belong to the other lists
+        ("/api/v1/actors/", {"search": "Wagner"}),
+        ("/api/v1/claims/", {"cursor": "abc"}),
+    ],
+)
+def test_an_unknown_parameter_is_a_400_naming_it(db, url, params):
+    response = APIClient().get(url, params)
+
+    assert response.status_code == 400
+    (name,) = params
+    assert name in response.json()["error"]["fields"]
+    assert response.json()["error"]["message"].startswith(f"{name}: Unknown parameter")
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/v1/incidents/", {"page_size": "10", "with_total": "true", "ordering": "-start_date"}),
+        ("/api/v1/incidents/", {"format": "csv", "country": "MLI"}),
+        ("/api/v1/actors/", {"q": "wagner", "page": "1", "page_size": "5"}),
+    ],
+)
+def test_the_parameters_a_list_takes_are_accepted(db, url, params):
+    assert APIClient().get(url, params).status_code == 200

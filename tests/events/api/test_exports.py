@@ -66,8 +66,8 @@ def parse(export_format: str, text: str) -> list[dict]:
                     + feature["properties"]["targets"]
                     + feature["properties"]["other_actors"]
                 ),
-                "latitude": _decimal(feature["geometry"]["coordinates"][1]),
-                "longitude": _decimal(feature["geometry"]["coordinates"][0]),
+                "latitude": _decimal(feature["geometry"]["coordinates"][1]) if feature["geometry"] else None,
+                "longitude": _decimal(feature["geometry"]["coordinates"][0]) if feature["geometry"] else None,
             }
             for feature in json.loads(text)["features"]
         ]
@@ -182,8 +182,6 @@ def test_each_format_parses_back_and_matches_the_json_list(dataset, export_forma
 
     rows = parse(export_format, body(export(client, export_format, **params)))
     expected = json_rows(client, params)
-    if export_format == "geojson":  # incidents without coordinates are left out, and counted
-        expected = [row for row in expected if row["code"] != dataset["nowhere"].code]
 
     assert rows == expected
     assert rows  # every filter above keeps some incidents
@@ -243,7 +241,10 @@ def test_the_geojson_export_carries_the_json_lists_fields(dataset):
         shared = set(properties) & set(item)
         assert shared >= {"title", "notes", "country", "admin1", "violence_type", "civilian_targeting", "updated_at"}
         assert {name: properties[name] for name in shared} == {name: item[name] for name in shared}
-        assert feature["geometry"]["coordinates"] == [float(item["longitude"]), float(item["latitude"])]
+        if item["latitude"] is None:
+            assert feature["geometry"] is None
+        else:
+            assert feature["geometry"]["coordinates"] == [float(item["longitude"]), float(item["latitude"])]
         assert properties["targets"] == [p["actor_name"] for p in item["participants"] if p["role"] == "target"]
 
 
@@ -491,11 +492,15 @@ def test_the_csv_export_names_perpetrators_and_targets(db):
     assert (row["perpetrators"], row["targets"]) == ("JNIM; Katiba Macina", "Dozos")
 
 
-def test_the_geojson_export_counts_what_it_skips(dataset):
+def test_the_geojson_export_holds_every_incident_unlocated_ones_without_geometry(dataset):
     collection = json.loads(body(export(APIClient(), "geojson")))
+    listed = APIClient().get("/api/v1/incidents/").json()["results"]
 
     assert collection["type"] == "FeatureCollection"
-    assert collection["skipped_without_coordinates"] == 1
+    assert [f["id"] for f in collection["features"]] == [row["code"] for row in listed]
+    unlocated = [f for f in collection["features"] if f["geometry"] is None]
+    assert [f["id"] for f in unlocated] == [row["code"] for row in listed if row["latitude"] is None]
+    assert len(unlocated) == 1
     feature = next(f for f in collection["features"] if f["properties"]["code"] == dataset["gao"].code)
     assert feature["geometry"] == {"type": "Point", "coordinates": [-0.04, 16.27]}
     assert feature["properties"]["url"] == f"http://testserver/api/v1/incidents/{dataset['gao'].code}/"
