@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from actors.models import Actor
+from events.models import Incident
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 
@@ -85,6 +86,14 @@ class DocumentInputSerializer(DocumentSerializer):
 class ClaimInputSerializer(serializers.ModelSerializer):
     """A new claim: what a document asserts. It starts pending; editors review it afterwards."""
 
+    incident_code = serializers.SlugRelatedField(
+        source="incident",
+        slug_field="code",
+        queryset=Incident.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The code of the incident the claim is about (e.g. MLI-2025-0042); none for an aggregate claim.",
+    )
     attributed_actors = serializers.PrimaryKeyRelatedField(
         queryset=Actor.objects.all(), many=True, required=False, help_text="Ids of the actors the claim blames."
     )
@@ -93,7 +102,7 @@ class ClaimInputSerializer(serializers.ModelSerializer):
         model = Claim
         fields = [
             "document",
-            "incident",
+            "incident_code",
             "quote",
             "attributed_actors",
             "measure",

@@ -91,7 +91,7 @@ def _new_incident(world):
 
 def _claim_on(state):
     def body(world):
-        return {"document": world["document"].pk, "incident": world[state].pk, "quote": "They said so."}
+        return {"document": world["document"].pk, "incident_code": world[state].code, "quote": "They said so."}
 
     return body
 

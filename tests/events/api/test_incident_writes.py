@@ -69,12 +69,11 @@ def logged(analyst, actors) -> dict:
 def with_claim_and_casualties(analyst, actors, created: dict) -> dict:
     """Add a claim, then a casualty record resting on it and attributed to both perpetrators."""
     client = client_for(analyst)
-    incident = Incident.objects.get(code=created["code"])
     claim = client.post(
         "/api/v1/claims/",
         {
             "document": DocumentFactory().pk,
-            "incident": incident.pk,
+            "incident_code": created["code"],
             "quote": "Soldiers and Russian fighters killed at least 12 civilians.",
             "attributed_actors": [actors["fama"].pk, actors["wagner"].pk],
             "harm": "killed",

@@ -21,7 +21,7 @@ def client_for(user) -> APIClient:
 def claim_body(document, incident, **overrides) -> dict:
     return {
         "document": document.pk,
-        "incident": incident.pk if incident else None,
+        "incident_code": incident.code if incident else None,
         "quote": "Witnesses said at least 20 villagers were killed.",
         "harm": "killed",
         "victim_status": "civilian",
@@ -183,3 +183,13 @@ def test_sources_are_written_only_through_creation(editor):
 
     assert client.patch(f"/api/v1/sources/{source.pk}/", {"name": "Renamed"}).status_code == 405
     assert client.delete(f"/api/v1/sources/{source.pk}/").status_code == 405
+
+
+def test_a_claim_about_an_unknown_incident_is_refused_naming_the_field(analyst):
+    body = claim_body(DocumentFactory(), None, incident_code="MLI-2099-0001")
+
+    response = client_for(analyst).post("/api/v1/claims/", body, format="json")
+
+    assert response.status_code == 400
+    assert "incident_code" in response.json()["error"]["fields"]
+    assert not Claim.objects.exists()
