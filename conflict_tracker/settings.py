@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "actors",
     "sources",
     "events",
+    "tallies",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +142,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# The full rebuild checks the incremental updates and picks up what they do not see (new actor relations and
+# sets); TALLY_REBUILD_HOURS apart, on the hour.
+TALLY_REBUILD_HOURS = env.int("TALLY_REBUILD_HOURS", default=6)
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "rebuild-tallies": {"task": "tallies.tasks.rebuild_tallies", "schedule": TALLY_REBUILD_HOURS * 3600},
+}
 
 # Every change to a tracked model is a revision: inserts, updates and deletes, written by database triggers
 # (so bulk updates and imports are recorded too), into append-only event tables.

@@ -22,6 +22,7 @@ from actors.models import Actor
 from conflict_tracker.roles import Role, has_role
 from sources.choices import ReviewStatus
 from sources.models import Claim
+from tallies.services import tally_change_record
 
 from .choices import Harm, IncidentStatus, ParticipantRole
 from .models import (
@@ -442,6 +443,9 @@ def _save(
         )
     with transaction.atomic(), pghistory.context(user=by.pk, **context):
         candidate = Incident.objects.get(pk=incident.pk)
+        counted = candidate.status == IncidentStatus.PUBLISHED
+        actors_before = list(candidate.participants.values_list("actor_id", flat=True)) if counted else []
+        start_before = candidate.start_date
         for name, value in fields.items():
             setattr(candidate, name, value)
         _validated(candidate)
@@ -454,6 +458,8 @@ def _save(
         if parts is not None:
             _write_parts(candidate, parts)
             _recount_fatalities(candidate)
+        if counted:
+            tally_change_record(incident=candidate, actors_before=actors_before, start_before=start_before)
     incident.refresh_from_db()
     return incident
 
@@ -481,6 +487,9 @@ def _transition(
                 _("%(code)s is %(status)s: it cannot be %(action)s from that state.")
                 % {"code": current.code, "status": current.get_status_display(), "action": action.split(".")[-1]}
             )
+        if IncidentStatus.PUBLISHED in (to_status, *from_statuses):
+            # Entering or leaving the published record changes the tallies.
+            tally_change_record(incident=incident, actors_before=[], start_before=None)
     incident.refresh_from_db()
     return incident
 

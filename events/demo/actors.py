@@ -218,3 +218,9 @@ RELATIONS = (
     RelationSpec(PRO_GOVERNMENT_MILITIAS, RelationKind.ALLIED_WITH, FAMA),
     RelationSpec(FRANCE, RelationKind.ALLIED_WITH, FAMA, valid_from=Date(2013, 1, 11), valid_until=Date(2022, 8, 15)),
 )
+
+# Named sets of actors tallied together, each casualty record once: the article's figures are for the army and
+# its Russian allies together ("the army and Wagner killed more than 900 people in 2024").
+ACTOR_SETS = {
+    "Malian Armed Forces + Wagner / Africa Corps": (FAMA, WAGNER, AFRICA_CORPS),
+}

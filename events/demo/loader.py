@@ -34,9 +34,10 @@ from events.services import (
 )
 from sources.models import Claim, ClaimActor, Document, Source
 from sources.services import claim_review
+from tallies.models import ActorSet
 
 from . import training
-from .actors import ACTORS, RELATIONS
+from .actors import ACTOR_SETS, ACTORS, RELATIONS
 from .incidents import INCIDENTS as ARTICLE_INCIDENTS
 from .sources import AGGREGATE_CLAIMS
 from .sources import DOCUMENTS as ARTICLE_DOCUMENTS
@@ -53,7 +54,17 @@ DEMO_USERS = {"admin": None, "editor": Role.EDITOR, "analyst": Role.ANALYST, "re
 # The states the loader can leave an incident in.
 WORKFLOW_ENDS = (IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED)
 
-SUMMARY_ORDER = ("users", "actors", "actor aliases", "actor relations", "sources", "documents", "claims", "incidents")
+SUMMARY_ORDER = (
+    "users",
+    "actors",
+    "actor aliases",
+    "actor relations",
+    "actor sets",
+    "sources",
+    "documents",
+    "claims",
+    "incidents",
+)
 
 
 class DemoLoadError(Exception):
@@ -192,6 +203,10 @@ def _load_actors(admin: User, summary: DemoSummary) -> dict[str, Actor]:
                 valid_until=spec.valid_until,
                 note=spec.note,
             )
+        for name, members in ACTOR_SETS.items():
+            actor_set, created = _find_or_create(ActorSet, summary, {"name": name})
+            if created:
+                actor_set.members.set([actors[member] for member in members])
     return actors
 
 
