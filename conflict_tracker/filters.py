@@ -20,16 +20,25 @@ class StrictFilterBackend(DjangoFilterBackend):
     had matched: a researcher would publish the wrong numbers. An unknown parameter is a 400 naming it."""
 
     def filter_queryset(self, request, queryset, view):
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            paginator = getattr(view, "paginator", None)
-            known = {
-                *filterset_class.base_filters,
-                *(getattr(paginator, name) for name in PAGINATOR_PARAMETERS if getattr(paginator, name, None)),
-                api_settings.URL_FORMAT_OVERRIDE,
-            }
-            unknown = sorted(set(request.query_params) - known)
-            if unknown:
-                message = _("Unknown parameter. This list takes: %s.") % ", ".join(sorted(known))
-                raise ValidationError({name: [message] for name in unknown})
-        return super().filter_queryset(request, queryset, view)
+        filterset = self.validated_filterset(request, queryset, view)
+        return queryset if filterset is None else filterset.qs
+
+    def validated_filterset(self, request, queryset, view):
+        """The view's filterset for this request, or None if it has none; a 400 for any parameter that the list
+        does not take or that is not valid."""
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        paginator = getattr(view, "paginator", None)
+        known = {
+            *filterset.base_filters,
+            *(getattr(paginator, name) for name in PAGINATOR_PARAMETERS if getattr(paginator, name, None)),
+            api_settings.URL_FORMAT_OVERRIDE,
+        }
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            message = _("Unknown parameter. This list takes: %s.") % ", ".join(sorted(known))
+            raise ValidationError({name: [message] for name in unknown})
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset

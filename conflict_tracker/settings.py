@@ -139,6 +139,8 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# With Redis, a task whose worker died without acking it is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
@@ -210,6 +212,10 @@ SPECTACULAR_SETTINGS = {
         "HarmEnum": "events.choices.Harm",
         "PropertyKindEnum": "events.choices.PropertyKind",
         "PropertyHarmKindEnum": "events.choices.PropertyHarmKind",
+        "AttributionEnum": "events.choices.Attribution",
+        "ClaimMeasureEnum": "sources.choices.ClaimMeasure",
+        "TallyMeasureEnum": "tallies.choices.Measure",
+        "AttributionLevelEnum": "tallies.choices.AttributionLevel",
     },
     # What inference cannot know: error responses, export media types, staff-only fields, filter examples.
     # After the enum hook, which rebuilds the components from the generator's registry.

@@ -1,3 +1,4 @@
+import datetime
 import math
 from decimal import Decimal
 
@@ -13,8 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from actors.models import Actor
 from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.validators import validate_country_code
+from tallies.choices import AttributionLevel, Measure
+from tallies.queries import cell_records
 
-from .choices import Attribution, IncidentStatus, ParticipantRole
+from .choices import Attribution, Harm, IncidentStatus, ParticipantRole, VictimStatus
 from .models import Incident, IncidentParticipant, incident_period
 
 EARTH_RADIUS_KM = 6371.0088
@@ -45,6 +48,17 @@ class ActorField(forms.CharField):
         if actor is None:
             raise ValidationError(_("No actor is called %(value)s."), code="unknown_actor", params={"value": value})
         return actor.pk
+
+
+class ActorListField(forms.CharField):
+    """Actors given as comma-separated ids or names (each as ActorField takes it); cleans to their ids."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        single = ActorField(required=True)
+        return sorted({single.clean(part.strip()) for part in value.split(",") if part.strip()})
 
 
 def _numbers(value: str, count: int, what: str) -> list[float]:
@@ -109,6 +123,10 @@ class ActorFilter(django_filters.CharFilter):
     field_class = ActorField
 
 
+class ActorListFilter(django_filters.CharFilter):
+    field_class = ActorListField
+
+
 class BoundingBoxFilter(django_filters.CharFilter):
     field_class = BoundingBoxField
 
@@ -134,6 +152,10 @@ class IncidentFilterForm(forms.Form):
             self.add_error("near", _("Give near (lat,lon) with radius_km."))
         if data.get("include_related") and not data.get("actor") and "actor" not in self.errors:
             self.add_error("actor", _("Give actor with include_related."))
+        casualty = ("casualty_measure", "casualty_attribution", "casualty_harm", "casualty_victim_status")
+        if any(data.get(name) for name in casualty) and not data.get("casualties_of"):
+            if "casualties_of" not in self.errors:
+                self.add_error("casualties_of", _("Give casualties_of with the casualty_ parameters."))
         return data
 
 
@@ -229,6 +251,43 @@ class IncidentFilterSet(django_filters.FilterSet):
         help_text=_("With near: the radius in kilometres, e.g. 50."),
     )
     civilian_targeting = StrictBooleanFilter(help_text=_("Civilians targeted (true) or not (false)."))
+    # The incidents behind a casualty tally (the link each tally gives): incidents with a casualty record that
+    # counts for these actors under the tally's rules, begun in its period.
+    casualties_of = ActorListFilter(
+        method=_applied_together,
+        help_text=_(
+            "Incidents with casualty records counted for these actors (comma-separated ids or names, each record "
+            "once), as the casualty tallies count them; e.g. 1,2."
+        ),
+    )
+    casualty_measure = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=Measure.choices,
+        help_text=_("With casualties_of: perpetrated (default) or involved."),
+    )
+    casualty_attribution = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=AttributionLevel.choices,
+        help_text=_("With casualties_of: confirmed, or alleged (confirmed and alleged, the default)."),
+    )
+    casualty_harm = django_filters.ChoiceFilter(
+        method=_applied_together, choices=Harm.choices, help_text=_("With casualties_of: the harm, e.g. killed.")
+    )
+    casualty_victim_status = django_filters.ChoiceFilter(
+        method=_applied_together,
+        choices=VictimStatus.choices,
+        help_text=_("With casualties_of: the victims' status, e.g. civilian."),
+    )
+    started_after = django_filters.DateFilter(
+        field_name="start_date",
+        lookup_expr="gte",
+        help_text=_("Incidents whose start date is on or after this date (YYYY-MM-DD), as tallies bucket them."),
+    )
+    started_before = django_filters.DateFilter(
+        field_name="start_date",
+        lookup_expr="lte",
+        help_text=_("Incidents whose start date is on or before this date (YYYY-MM-DD), as tallies bucket them."),
+    )
     search = django_filters.CharFilter(
         method="filter_search",
         help_text=_('Full-text search over title, notes and place name, ranked; web-search syntax ("a b" -c or d).'),
@@ -263,6 +322,13 @@ class IncidentFilterSet(django_filters.FilterSet):
         "radius_km": 50,
         "civilian_targeting": True,
         "search": "Moura market",
+        "casualties_of": "1,2",
+        "casualty_measure": "perpetrated",
+        "casualty_attribution": "alleged",
+        "casualty_harm": "killed",
+        "casualty_victim_status": "civilian",
+        "started_after": "2024-01-01",
+        "started_before": "2024-03-31",
         "ordering": "-fatalities_best",
     }
 
@@ -276,9 +342,26 @@ class IncidentFilterSet(django_filters.FilterSet):
         data = self.form.cleaned_data
         if data.get("date_after") or data.get("date_before"):
             # Dates that overlap the window, as ranges, so that the GiST index bounds both of its ends.
-            window = DateRange(data.get("date_after"), data.get("date_before"), "[]")
-            queryset = queryset.alias(period=incident_period()).filter(period__overlap=window)
+            after, before = data.get("date_after"), data.get("date_before")
+            queryset = queryset.alias(period=incident_period()).filter(period__overlap=DateRange(after, before, "[]"))
+            # Widening moves a date at most to its year's ends or by six days (a week across New Year), so these
+            # plain bounds keep every match and let a btree on the dates (the list's ordering index) stop near the
+            # window instead of reading every year beyond it.
+            week = datetime.timedelta(days=6)
+            if before:
+                queryset = queryset.filter(start_date__lte=max(datetime.date(before.year, 12, 31), before + week))
+            if after:
+                queryset = queryset.filter(end_date__gte=min(datetime.date(after.year, 1, 1), after - week))
         queryset = self._filter_participants(queryset, data)
+        if data.get("casualties_of"):
+            records = cell_records(
+                actor_ids=data["casualties_of"],
+                measure=data.get("casualty_measure") or Measure.PERPETRATED,
+                attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
+                harm=data.get("casualty_harm"),
+                victim_status=data.get("casualty_victim_status"),
+            )
+            queryset = queryset.filter(Exists(records.filter(incident=OuterRef("pk"))))
         queryset = self._filter_fatalities(queryset, data)
         if data.get("near") and data.get("radius_km") is not None:
             queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))

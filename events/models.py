@@ -1,3 +1,5 @@
+import re
+
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -75,6 +77,10 @@ def _widened(field: str, template: str) -> Case:
         default=F(field),
         output_field=models.DateField(),
     )
+
+
+# MLI-2025-0042: the country, the start year, a number within them (four digits at least).
+INCIDENT_CODE = re.compile(r"[A-Z]{3}-[0-9]{4}-[0-9]{4,}")
 
 
 def incident_period() -> Func:
@@ -182,7 +188,7 @@ class Incident(models.Model):
         ordering = ["-start_date", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[A-Z]{3}-[0-9]{4}-[0-9]{4,}$"),
+                condition=Q(code__regex=f"^{INCIDENT_CODE.pattern}$"),
                 name="incident_code_format",
                 violation_error_message=_("An incident code looks like MLI-2025-0042."),
             ),

@@ -1,6 +1,6 @@
 """Computing the tally cells, in PostgreSQL: a full rebuild, and the refresh of what pending changes touch.
 
-Both run the same statement (`_CELLS_SQL`), the refresh restricted to the subjects and periods the changes
+Both run the same statement (tallies/queries.py), the refresh restricted to the subjects and periods the changes
 touch, so the two cannot drift apart. Each runs in one REPEATABLE READ transaction behind one advisory lock: the
 cells, and the changes marked applied, come from one snapshot of the data, and two runs never interleave. A run
 killed half-way leaves nothing (its transaction is rolled back) and the next run redoes it: cells are replaced,
@@ -14,20 +14,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from actors.choices import RelationKind
-from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import Incident
 
-from .choices import AttributionLevel, Measure, PeriodType, SubjectKind
+from .choices import PeriodType, SubjectKind
 from .models import ActorSet, TallyCell, TallyChange, TallySubject, TallySubjectMember
+from .queries import insert_cells
 
 # One lock for every writer of the cells; the number is arbitrary, the same everywhere.
 _LOCK_KEY = 7_402_113
-
-# The participants' attributions that each level accepts (disputed ones count in neither).
-ACCEPTED_ATTRIBUTIONS = {
-    AttributionLevel.CONFIRMED: [Attribution.CONFIRMED],
-    AttributionLevel.ALLEGED: [Attribution.CONFIRMED, Attribution.ALLEGED],
-}
 
 # Each actor's lineage (itself, its units downwards, its predecessors and successors both ways), for every
 # actor at once: (root, member) pairs. The same edges as actors.selectors.actor_lineage_ids.
@@ -44,61 +38,6 @@ WITH RECURSIVE edges (source, target) AS (
     SELECT lineage.root, edges.target FROM edges JOIN lineage ON edges.source = lineage.member
 )
 SELECT root, member FROM lineage
-"""
-
-# Facts: each (subject, measure, level, casualty record) once, however many of the subject's actors qualify it;
-# then one row per period type, grouped with every coarser grouping of place and harm (ROLLUP, CUBE).
-_CELLS_SQL = """
-WITH members AS (
-    SELECT subject_id, actor_id FROM tallies_tallysubjectmember
-    WHERE %(every_subject)s OR subject_id = ANY(%(subjects)s)
-), levels (attribution, accepted) AS (
-    VALUES (%(confirmed)s, %(confirmed_accepts)s::text[]), (%(alleged)s, %(alleged_accepts)s::text[])
-), facts AS (
-    SELECT m.subject_id, %(perpetrated)s AS measure, l.attribution, cp.casualty_record_id AS record_id
-    FROM members m
-    JOIN events_incidentparticipant p ON p.actor_id = m.actor_id AND p.role = %(perpetrator)s
-    JOIN levels l ON p.attribution = ANY(l.accepted)
-    JOIN events_casualtyperpetrator cp ON cp.participant_id = p.id
-    JOIN events_incident i ON i.id = p.incident_id AND i.status = %(published)s
-    UNION
-    SELECT m.subject_id, %(involved)s, l.attribution, r.id
-    FROM members m
-    JOIN events_incidentparticipant p ON p.actor_id = m.actor_id
-    JOIN levels l ON p.attribution = ANY(l.accepted)
-    JOIN events_incident i ON i.id = p.incident_id AND i.status = %(published)s
-    JOIN events_casualtyrecord r ON r.incident_id = i.id
-), rows AS (
-    SELECT f.subject_id, f.measure, f.attribution, period.period_type, period.period_start,
-           i.country, i.admin1, r.harm, r.victim_status, i.id AS incident_id,
-           r.count_low, r.count_best, r.count_high, i.date_precision
-    FROM facts f
-    JOIN events_casualtyrecord r ON r.id = f.record_id
-    JOIN events_incident i ON i.id = r.incident_id
-    CROSS JOIN LATERAL (VALUES
-        (%(all)s, NULL::date),
-        (%(year)s, date_trunc('year', i.start_date::timestamp)::date),
-        (%(quarter)s, date_trunc('quarter', i.start_date::timestamp)::date),
-        (%(month)s, date_trunc('month', i.start_date::timestamp)::date)
-    ) AS period (period_type, period_start)
-    WHERE %(every_period)s OR period.period_type = %(all)s OR (period.period_type, period.period_start) IN (
-        SELECT * FROM unnest(%(period_types)s::text[], %(period_starts)s::date[])
-    )
-)
-INSERT INTO tallies_tallycell (
-    subject_id, measure, attribution, period_type, period_start, country, admin1, harm, victim_status,
-    incidents, records, low, best, high, week_precision, month_precision, year_precision,
-    computed_at, reflects_change
-)
-SELECT subject_id, measure, attribution, period_type, period_start, country, admin1, harm, victim_status,
-       COUNT(DISTINCT incident_id), COUNT(*), SUM(count_low), SUM(count_best), SUM(count_high),
-       COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'week'),
-       COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'month'),
-       COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'year'),
-       %(now)s, %(reflects)s
-FROM rows
-GROUP BY subject_id, measure, attribution, period_type, period_start,
-    ROLLUP (country, admin1), CUBE (harm, victim_status)
 """
 
 
@@ -173,32 +112,6 @@ def _sync_subjects(actor_ids: Iterable[int] | None = None) -> None:
         _set_members(subject, {actor.pk for actor in actor_set.members.all()})
 
 
-def _compute(*, subjects: list[int] | None, periods: list[tuple[str, datetime.date]] | None, reflects) -> None:
-    params = {
-        "every_subject": subjects is None,
-        "subjects": subjects or [],
-        "every_period": periods is None,
-        "period_types": [period_type for period_type, _ in periods or []],
-        "period_starts": [start for _, start in periods or []],
-        "confirmed": AttributionLevel.CONFIRMED,
-        "alleged": AttributionLevel.ALLEGED,
-        "confirmed_accepts": ACCEPTED_ATTRIBUTIONS[AttributionLevel.CONFIRMED],
-        "alleged_accepts": ACCEPTED_ATTRIBUTIONS[AttributionLevel.ALLEGED],
-        "perpetrated": Measure.PERPETRATED,
-        "involved": Measure.INVOLVED,
-        "perpetrator": ParticipantRole.PERPETRATOR,
-        "published": IncidentStatus.PUBLISHED,
-        "all": PeriodType.ALL,
-        "year": PeriodType.YEAR,
-        "quarter": PeriodType.QUARTER,
-        "month": PeriodType.MONTH,
-        "now": timezone.now(),
-        "reflects": reflects,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_CELLS_SQL, params)
-
-
 def tallies_rebuild() -> int:
     """Recompute every cell from the published records; the pending changes it covers are marked applied.
     Returns the number of cells."""
@@ -209,7 +122,7 @@ def tallies_rebuild() -> int:
         pending = list(TallyChange.objects.filter(applied_at__isnull=True).values_list("pk", flat=True))
         reflects = TallyChange.objects.order_by("-pk").values_list("pk", flat=True).first()
         TallyCell.objects.all().delete()
-        _compute(subjects=None, periods=None, reflects=reflects)
+        insert_cells(subjects=None, periods=None, reflects=reflects)
         TallyChange.objects.filter(pk__in=pending).update(applied_at=timezone.now())
         return TallyCell.objects.count()
 
@@ -245,7 +158,7 @@ def tallies_refresh() -> int:
         stale.filter(period_type=PeriodType.ALL).delete()
         for period_type, start in periods:
             stale.filter(period_type=period_type, period_start=start).delete()
-        _compute(subjects=subjects, periods=periods, reflects=changes[-1].pk)
+        insert_cells(subjects=subjects, periods=periods, reflects=changes[-1].pk)
         TallyChange.objects.filter(pk__in=[change.pk for change in changes]).update(applied_at=timezone.now())
         return len(changes)
 

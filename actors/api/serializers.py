@@ -1,6 +1,10 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actors.models import Actor, ActorAlias, ActorRelation
+from events.choices import Harm
+from tallies.choices import AttributionLevel, Measure
+from tallies.selectors import actor_tally_summary
 
 
 class ActorAliasSerializer(serializers.ModelSerializer):
@@ -51,3 +55,32 @@ class ActorSerializer(serializers.ModelSerializer):
             "inverse_relations",
             "updated_at",
         ]
+
+
+class ActorCasualtiesSerializer(serializers.Serializer):
+    include_related = serializers.BooleanField(help_text="With the actor's units, predecessors and successors.")
+    measure = serializers.ChoiceField(choices=Measure.choices)
+    attribution = serializers.ChoiceField(choices=AttributionLevel.choices)
+    harm = serializers.ChoiceField(choices=Harm.choices, allow_null=True, help_text="None: every harm.")
+    incidents = serializers.IntegerField()
+    low = serializers.IntegerField()
+    best = serializers.IntegerField()
+    high = serializers.IntegerField()
+
+
+class ActorTallySummarySerializer(serializers.Serializer):
+    stale = serializers.BooleanField(help_text="A change that touches these tallies is waiting to be applied.")
+    cells = ActorCasualtiesSerializer(many=True)
+
+
+class ActorDetailSerializer(ActorSerializer):
+    """One actor with its all-time casualty tallies; /api/v1/tallies/ gives them by period and place."""
+
+    casualties = serializers.SerializerMethodField()
+
+    class Meta(ActorSerializer.Meta):
+        fields = [*ActorSerializer.Meta.fields, "casualties"]
+
+    @extend_schema_field(ActorTallySummarySerializer)
+    def get_casualties(self, actor) -> dict:
+        return actor_tally_summary(actor.pk)

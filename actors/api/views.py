@@ -4,7 +4,7 @@ from rest_framework import viewsets
 from actors.filters import ActorFilterSet
 from actors.models import Actor, ActorRelation
 
-from .serializers import ActorSerializer
+from .serializers import ActorDetailSerializer, ActorSerializer
 
 
 class ActorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -15,3 +15,7 @@ class ActorViewSet(viewsets.ReadOnlyModelViewSet):
     )
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
+
+    def get_serializer_class(self):
+        # Only one actor's page carries its tallies: the list stays one query per page.
+        return ActorDetailSerializer if self.action == "retrieve" else ActorSerializer

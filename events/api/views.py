@@ -17,6 +17,7 @@ from events import services
 from events.exports import EXPORT_FORMATS, EXPORT_RENDERERS, ExportRenderer, export_response
 from events.filters import IncidentFilterSet
 from events.models import (
+    INCIDENT_CODE,
     CasualtyClaim,
     CasualtyPerpetrator,
     CasualtyRecord,
@@ -54,6 +55,8 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     # asked (with_total=true). The other endpoints keep numbered pages.
     pagination_class = IncidentCursorPagination
     lookup_field = "code"
+    # A path that cannot be a code is a 404 from the router, before any query.
+    lookup_value_regex = INCIDENT_CODE.pattern
 
     def _is_staff(self) -> bool:
         return is_staff_member(self.request.user)

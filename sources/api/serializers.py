@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from actors.models import Actor
-from events.models import Incident
+from events.models import INCIDENT_CODE, Incident
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 
@@ -83,10 +83,19 @@ class DocumentInputSerializer(DocumentSerializer):
         fields = [*DocumentSerializer.Meta.fields, "snapshot_text"]
 
 
+class IncidentCodeField(serializers.SlugRelatedField):
+    """An incident named by its code; anything not shaped like one is unknown without asking the database."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not INCIDENT_CODE.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:40])
+        return super().to_internal_value(data)
+
+
 class ClaimInputSerializer(serializers.ModelSerializer):
     """A new claim: what a document asserts. It starts pending; editors review it afterwards."""
 
-    incident_code = serializers.SlugRelatedField(
+    incident_code = IncidentCodeField(
         source="incident",
         slug_field="code",
         queryset=Incident.objects.all(),

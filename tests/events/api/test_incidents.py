@@ -231,6 +231,14 @@ def test_filters_narrow_the_list(places, params, expected):
     assert codes(response) == {places[name].code for name in expected}
 
 
+def test_a_week_across_new_year_is_found_from_either_year(db):
+    vague = incident(start_date=datetime.date(2025, 1, 1), end_date=datetime.date(2025, 1, 1), date_precision="week")
+
+    late_2024 = APIClient().get("/api/v1/incidents/", {"date_after": "2024-12-30", "date_before": "2024-12-31"})
+
+    assert vague.code in codes(late_2024)  # the week of 1 January 2025 began on Monday 30 December 2024
+
+
 @pytest.mark.parametrize(
     ("precision", "window", "found"),
     [

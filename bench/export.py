@@ -1,0 +1,148 @@
+"""The published incidents, copied into a SQLite file for Datasette to serve.
+
+Each row is rendered by the API's own list code (events/api/listing.py, as an anonymous client sees it), so the
+top-level columns hold exactly the values the API returns, and its nested parts (participants, casualty records,
+property harms, claims) are stored pre-joined as JSON text in columns of the same names: Datasette sends the same
+information without joining anything at request time. Three columns are added for Datasette's sake:
+
+- `sort_key`, the INTEGER PRIMARY KEY, is minus the incident's id; `start_date_id` and `fatalities_id` are the
+  API's orderings as one unique text each (the date or the zero-padded fatalities, then the zero-padded id).
+  Datasette sorts by one column and breaks ties by its primary key only from the second page on, so on a plain
+  date sort its first page may order (and cut) a day's incidents differently from the API, which orders by
+  (start_date, id). Sorting on these columns, each under its own index (the counterpart of the API's
+  (status, start_date, id) and (status, fatalities_best, id)), both sides give the same rows in the same order.
+- `period_start` and `period_end`: the range the API's date filters compare (an incident's dates widened to the
+  week, month or year its precision names), computed with the model's own expression. In PostgreSQL a GiST index
+  holds it as one range; SQLite gets the bounds as two plain columns under a btree.
+
+A table `participants` (incident, actor, role, attribution) serves the actor filter, with the API's index.
+"""
+
+import hashlib
+import json
+import sqlite3
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib.auth.models import AnonymousUser
+
+from events.api.listing import INCIDENT_FIELDS, PAGE_FIELDS, incident_list_rows
+from events.models import Incident, incident_period
+
+BATCH = 2000
+NESTED = ("participants", "casualty_records", "property_harms", "claims")
+INTEGERS = {
+    "geo_precision",
+    "violence_type",
+    "civilian_targeting",
+    "fatalities_low",
+    "fatalities_best",
+    "fatalities_high",
+    "version",
+}
+NOT_NULL = {"code", "start_date", "end_date", "country", "fatalities_low", "fatalities_best", "fatalities_high"}
+EXTRA = ("period_start", "period_end", "start_date_id", "fatalities_id")
+COLUMNS = ["sort_key", *INCIDENT_FIELDS[:22], *NESTED, *INCIDENT_FIELDS[22:], *EXTRA]
+
+# The API's indexes (events/models.py) that serve the benchmark's filters and orderings, as SQLite can have them.
+# Only published rows are copied, so none needs status in front.
+INDEXES = [
+    "CREATE INDEX incidents_start ON incidents (start_date_id)",
+    "CREATE INDEX incidents_fatalities ON incidents (fatalities_id)",
+    "CREATE INDEX incidents_period ON incidents (period_start, period_end)",
+    "CREATE INDEX incidents_place ON incidents (country, admin1, admin2)",
+    "CREATE INDEX incidents_admin1 ON incidents (admin1, admin2)",
+    "CREATE INDEX incidents_admin2 ON incidents (admin2)",
+    "CREATE INDEX incidents_event_type ON incidents (event_type, sub_event_type)",
+    "CREATE INDEX incidents_sub_event_type ON incidents (sub_event_type)",
+    "CREATE INDEX participants_actor ON participants (actor_id, role, attribution, incident_key)",
+]
+
+
+def _schema() -> str:
+    columns = ["sort_key INTEGER PRIMARY KEY"]
+    for name in COLUMNS[1:]:
+        kind = "INTEGER" if name in INTEGERS else "TEXT"
+        columns.append(f"{name} {kind}{' NOT NULL' if name in NOT_NULL or name in EXTRA else ''}")
+    return f"CREATE TABLE incidents ({', '.join(columns)})"
+
+
+def _stamp(token: str) -> str:
+    """The database's data token and this module's layout: a change to either calls for a new export."""
+    layout = hashlib.sha256("\n".join([_schema(), *INDEXES]).encode()).hexdigest()[:16]
+    return f"{token}:{layout}"
+
+
+def is_current(path: Path, token: str) -> bool:
+    """Whether `path` is a complete export of the data `token` names, in this module's layout."""
+    if not path.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM bench_meta WHERE key = 'token'").fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row) and row[0] == _stamp(token)
+
+
+def export(path: Path, token: str, log) -> tuple[float, int]:
+    """Write the published incidents to `path` (replaced atomically); (seconds taken, rows written)."""
+    started = time.monotonic()
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db = sqlite3.connect(partial)
+    db.executescript(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;"
+        + _schema()
+        + "; CREATE TABLE participants (incident_key INTEGER NOT NULL REFERENCES incidents (sort_key),"
+        " actor_id INTEGER NOT NULL, actor_name TEXT NOT NULL, role TEXT NOT NULL, attribution TEXT NOT NULL);"
+        " CREATE TABLE bench_meta (key TEXT PRIMARY KEY, value TEXT);"
+    )
+    anonymous = AnonymousUser()
+    published = Incident.objects.visible_to(anonymous).annotate(period=incident_period())
+    insert = f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    last_id, written = 0, 0
+    while True:
+        batch = list(published.filter(id__gt=last_id).order_by("id").values(*PAGE_FIELDS, "period")[:BATCH])
+        if not batch:
+            break
+        last_id = batch[-1]["id"]
+        rendered = incident_list_rows(batch, anonymous)
+        incident_rows, participant_rows = [], []
+        for source, row in zip(batch, rendered, strict=True):
+            key = -source["id"]
+            values = [key]
+            for name in COLUMNS[1 : -len(EXTRA)]:
+                value = row[name]
+                if name in NESTED:
+                    value = json.dumps(value, separators=(",", ":"))
+                elif name == "civilian_targeting":
+                    value = int(value)
+                values.append(value)
+            period = source["period"]
+            values += [
+                period.lower.isoformat(),
+                (period.upper - timedelta(days=1)).isoformat(),
+                f"{row['start_date']}/{source['id']:012d}",
+                f"{row['fatalities_best']:010d}/{source['id']:012d}",
+            ]
+            incident_rows.append(values)
+            participant_rows += [
+                (key, part["actor"], part["actor_name"], part["role"], part["attribution"])
+                for part in row["participants"]
+            ]
+        db.executemany(insert, incident_rows)
+        db.executemany("INSERT INTO participants VALUES (?, ?, ?, ?, ?)", participant_rows)
+        written += len(batch)
+        if written % (BATCH * 100) == 0:
+            log(f"  {written:,} rows")
+    log(f"  {written:,} rows; indexes")
+    for statement in INDEXES:
+        db.execute(statement)
+    db.execute("ANALYZE")
+    db.execute("INSERT INTO bench_meta VALUES ('token', ?)", [_stamp(token)])
+    db.commit()
+    db.close()
+    partial.replace(path)
+    return time.monotonic() - started, written

@@ -1,0 +1,42 @@
+from rest_framework import serializers
+
+from events.choices import Harm, VictimStatus
+
+from ..choices import AttributionLevel, Measure, PeriodType, SubjectKind
+
+
+class TallySubjectSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[*SubjectKind.choices, ("given", "A set given with the request")],
+        help_text="actor, lineage or set: stored; given: a set of actors computed for this request.",
+    )
+    actors = serializers.ListField(child=serializers.IntegerField(), help_text="The ids of the actors counted.")
+
+
+class TallySerializer(serializers.Serializer):
+    """One cell: a period's casualties of the subject, with how fresh it is and where it comes from."""
+
+    subject = TallySubjectSerializer()
+    measure = serializers.ChoiceField(choices=Measure.choices)
+    attribution = serializers.ChoiceField(choices=AttributionLevel.choices)
+    period = serializers.ChoiceField(source="period_type", choices=PeriodType.choices)
+    period_start = serializers.DateField(allow_null=True, help_text="None for all time.")
+    period_end = serializers.DateField(allow_null=True, help_text="The period's last day; None for all time.")
+    country = serializers.CharField(allow_null=True, help_text="None: every country.")
+    admin1 = serializers.CharField(allow_null=True, help_text="None: the whole country (or every country).")
+    harm = serializers.ChoiceField(choices=Harm.choices, allow_null=True, help_text="None: every harm.")
+    victim_status = serializers.ChoiceField(choices=VictimStatus.choices, allow_null=True, help_text="None: all.")
+    incidents = serializers.IntegerField(help_text="Published incidents with at least one record counted.")
+    records = serializers.IntegerField(help_text="Casualty records counted, each once.")
+    low = serializers.IntegerField()
+    best = serializers.IntegerField()
+    high = serializers.IntegerField()
+    week_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the week.")
+    month_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the month.")
+    year_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the year.")
+    computed_at = serializers.DateTimeField()
+    reflects_change = serializers.IntegerField(
+        allow_null=True, help_text="The latest incident change applied when the cell was computed."
+    )
+    stale = serializers.BooleanField(help_text="A change that touches this tally is waiting to be applied.")
+    incidents_url = serializers.URLField(help_text="The incidents API query listing exactly the incidents counted.")

@@ -1,0 +1,59 @@
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from conflict_tracker.filters import StrictFilterBackend
+
+from ..filters import TallyFilterSet
+from ..models import TallyCell
+from ..selectors import TallyQuestion, cell_incidents_query, period_end, tally_answer
+from .serializers import TallySerializer
+
+
+@extend_schema(responses=TallySerializer(many=True))
+class TallyListView(generics.ListAPIView):
+    """Casualty tallies of an actor (`actor`) or a set of actors counted together (`actors`), one row per period.
+
+    Periods with no casualties have no row. Stored tallies (each actor, each actor with its lineage, each named
+    set) are refreshed after every change to a published incident; `stale` says a refresh is still to come.
+    A set no one stored is computed for the request.
+    """
+
+    queryset = TallyCell.objects.none()
+    serializer_class = TallySerializer
+    filterset_class = TallyFilterSet
+    pagination_class = None
+
+    def list(self, request, *args, **kwargs):
+        data = StrictFilterBackend().validated_filterset(request, self.get_queryset(), self).form.cleaned_data
+        question = TallyQuestion(
+            actor_ids=(data["actor"],) if data.get("actor") else tuple(data["actors"]),
+            include_related=bool(data.get("include_related")),
+            measure=data.get("measure") or TallyQuestion.measure,
+            attribution=data.get("attribution") or TallyQuestion.attribution,
+            period=data.get("period") or TallyQuestion.period,
+            date_after=data.get("date_after"),
+            date_before=data.get("date_before"),
+            country=data.get("country") or None,
+            admin1=data.get("admin1") or None,
+            harm=data.get("harm") or None,
+            victim_status=data.get("victim_status") or None,
+        )
+        answer = tally_answer(question)
+        subject = {"kind": answer.subject.kind if answer.subject else "given", "actors": answer.members}
+        incidents = request.build_absolute_uri(reverse("api:incident-list"))
+        now = timezone.now()
+        rows = [
+            {
+                **cell,
+                "computed_at": cell["computed_at"] or now,
+                "subject": subject,
+                "period_end": period_end(cell["period_type"], cell["period_start"]),
+                "stale": answer.stale,
+                "incidents_url": f"{incidents}?{cell_incidents_query(answer.members, cell)}",
+            }
+            for cell in answer.cells
+        ]
+        return Response(TallySerializer(rows, many=True).data)

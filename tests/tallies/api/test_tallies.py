@@ -1,0 +1,144 @@
+"""GET /api/v1/tallies/ on the Mali demo data: stored and computed subjects, provenance, freshness, errors."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from actors.models import Actor
+from events.demo.actors import AFRICA_CORPS, FAMA, WAGNER
+from events.models import Incident
+from events.services import incident_update
+from tallies.models import TallyCell
+from tallies.services import tallies_refresh
+
+URL = "/api/v1/tallies/"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
+            call_command("load_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+def tallies(params: dict, client: APIClient | None = None) -> list[dict]:
+    response = (client or APIClient()).get(URL, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def actor_id(name: str) -> int:
+    return Actor.objects.get(name=name).pk
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor"])
+def test_every_role_reads_the_published_tallies(demo, db, role):
+    client = APIClient()
+    if role != "anonymous":
+        client.force_authenticate(User.objects.get(username=role))
+
+    [cell] = tallies({"actor": WAGNER, "harm": "killed"}, client)
+
+    assert cell["subject"] == {"kind": "actor", "actors": [actor_id(WAGNER)]}
+    assert cell["best"] > 0
+    assert cell["stale"] is False
+
+
+def test_include_related_reads_the_lineage_and_a_named_set_is_read_stored(demo, db):
+    [lineage] = tallies({"actor": WAGNER, "include_related": "true", "harm": "killed"})
+    [named] = tallies({"actors": f"{FAMA},{WAGNER},{AFRICA_CORPS}", "harm": "killed"})
+
+    assert lineage["subject"] == {"kind": "lineage", "actors": sorted([actor_id(WAGNER), actor_id(AFRICA_CORPS)])}
+    assert named["subject"]["kind"] == "set"
+
+
+def test_a_set_no_one_stored_is_computed_counting_joint_records_once(demo, db):
+    [pair] = tallies({"actors": f"{FAMA},{WAGNER}", "harm": "killed"})
+    [fama] = tallies({"actor": FAMA, "harm": "killed"})
+    [wagner] = tallies({"actor": WAGNER, "harm": "killed"})
+    [named] = tallies({"actors": f"{FAMA},{WAGNER},{AFRICA_CORPS}", "harm": "killed"})
+
+    assert pair["subject"]["kind"] == "given"
+    assert pair["best"] < fama["best"] + wagner["best"]
+    # The demo has no Africa Corps incident: the stored set and the computed pair agree.
+    assert {k: pair[k] for k in ("incidents", "records", "low", "best", "high")} == {
+        k: named[k] for k in ("incidents", "records", "low", "best", "high")
+    }
+
+
+def test_each_cell_links_to_exactly_the_incidents_it_counts(demo, db):
+    client = APIClient()
+    cells = tallies({"actors": f"{FAMA},{WAGNER}", "period": "quarter", "measure": "involved"}, client)
+    cells += tallies({"actor": WAGNER, "period": "year", "harm": "killed", "victim_status": "civilian"}, client)
+
+    assert cells
+    for cell in cells:
+        listed = client.get(cell["incidents_url"] + "&page_size=500")
+        assert listed.status_code == 200, listed.content
+        codes = [row["code"] for row in listed.json()["results"]]
+        assert len(codes) == cell["incidents"], cell
+        starts = [row["start_date"] for row in listed.json()["results"]]
+        assert all(cell["period_start"] <= start <= cell["period_end"] for start in starts)
+
+
+def test_a_change_marks_the_tally_stale_until_it_is_applied(demo, db):
+    editor = User.objects.get(username="editor")
+    incident = Incident.objects.filter(status="published", participants__actor__name=WAGNER).first()
+    incident_update(incident=incident, by=editor, expected_version=incident.version, fields={"notes": "Re-read."})
+
+    assert tallies({"actor": WAGNER})[0]["stale"] is True
+    tallies_refresh()
+    assert tallies({"actor": WAGNER})[0]["stale"] is False
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({}, "actor"),
+        ({"actor": WAGNER, "actors": FAMA}, "actor"),
+        ({"actor": "Nobody at all"}, "actor"),
+        ({"actors": f"{FAMA},Nobody"}, "actors"),
+        ({"actor": WAGNER, "admin1": "Gao"}, "country"),
+        ({"actor": WAGNER, "date_after": "2024-01-01"}, "period"),
+        ({"actor": WAGNER, "period": "decade"}, "period"),
+        ({"actor": WAGNER, "measure": "killed"}, "measure"),
+        ({"actor": WAGNER, "harm": "maimed"}, "harm"),
+        ({"actor": WAGNER, "country": "XXX"}, "country"),
+        ({"actor": WAGNER, "period": "year", "date_after": "2025-01-01", "date_before": "2024-01-01"}, "date_before"),
+        ({"actor": WAGNER, "actor_set": "1"}, "actor_set"),
+    ],
+)
+def test_bad_parameters_answer_400_naming_them(demo, db, params, name):
+    response = APIClient().get(URL, params)
+
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_periods(demo, db, django_assert_max_num_queries):
+    assert TallyCell.objects.filter(period_type="month").count() > TallyCell.objects.filter(period_type="all").count()
+    for period in ("all", "month"):
+        with django_assert_max_num_queries(6):
+            tallies({"actor": FAMA, "period": period})
+
+
+def test_the_actor_page_carries_its_all_time_tallies(demo, db):
+    body = APIClient().get(f"/api/v1/actors/{actor_id(WAGNER)}/").json()
+    [own] = tallies({"actor": WAGNER, "harm": "killed"})
+    [lineage] = tallies({"actor": WAGNER, "include_related": "true", "harm": "killed"})
+
+    cells = {
+        (cell["include_related"], cell["measure"], cell["attribution"], cell["harm"]): cell["best"]
+        for cell in body["casualties"]["cells"]
+    }
+    assert cells[(False, "perpetrated", "alleged", "killed")] == own["best"]
+    assert cells[(True, "perpetrated", "alleged", "killed")] == lineage["best"]
+    assert (False, "involved", "alleged", None) in cells
+    assert body["casualties"]["stale"] is False
+    assert "casualties" not in APIClient().get("/api/v1/actors/").json()["results"][0]
