@@ -9,6 +9,7 @@ never incremented.
 
 import datetime
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,13 +51,29 @@ def period_starts(day: datetime.date) -> dict[str, datetime.date]:
     }
 
 
-def _begin(outermost: bool) -> None:
-    """First thing in the run's transaction: one snapshot for all its reads, and no other writer of the cells.
-    (Inside a caller's transaction, a test's say, the snapshot is the caller's.)"""
-    with connection.cursor() as cursor:
+@contextmanager
+def _exclusive_run():
+    """One transaction with one snapshot for all its reads, and no other writer of the cells meanwhile.
+
+    The lock is taken before the transaction starts: a run that waited for it then reads what the run before it
+    committed. (Inside a caller's transaction, a test's say, the snapshot is the caller's and the lock lasts
+    until the caller's transaction ends.)"""
+    outermost = not connection.in_atomic_block
+    if outermost:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if outermost:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                else:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            yield
+    finally:
         if outermost:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
 def _lineages(roots: Iterable[int] | None) -> dict[int, set[int]]:
@@ -115,9 +132,7 @@ def _sync_subjects(actor_ids: Iterable[int] | None = None) -> None:
 def tallies_rebuild() -> int:
     """Recompute every cell from the published records; the pending changes it covers are marked applied.
     Returns the number of cells."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        _begin(outermost)
+    with _exclusive_run():
         _sync_subjects()
         pending = list(TallyChange.objects.filter(applied_at__isnull=True).values_list("pk", flat=True))
         reflects = TallyChange.objects.order_by("-pk").values_list("pk", flat=True).first()
@@ -130,9 +145,7 @@ def tallies_rebuild() -> int:
 def tallies_refresh() -> int:
     """Recompute the cells that the pending changes touch: their subjects, in all time and in the years,
     quarters and months of the incidents' start dates before and after. Returns how many changes it applied."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        _begin(outermost)
+    with _exclusive_run():
         changes = list(TallyChange.objects.filter(applied_at__isnull=True).order_by("pk"))
         if not changes:
             return 0

@@ -3,8 +3,9 @@ from rest_framework import serializers
 
 from actors.models import Actor, ActorAlias, ActorRelation
 from events.choices import Harm
+from tallies.api.serializers import ExternalFigureSerializer
 from tallies.choices import AttributionLevel, Measure
-from tallies.selectors import actor_tally_summary
+from tallies.selectors import actor_tally_summary, external_figures
 
 
 class ActorAliasSerializer(serializers.ModelSerializer):
@@ -77,10 +78,16 @@ class ActorDetailSerializer(ActorSerializer):
     """One actor with its all-time casualty tallies; /api/v1/tallies/ gives them by period and place."""
 
     casualties = serializers.SerializerMethodField()
+    external_figures = serializers.SerializerMethodField()
 
     class Meta(ActorSerializer.Meta):
-        fields = [*ActorSerializer.Meta.fields, "casualties"]
+        fields = [*ActorSerializer.Meta.fields, "casualties", "external_figures"]
 
     @extend_schema_field(ActorTallySummarySerializer)
     def get_casualties(self, actor) -> dict:
         return actor_tally_summary(actor.pk)
+
+    @extend_schema_field(ExternalFigureSerializer(many=True))
+    def get_external_figures(self, actor) -> list[dict]:
+        """Sources' tolls naming this actor, beside our own count of the same."""
+        return ExternalFigureSerializer(external_figures(actor.attributed_claims.all()), many=True).data

@@ -1,9 +1,12 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actors.models import Actor
 from events.models import INCIDENT_CODE, Incident
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
+from tallies.api.serializers import ExternalFigureSerializer
+from tallies.selectors import external_figures
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -137,3 +140,19 @@ class ClaimReviewSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Why; required to reject or dispute."
     )
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    """One claim; an aggregate one (no incident) with our own count of what it gives a figure for."""
+
+    comparison = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "comparison"]
+
+    @extend_schema_field(ExternalFigureSerializer(allow_null=True))
+    def get_comparison(self, claim) -> dict | None:
+        if claim.incident_id is not None:
+            return None
+        [figure] = external_figures(Claim.objects.filter(pk=claim.pk))
+        return ExternalFigureSerializer(figure).data

@@ -8,6 +8,7 @@ from sources.filters import ClaimFilterSet, DocumentFilterSet, SourceFilterSet
 from sources.models import Claim, Document, Source
 
 from .serializers import (
+    ClaimDetailSerializer,
     ClaimInputSerializer,
     ClaimReviewSerializer,
     ClaimSerializer,
@@ -54,6 +55,9 @@ class ClaimViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer
 
     def _written(self, claim: Claim, status_code: int = status.HTTP_200_OK) -> Response:
         claim = self.get_queryset().get(pk=claim.pk)

@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from actors.models import Actor
 from events.demo.actors import AFRICA_CORPS, FAMA, WAGNER
-from events.models import Incident
+from events.models import CasualtyRecord, Incident
 from events.services import incident_update
+from sources.models import Claim
 from tallies.models import TallyCell
 from tallies.services import tallies_refresh
 
@@ -142,3 +143,57 @@ def test_the_actor_page_carries_its_all_time_tallies(demo, db):
     assert (False, "involved", "alleged", None) in cells
     assert body["casualties"]["stale"] is False
     assert "casualties" not in APIClient().get("/api/v1/actors/").json()["results"][0]
+
+
+def _own_count(claim, measure: str) -> int:
+    """Killed in the claim's actors' published incidents of its period and country, each record once, counted
+    plainly."""
+    actors = set(claim.attributed_actors.values_list("pk", flat=True))
+    total = 0
+    for record in CasualtyRecord.objects.filter(incident__status="published").select_related("incident"):
+        incident = record.incident
+        if not (claim.period_start <= incident.start_date <= claim.period_end and incident.country == claim.country):
+            continue
+        if claim.harm and record.harm != claim.harm:
+            continue
+        if claim.victim_status not in ("", "unknown") and record.victim_status != claim.victim_status:
+            continue
+        if measure == "perpetrated":
+            blamed = {link.participant.actor_id for link in record.perpetrator_links.select_related("participant")}
+            blamed_ok = {
+                link.participant.actor_id
+                for link in record.perpetrator_links.select_related("participant")
+                if link.participant.attribution in ("confirmed", "alleged")
+            }
+            counts = bool(blamed_ok & actors) and bool(blamed)
+        else:
+            counts = incident.participants.filter(actor__in=actors, attribution__in=["confirmed", "alleged"]).exists()
+        total += record.count_best if counts else 0
+    return total
+
+
+def test_a_sources_toll_is_shown_beside_our_own_count(demo, db):
+    claim = Claim.objects.get(incident__isnull=True, figure_low=900)
+
+    comparison = APIClient().get(f"/api/v1/claims/{claim.pk}/").json()["comparison"]
+
+    assert (comparison["figure_qualifier"], comparison["figure_low"]) == ("more_than", 900)
+    for measure in ("perpetrated", "involved"):
+        assert comparison["ours"][measure]["best"] == _own_count(claim, measure)
+        assert comparison["difference"][measure] == comparison["ours"][measure]["best"] - 900
+    assert comparison["ours"]["perpetrated"]["best"] > 0
+
+
+def test_the_actor_page_lists_the_sources_tolls_that_name_it(demo, db):
+    claim = Claim.objects.get(incident__isnull=True, figure_low=900)
+
+    figures = APIClient().get(f"/api/v1/actors/{actor_id(WAGNER)}/").json()["external_figures"]
+
+    assert claim.pk in [figure["claim"] for figure in figures]
+    assert all(actor_id(WAGNER) in figure["actors"] for figure in figures)
+
+
+def test_a_claim_about_one_incident_has_no_comparison(demo, db):
+    claim = Claim.objects.filter(incident__status="published").first()
+
+    assert APIClient().get(f"/api/v1/claims/{claim.pk}/").json()["comparison"] is None
