@@ -8,7 +8,7 @@ from actors.api.views import ActorViewSet
 from events.api.changes import ChangesView
 from events.api.views import IncidentViewSet
 from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
-from tallies.api.views import TallyListView
+from tallies.api.views import TallyListView, TallyRecordListView
 
 from .tokens import TokenDetailView, TokenListView, TokenView
 
@@ -27,6 +27,7 @@ urlpatterns = [
     path("auth/tokens/<str:token_key>/", TokenDetailView.as_view(), name="auth-token-detail"),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("tallies/", TallyListView.as_view(), name="tallies"),
+    path("tallies/records/", TallyRecordListView.as_view(), name="tally-records"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file rather than inline, so a strict CSP can stay on.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -5,9 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from conflict_tracker.validators import validate_country_code
 from events.choices import Harm, VictimStatus
 from events.filters import ActorFilter, ActorListFilter, StrictBooleanFilter
+from events.models import CasualtyRecord
 
 from .choices import AttributionLevel, Measure, PeriodType
 from .models import TallyCell
+from .queries import cell_records
 
 
 class TallyFilterForm(forms.Form):
@@ -91,3 +93,72 @@ class TallyFilterSet(django_filters.FilterSet):
 
     def _kept(self, queryset, name, value):
         return queryset
+
+
+class TallyRecordFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        if not data.get("casualties_of") and "casualties_of" not in self.errors:
+            self.add_error("casualties_of", _("Give the actors whose tally the records make up."))
+        return data
+
+
+class TallyRecordFilterSet(django_filters.FilterSet):
+    """The casualty records behind a tally cell: the same parameters as the incidents query it links to."""
+
+    casualties_of = ActorListFilter(
+        method="_kept", help_text=_("The actors of the tally (comma-separated ids or names), e.g. 1,2.")
+    )
+    casualty_measure = django_filters.ChoiceFilter(
+        method="_kept", choices=Measure.choices, help_text=_("perpetrated (default) or involved.")
+    )
+    casualty_attribution = django_filters.ChoiceFilter(
+        method="_kept", choices=AttributionLevel.choices, help_text=_("confirmed, or alleged (the default).")
+    )
+    casualty_harm = django_filters.ChoiceFilter(
+        method="_kept", choices=Harm.choices, help_text=_("One harm, e.g. killed; default: every harm.")
+    )
+    casualty_victim_status = django_filters.ChoiceFilter(
+        method="_kept", choices=VictimStatus.choices, help_text=_("civilian, combatant or unknown; default: all.")
+    )
+    country = django_filters.CharFilter(
+        field_name="incident__country", validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3.")
+    )
+    admin1 = django_filters.CharFilter(field_name="incident__admin1", help_text=_("Region, e.g. Gao."))
+    started_after = django_filters.DateFilter(
+        field_name="incident__start_date", lookup_expr="gte", help_text=_("Incidents begun on or after (YYYY-MM-DD).")
+    )
+    started_before = django_filters.DateFilter(
+        field_name="incident__start_date", lookup_expr="lte", help_text=_("Incidents begun on or before (YYYY-MM-DD).")
+    )
+
+    examples = {
+        "casualties_of": "1,2",
+        "casualty_measure": "perpetrated",
+        "casualty_attribution": "alleged",
+        "casualty_harm": "killed",
+        "casualty_victim_status": "civilian",
+        "country": "MLI",
+        "admin1": "Gao",
+        "started_after": "2024-01-01",
+        "started_before": "2024-03-31",
+    }
+
+    class Meta:
+        model = CasualtyRecord
+        fields = []
+        form = TallyRecordFilterForm
+
+    def _kept(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        records = cell_records(
+            actor_ids=data["casualties_of"],
+            measure=data.get("casualty_measure") or Measure.PERPETRATED,
+            attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
+            harm=data.get("casualty_harm"),
+            victim_status=data.get("casualty_victim_status"),
+        )
+        return super().filter_queryset(queryset.filter(pk__in=records.values("pk")))

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from events.choices import Harm, VictimStatus
+from events.models import CasualtyRecord
 
 from ..choices import AttributionLevel, Measure, PeriodType, SubjectKind
 
@@ -40,6 +41,7 @@ class TallySerializer(serializers.Serializer):
     )
     stale = serializers.BooleanField(help_text="A change that touches this tally is waiting to be applied.")
     incidents_url = serializers.URLField(help_text="The incidents API query listing exactly the incidents counted.")
+    records_url = serializers.URLField(help_text="The casualty records the cell sums, each once.")
 
 
 class OwnTotalSerializer(serializers.Serializer):
@@ -80,3 +82,27 @@ class ExternalFigureSerializer(serializers.Serializer):
     difference = DifferenceSerializer(
         help_text="Our best minus the source's figure (its best, else the bound it states); negative: we count less."
     )
+
+
+class TallyRecordSerializer(serializers.ModelSerializer):
+    """A casualty record that a tally counts: its figures and its incident, without any victim's identity."""
+
+    incident = serializers.CharField(source="incident.code", help_text="The incident's code.")
+    start_date = serializers.DateField(source="incident.start_date")
+    country = serializers.CharField(source="incident.country")
+    admin1 = serializers.CharField(source="incident.admin1")
+
+    class Meta:
+        model = CasualtyRecord
+        fields = [
+            "id",
+            "incident",
+            "start_date",
+            "country",
+            "admin1",
+            "harm",
+            "victim_status",
+            "count_low",
+            "count_best",
+            "count_high",
+        ]

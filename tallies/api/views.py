@@ -5,11 +5,12 @@ from rest_framework import generics
 from rest_framework.response import Response
 
 from conflict_tracker.filters import StrictFilterBackend
+from events.models import CasualtyRecord
 
-from ..filters import TallyFilterSet
+from ..filters import TallyFilterSet, TallyRecordFilterSet
 from ..models import TallyCell
 from ..selectors import TallyQuestion, cell_incidents_query, period_end, tally_answer
-from .serializers import TallySerializer
+from .serializers import TallyRecordSerializer, TallySerializer
 
 
 @extend_schema(responses=TallySerializer(many=True))
@@ -44,6 +45,7 @@ class TallyListView(generics.ListAPIView):
         answer = tally_answer(question)
         subject = {"kind": answer.subject.kind if answer.subject else "given", "actors": answer.members}
         incidents = request.build_absolute_uri(reverse("api:incident-list"))
+        records = request.build_absolute_uri(reverse("api:tally-records"))
         now = timezone.now()
         rows = [
             {
@@ -53,7 +55,16 @@ class TallyListView(generics.ListAPIView):
                 "period_end": period_end(cell["period_type"], cell["period_start"]),
                 "stale": answer.stale,
                 "incidents_url": f"{incidents}?{cell_incidents_query(answer.members, cell)}",
+                "records_url": f"{records}?{cell_incidents_query(answer.members, cell)}",
             }
             for cell in answer.cells
         ]
         return Response(TallySerializer(rows, many=True).data)
+
+
+class TallyRecordListView(generics.ListAPIView):
+    """The casualty records behind a tally cell (its `records_url`), each once, oldest incident first."""
+
+    queryset = CasualtyRecord.objects.select_related("incident").order_by("incident__start_date", "id")
+    serializer_class = TallyRecordSerializer
+    filterset_class = TallyRecordFilterSet

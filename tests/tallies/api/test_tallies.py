@@ -86,6 +86,10 @@ def test_each_cell_links_to_exactly_the_incidents_it_counts(demo, db):
         assert len(codes) == cell["incidents"], cell
         starts = [row["start_date"] for row in listed.json()["results"]]
         assert all(cell["period_start"] <= start <= cell["period_end"] for start in starts)
+        summed = client.get(cell["records_url"] + "&page_size=500").json()
+        assert summed["count"] == cell["records"]
+        assert sum(row["count_best"] for row in summed["results"]) == cell["best"]
+        assert {row["incident"] for row in summed["results"]} == set(codes)
 
 
 def test_a_change_marks_the_tally_stale_until_it_is_applied(demo, db):
@@ -197,3 +201,14 @@ def test_a_claim_about_one_incident_has_no_comparison(demo, db):
     claim = Claim.objects.filter(incident__status="published").first()
 
     assert APIClient().get(f"/api/v1/claims/{claim.pk}/").json()["comparison"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [({}, "casualties_of"), ({"casualties_of": "Nobody"}, "casualties_of"), ({"casualties_of": "1", "x": "1"}, "x")],
+)
+def test_the_records_list_names_a_bad_parameter(demo, db, params, name):
+    response = APIClient().get("/api/v1/tallies/records/", params)
+
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]
