@@ -26,6 +26,7 @@ from events.services import (
 from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor, Document, Source
 from sources.services import claim_review
+from tallies.models import ActorSet
 from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory, UserFactory
 
 MODELS = [
@@ -360,3 +361,18 @@ def test_a_researcher_cannot_open_the_admin(client, researcher):
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     assert client.get(_url(Incident, "changelist")).status_code == 302
+
+
+def test_an_admin_keeps_the_named_actor_sets(client, admin_user):
+    fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
+    client.force_login(admin_user)
+
+    response = client.post(
+        _url(ActorSet, "add"), {"name": "FAMa + Wagner", "description": "", "members": [fama.pk, wagner.pk]}
+    )
+
+    assert response.status_code == 302
+    actor_set = ActorSet.objects.get(name="FAMa + Wagner")
+    assert set(actor_set.members.all()) == {fama, wagner}
+    assert client.get(_url(ActorSet, "changelist")).status_code == 200
+    assert client.get(_url(ActorSet, "change", actor_set.pk)).status_code == 200
