@@ -5,6 +5,7 @@ from events.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("actors/", include("actors.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("conflict_tracker.api")),
 ]

@@ -204,3 +204,28 @@ def external_figures(claims) -> list[dict]:
             }
         )
     return figures
+
+
+def actor_quarters(subject: TallySubject, measure: str, attribution: str) -> list[dict]:
+    """A subject's cells per quarter, everywhere, by harm and victim status: what an actor's charts draw."""
+    return list(
+        TallyCell.objects.filter(
+            subject=subject,
+            measure=measure,
+            attribution=attribution,
+            period_type=PeriodType.QUARTER,
+            country__isnull=True,
+            harm__isnull=False,
+            victim_status__isnull=False,
+        )
+        .order_by("harm", "period_start", "victim_status")
+        .values("harm", "victim_status", "period_start", "incidents", "records", "low", "best", "high")
+    )
+
+
+def actor_subject(actor_id: int, include_related: bool) -> TallySubject | None:
+    """The stored subject for an actor, with its lineage if asked and if it has one."""
+    subjects = {s.kind: s for s in TallySubject.objects.filter(actor_id=actor_id)}
+    if include_related and SubjectKind.LINEAGE in subjects:
+        return subjects[SubjectKind.LINEAGE]
+    return subjects.get(SubjectKind.ACTOR)

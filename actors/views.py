@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from events.choices import Harm, VictimStatus
+from tallies.choices import AttributionLevel, Measure, PeriodType
+from tallies.queries import ACCEPTED_ATTRIBUTIONS
+from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query, external_figures
+
+from .models import Actor, ActorRelation
+
+CHART_HEIGHT = 160
+BAR_WIDTH = 18
+BAR_GAP = 6
+STATUS_ORDER = [VictimStatus.CIVILIAN, VictimStatus.COMBATANT, VictimStatus.UNKNOWN]
+
+
+def _charts(quarters: list[dict], members: list[int], measure: str, attribution: str) -> list[dict]:
+    """One stacked bar chart per harm: a bar per quarter, a segment per victim status, each segment linking to
+    the incidents it counts. Drawn as SVG on the server: no script, nothing to load."""
+    incidents_url = reverse("api:incident-list")
+    charts = []
+    for harm in Harm:
+        cells = [cell for cell in quarters if cell["harm"] == harm]
+        if not cells:
+            continue
+        starts = sorted({cell["period_start"] for cell in cells})
+        totals = {start: sum(c["best"] for c in cells if c["period_start"] == start) for start in starts}
+        scale = CHART_HEIGHT / max(max(totals.values()), 1)
+        bars = []
+        for index, start in enumerate(starts):
+            bottom = CHART_HEIGHT
+            segments = []
+            for status in STATUS_ORDER:
+                cell = next((c for c in cells if c["period_start"] == start and c["victim_status"] == status), None)
+                if cell is None or cell["best"] == 0:
+                    continue
+                height = cell["best"] * scale
+                bottom -= height
+                query = cell_incidents_query(
+                    members,
+                    {
+                        **cell,
+                        "measure": measure,
+                        "attribution": attribution,
+                        "period_type": PeriodType.QUARTER,
+                        "country": None,
+                        "admin1": None,
+                    },
+                )
+                segments.append(
+                    {
+                        "status": status,
+                        "y": round(bottom, 1),
+                        "height": round(height, 1),
+                        "cell": cell,
+                        "url": f"{incidents_url}?{query}",
+                    }
+                )
+            quarter = f"{start.year} Q{(start.month - 1) // 3 + 1}"
+            bars.append(
+                {"x": index * (BAR_WIDTH + BAR_GAP), "quarter": quarter, "total": totals[start], "segments": segments}
+            )
+        charts.append(
+            {
+                "harm": harm,
+                "bars": bars,
+                "width": max(len(bars) * (BAR_WIDTH + BAR_GAP), BAR_WIDTH),
+                "height": CHART_HEIGHT,
+                "bar_width": BAR_WIDTH,
+            }
+        )
+    return charts
+
+
+def actor_detail(request, pk: int):
+    """An actor: its names and relations, its casualty tallies per quarter, and sources' tolls beside ours."""
+    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
+        return redirect_to_login(request.get_full_path())
+    actor = get_object_or_404(
+        Actor.objects.prefetch_related(
+            "aliases",
+            Prefetch("relations", queryset=ActorRelation.objects.select_related("object")),
+            Prefetch("inverse_relations", queryset=ActorRelation.objects.select_related("subject")),
+        ),
+        pk=pk,
+    )
+    include_related = request.GET.get("include_related") == "true"
+    measure = request.GET.get("measure") if request.GET.get("measure") in Measure.values else Measure.PERPETRATED
+    attribution = AttributionLevel.ALLEGED
+    subject = actor_subject(actor.pk, include_related)
+    members = sorted(subject.member_links.values_list("actor_id", flat=True)) if subject else [actor.pk]
+    quarters = actor_quarters(subject, measure, attribution) if subject else []
+    context = {
+        "actor": actor,
+        "include_related": include_related,
+        "measure": measure,
+        "measures": Measure.choices,
+        "accepted": ACCEPTED_ATTRIBUTIONS[attribution],
+        "summary": actor_tally_summary(actor.pk),
+        "charts": _charts(quarters, members, measure, attribution),
+        "figures": external_figures(actor.attributed_claims.all()),
+        "statuses": STATUS_ORDER,
+    }
+    return render(request, "actors/actor_detail.html", context)

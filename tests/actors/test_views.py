@@ -1,0 +1,84 @@
+"""The actor page on the Mali demo data: names, relations, tallies, quarterly charts and sources' figures."""
+
+import re
+from html import unescape
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, override_settings
+
+from actors.models import Actor
+from events.demo.actors import AFRICA_CORPS, WAGNER
+from events.demo.incidents import INCIDENTS
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
+            call_command("load_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+def page(client: Client, name: str, **params) -> str:
+    response = client.get(f"/actors/{Actor.objects.get(name=name).pk}/", params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor", "admin"])
+def test_every_role_sees_the_actor_page(demo, db, role):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=role))
+
+    html = page(client, WAGNER)
+
+    assert "<h1>Wagner Group" in html
+    assert f">{AFRICA_CORPS}</a>" in html  # the succeeded_by relation, linked
+    assert "more_than 900" in html  # ACLED's toll beside ours
+
+
+def test_the_charts_link_each_bar_to_exactly_its_incidents(demo, db):
+    client = Client()
+    html = page(client, WAGNER, measure="involved")
+
+    links = [unescape(link) for link in re.findall(r'<a href="(/api/v1/incidents/\?[^"]+)"><rect', html)]
+    titles = re.findall(r"<title>[^<]*?, (\d+) incidents?</title>", html)
+    assert links and len(links) == len(titles)
+    for link, incidents in zip(links, titles, strict=True):
+        listed = client.get(link + "&page_size=500").json()["results"]
+        assert len(listed) == int(incidents)
+
+
+def test_no_victim_identity_reaches_the_page(demo, db):
+    html = page(Client(), WAGNER, include_related="true")
+
+    for spec in INCIDENTS:
+        for record in spec.casualties:
+            for victim in record.named_victims:
+                assert victim.name not in html
+
+
+@override_settings(API_ANONYMOUS_READ=False)
+def test_anonymous_visitors_sign_in_first_when_public_reading_is_off(demo, db):
+    response = Client().get(f"/actors/{Actor.objects.get(name=WAGNER).pk}/")
+
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_an_unknown_actor_is_a_404(db):
+    assert Client().get("/actors/999999/").status_code == 404
+
+
+def test_the_page_runs_a_fixed_number_of_queries(demo, db, django_assert_max_num_queries):
+    client = Client()
+    for name in (AFRICA_CORPS, WAGNER):  # no casualties, then several quarters and a source's toll
+        url = f"/actors/{Actor.objects.get(name=name).pk}/?include_related=true"
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
