@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "conflict_tracker",
     "actors",
     "sources",
     "events",
@@ -228,7 +229,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 # Demo users are created by `manage.py load_demo` only while DEBUG is on.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")

@@ -5,6 +5,8 @@ from events.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("incidents/", include("events.urls")),
     path("actors/", include("actors.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("conflict_tracker.api")),

@@ -1,18 +1,83 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.urls import reverse
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 from actors.models import Actor
+from conflict_tracker.pagination import IncidentCursorPagination
+from conflict_tracker.roles import Role, has_role, is_staff_member
 from sources.models import Source
 
+from .choices import IncidentStatus
+from .exports import EXPORT_FORMATS
+from .filters import IncidentFilterSet
 from .models import Incident
+
+RECENT = 10
+PAGE_SIZE = 50
+# The filters the page's form shows; every other API filter works in its URL too.
+FORM_FIELDS = ("search", "date_after", "date_before", "country", "admin1", "event_type", "actor", "civilian_targeting")
+STAFF_FORM_FIELDS = (*FORM_FIELDS, "status")
 
 
 def home(request):
-    """The front page: what the database holds that this visitor may see."""
-    incidents = Incident.objects.visible_to(request.user).all()
+    """What to do next, by role: an analyst's drafts and returned incidents, the editors' review queue, and
+    the latest publications for everyone."""
+    user = request.user
+    visible = Incident.objects.visible_to(user)
     context = {
-        "incident_count": incidents.count(),
-        "recent_incidents": incidents.order_by("-start_date")[:10],
+        "recent_publications": visible.filter(status=IncidentStatus.PUBLISHED).order_by("-published_at")[:RECENT],
         "actor_count": Actor.objects.count(),
         "source_count": Source.objects.count(),
     }
+    if has_role(user, Role.ANALYST, Role.EDITOR):
+        mine = visible.filter(created_by=user)
+        context["my_drafts"] = mine.filter(status=IncidentStatus.DRAFT).order_by("-updated_at")[:RECENT]
+        context["returned_to_me"] = mine.filter(status=IncidentStatus.RETURNED).order_by("-updated_at")[:RECENT]
+    if has_role(user, Role.EDITOR):
+        context["review_queue"] = visible.filter(status=IncidentStatus.SUBMITTED).order_by("submitted_at")[:RECENT]
     return render(request, "events/home.html", context)
+
+
+def incident_list(request):
+    """The incidents the visitor may see, filtered with the API's own filters, in cursor pages, with the same
+    query's exports a click away."""
+    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
+        return redirect_to_login(request.get_full_path())
+    queryset = Incident.objects.visible_to(request.user)
+    filterset = IncidentFilterSet(request.GET, queryset=queryset, request=request)
+    incidents, paginator, errors = [], None, {}
+    if filterset.is_valid():
+        paginator = IncidentCursorPagination()
+        paginator.page_size = PAGE_SIZE
+        try:
+            incidents = paginator.paginate_queryset(filterset.qs, Request(request))
+        except ValidationError as error:  # a mangled cursor or ordering: the parameter's message, not a 500
+            errors = error.detail
+    else:
+        errors = filterset.errors
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    api = reverse("api:incident-list")
+    exports = [(name, f"{api}?{_with(query, format=name)}") for name in EXPORT_FORMATS]
+    staff = is_staff_member(request.user)
+    shown = STAFF_FORM_FIELDS if staff else FORM_FIELDS
+    context = {
+        "fields": [filterset.form[name] for name in shown],
+        "other_errors": {name: messages for name, messages in errors.items() if name not in shown},
+        "incidents": incidents,
+        "next_url": paginator.get_next_link() if paginator else None,
+        "previous_url": paginator.get_previous_link() if paginator else None,
+        "exports": exports,
+        "orderings": [(name, _with(query, ordering=name)) for name in IncidentCursorPagination.orderings],
+    }
+    return render(request, "events/incident_list.html", context)
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for name, value in values.items():
+        query[name] = value
+    return query.urlencode()

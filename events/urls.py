@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.incident_list, name="incident-list"),
+]
