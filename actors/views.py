@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from events.choices import Harm, VictimStatus
+from sources.choices import FigureQualifier
 from tallies.choices import AttributionLevel, Measure, PeriodType
 from tallies.queries import ACCEPTED_ATTRIBUTIONS
 from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query, external_figures
@@ -12,8 +13,8 @@ from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary
 from .models import Actor, ActorRelation
 
 CHART_HEIGHT = 160
-BAR_WIDTH = 18
-BAR_GAP = 6
+BAR_WIDTH = 26
+BAR_GAP = 12
 STATUS_ORDER = [VictimStatus.CIVILIAN, VictimStatus.COMBATANT, VictimStatus.UNKNOWN]
 
 
@@ -101,7 +102,13 @@ def actor_detail(request, pk: int):
         "accepted": ACCEPTED_ATTRIBUTIONS[attribution],
         "summary": actor_tally_summary(actor.pk),
         "charts": _charts(quarters, members, measure, attribution),
-        "figures": external_figures(actor.attributed_claims.all()),
+        "figures": [
+            {
+                **figure,
+                "wording": FigureQualifier(figure["figure_qualifier"]).label if figure["figure_qualifier"] else "",
+            }
+            for figure in external_figures(actor.attributed_claims.all())
+        ],
         "statuses": STATUS_ORDER,
     }
     return render(request, "actors/actor_detail.html", context)

@@ -173,6 +173,7 @@ class IncidentFilterSet(django_filters.FilterSet):
     """
 
     date_after = django_filters.DateFilter(
+        label=_("From"),
         method=_applied_together,
         help_text=_(
             "Incidents still going on at or after this date (YYYY-MM-DD); a date known only to the week, month or "
@@ -180,6 +181,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         ),
     )
     date_before = django_filters.DateFilter(
+        label=_("Until"),
         method=_applied_together,
         help_text=_(
             "Incidents begun at or before this date (YYYY-MM-DD); a date known only to the week, month or year "
@@ -214,6 +216,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         help_text=_("Workflow state. Only analysts, editors and admins see states other than published."),
     )
     actor = ActorFilter(
+        label=_("Actor (name or alias)"),
         method=_applied_together,
         help_text=_(
             "An actor taking part in the incident: its id (e.g. 12) or any of its names or aliases (e.g. Wagner Group)."
@@ -289,6 +292,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         help_text=_("Incidents whose start date is on or before this date (YYYY-MM-DD), as tallies bucket them."),
     )
     search = django_filters.CharFilter(
+        label=_("Search"),
         method="filter_search",
         help_text=_('Full-text search over title, notes and place name, ranked; web-search syntax ("a b" -c or d).'),
     )

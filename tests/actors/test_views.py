@@ -40,7 +40,7 @@ def test_every_role_sees_the_actor_page(demo, db, role):
 
     assert "<h1>Wagner Group" in html
     assert f">{AFRICA_CORPS}</a>" in html  # the succeeded_by relation, linked
-    assert "more_than 900" in html  # ACLED's toll beside ours
+    assert "more than 900" in html  # ACLED's toll beside ours
 
 
 def test_the_charts_link_each_bar_to_exactly_its_incidents(demo, db):

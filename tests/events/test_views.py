@@ -149,3 +149,11 @@ def test_a_wrong_password_is_refused_with_a_message(client, analyst):
 
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_every_filter_on_the_form_has_a_label(client):
+    html = page(client, LIST)
+
+    assert "[invalid name]" not in html
+    for label in ("Search", "From", "Until", "Country", "Actor (name or alias)"):
+        assert f">{label}" in html
