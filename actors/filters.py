@@ -2,12 +2,13 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 
 from .models import Actor, ActorAlias, normalize_actor_name
 
 
-class ActorFilterSet(django_filters.FilterSet):
+class ActorFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label=_("Name or alias"), help_text=_("Part of a name or alias, ignoring case and accents.")
     )

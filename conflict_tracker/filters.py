@@ -1,5 +1,6 @@
 """The API's filter backend: django-filter's, refusing parameters that the list does not know."""
 
+import django_filters
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -42,3 +43,20 @@ class StrictFilterBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         return filterset
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once per FilterSet class rather than at every request.
+
+    django-filter builds a new form class from freshly made fields on each request; the fields depend only on the
+    declared filters, and each form instance copies its fields anyway, so one class serves every request."""
+
+    _form_classes: dict[type, type] = {}
+
+    def get_form_class(self):
+        form_class = FilterSet._form_classes.get(type(self))
+        if form_class is None:
+            fields = {name: filter_.field for name, filter_ in self.base_filters.items()}
+            form_class = type(f"{type(self).__name__}Form", (self._meta.form,), fields)
+            FilterSet._form_classes[type(self)] = form_class
+        return form_class

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
 from actors.selectors import actor_lineage_ids, actor_resolve
+from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 from tallies.choices import AttributionLevel, Measure
 from tallies.queries import cell_records
@@ -164,7 +165,7 @@ def _applied_together(queryset, name, value):
     return queryset
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class IncidentFilterSet(FilterSet):
     """The incidents' filters, for the API and the browser list alike.
 
     They narrow what the caller may already see (`Incident.objects.visible_to`); none widens it. So `status`

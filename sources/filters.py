@@ -1,12 +1,13 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 
 from .models import Claim, Document, Source
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(FilterSet):
     country = django_filters.CharFilter(
         validators=[validate_country_code], help_text=_("The source's country, ISO 3166-1 alpha-3, e.g. MLI.")
     )
@@ -20,7 +21,7 @@ class SourceFilterSet(django_filters.FilterSet):
         fields = ["kind", "reliability", "country", "language"]
 
 
-class DocumentFilterSet(django_filters.FilterSet):
+class DocumentFilterSet(FilterSet):
     published_after = django_filters.DateFilter(
         field_name="published_on", lookup_expr="gte", help_text=_("Published on or after this date (YYYY-MM-DD).")
     )
@@ -38,7 +39,7 @@ class DocumentFilterSet(django_filters.FilterSet):
         fields = ["source", "language"]
 
 
-class ClaimFilterSet(django_filters.FilterSet):
+class ClaimFilterSet(FilterSet):
     q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", help_text=_("Part of the quote."))
     # Plain ids, not choices: a choice list would render every incident in the browsable API's filter form, and
     # 400 for an unknown id versus 200 for a draft's would tell whether a draft exists.

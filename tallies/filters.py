@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 from events.choices import Harm, VictimStatus
 from events.filters import ActorFilter, ActorListFilter, StrictBooleanFilter
@@ -30,7 +31,7 @@ class TallyFilterForm(forms.Form):
         return data
 
 
-class TallyFilterSet(django_filters.FilterSet):
+class TallyFilterSet(FilterSet):
     """Which tallies to read. None of these filters the cells directly: selectors.tally_query reads them."""
 
     actor = ActorFilter(method="_kept", help_text=_("One actor: its id or any of its names, e.g. Wagner Group."))
@@ -103,7 +104,7 @@ class TallyRecordFilterForm(forms.Form):
         return data
 
 
-class TallyRecordFilterSet(django_filters.FilterSet):
+class TallyRecordFilterSet(FilterSet):
     """The casualty records behind a tally cell: the same parameters as the incidents query it links to."""
 
     casualties_of = ActorListFilter(

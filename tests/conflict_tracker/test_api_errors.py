@@ -194,3 +194,13 @@ def test_an_unknown_parameter_is_a_400_naming_it(db, url, params):
 )
 def test_the_parameters_a_list_takes_are_accepted(db, url, params):
     assert APIClient().get(url, params).status_code == 200
+
+
+def test_each_caller_is_throttled_once_at_the_rate_of_its_kind(researcher, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "4/minute"})
+    anonymous, signed_in = APIClient(), APIClient()
+    signed_in.force_authenticate(researcher)
+
+    assert [anonymous.get("/api/v1/actors/").status_code for _ in range(3)] == [200, 200, 429]
+    # Signed in from the same address: its own allowance, at the user rate.
+    assert [signed_in.get("/api/v1/actors/").status_code for _ in range(5)] == [200, 200, 200, 200, 429]
