@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pghistory
@@ -79,6 +80,9 @@ def _widened(field: str, template: str) -> Case:
     )
 
 
+# Incidents are recorded from 1900 on: codes carry a four-digit year, and no source of ours goes further back.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+
 # MLI-2025-0042: the country, the start year, a number within them (four digits at least).
 INCIDENT_CODE = re.compile(r"[A-Z]{3}-[0-9]{4}-[0-9]{4,}")
 
@@ -120,8 +124,8 @@ class Incident(models.Model):
         default=1, editable=False, help_text=_("Raised by every change; a save based on an older version is refused.")
     )
 
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = models.DateField(_("start date"), validators=[MinValueValidator(EARLIEST_DATE)])
+    end_date = models.DateField(_("end date"), validators=[MinValueValidator(EARLIEST_DATE)])
     date_precision = models.CharField(
         _("date precision"), max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -195,6 +199,11 @@ class Incident(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=IncidentStatus.values),
                 name="incident_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=EARLIEST_DATE),
+                name="incident_dates_recent",
+                violation_error_message=_("Incidents are recorded from 1900 on."),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),

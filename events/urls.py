@@ -6,4 +6,5 @@ app_name = "events"
 
 urlpatterns = [
     path("", views.incident_list, name="incident-list"),
+    path("<str:code>/", views.incident_detail, name="incident-detail"),
 ]

@@ -1,19 +1,26 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from actors.models import Actor
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.roles import Role, has_role, is_staff_member
-from sources.models import Source
+from sources.models import Claim, Source
 
 from .choices import IncidentStatus
 from .exports import EXPORT_FORMATS
 from .filters import IncidentFilterSet
-from .models import Incident
+from .models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
+from .selectors import incident_revisions
+from .services import EditConflict, incident_revert
 
 RECENT = 10
 PAGE_SIZE = 50
@@ -81,3 +88,56 @@ def _with(query, **values) -> str:
     for name, value in values.items():
         query[name] = value
     return query.urlencode()
+
+
+def incident_detail(request, code: str):
+    """One incident: its facts, parts and claims as the visitor may see them; for staff its revisions, and for
+    editors a revert to any of them."""
+    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    staff = is_staff_member(user)
+    claims = Claim.objects.visible_to(user).select_related("document__source").order_by("id")
+    records = CasualtyRecord.objects.prefetch_related(
+        Prefetch("perpetrator_links", queryset=CasualtyPerpetrator.objects.select_related("participant__actor")),
+        *(["named_victims"] if staff else []),  # identities only for those who may see them
+    )
+    incident = get_object_or_404(
+        Incident.objects.visible_to(user).prefetch_related(
+            Prefetch("participants", queryset=IncidentParticipant.objects.select_related("actor")),
+            Prefetch("casualty_records", queryset=records),
+            "property_harms",
+            Prefetch("claims", queryset=claims),
+        ),
+        code=code,
+    )
+    if request.method == "POST":
+        if not has_role(user, Role.EDITOR):
+            raise PermissionDenied
+        return _revert(request, incident)
+    context = {
+        "incident": incident,
+        "staff": staff,
+        "revisions": incident_revisions(incident) if staff else None,
+        "may_revert": has_role(user, Role.EDITOR),
+    }
+    return render(request, "events/incident_detail.html", context)
+
+
+def _revert(request, incident: Incident):
+    try:
+        to_version, version = int(request.POST["to_version"]), int(request.POST["version"])
+    except (KeyError, ValueError):
+        messages.error(request, _("Choose the version to bring back."))
+        return redirect("events:incident-detail", code=incident.code)
+    try:
+        incident_revert(incident=incident, by=request.user, to_version=to_version, expected_version=version)
+    except EditConflict as conflict:
+        messages.error(request, str(conflict))
+    except (PermissionDenied, DjangoValidationError) as refusal:
+        messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+    else:
+        messages.success(
+            request, _("Version %(version)s was brought back as a new revision.") % {"version": to_version}
+        )
+    return redirect("events:incident-detail", code=incident.code)

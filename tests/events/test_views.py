@@ -157,3 +157,129 @@ def test_every_filter_on_the_form_has_a_label(client):
     assert "[invalid name]" not in html
     for label in ("Search", "From", "Until", "Country", "Actor (name or alias)"):
         assert f">{label}" in html
+
+
+# -- the incident page ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged(analyst, editor):
+    """A published incident made through the services: two versions, a named victim, a reviewed claim."""
+    from events.services import (
+        CasualtyData,
+        IncidentParts,
+        ParticipantData,
+        VictimData,
+        incident_create,
+        incident_publish,
+        incident_submit,
+        incident_update,
+    )
+    from sources.services import claim_review
+    from tests.factories import ActorFactory, ClaimFactory
+
+    army = ActorFactory(name="Malian Armed Forces")
+    incident = incident_create(
+        by=analyst,
+        fields={
+            "title": "Killings at Moura",
+            "start_date": datetime.date(2022, 3, 27),
+            "end_date": datetime.date(2022, 3, 31),
+            "country": "MLI",
+            "admin1": "Mopti",
+            "event_type": "Violence against civilians",
+            "sub_event_type": "Attack",
+        },
+    )
+    claim = ClaimFactory(incident=incident, quote="Soldiers executed about 300 men.")
+    parts = IncidentParts(
+        participants=[ParticipantData(actor=army, role="perpetrator", attribution="alleged")],
+        casualty_records=[
+            CasualtyData(
+                harm="killed",
+                victim_status="civilian",
+                count_low=300,
+                count_best=500,
+                count_high=500,
+                perpetrators=[army],
+                claims=[claim],
+                named_victims=[VictimData(name="Amadou Barry", age=40)],
+            )
+        ],
+    )
+    incident = incident_update(incident=incident, by=analyst, expected_version=1, parts=parts)
+    incident = incident_submit(incident=incident, by=analyst)
+    claim_review(claim=claim, by=editor, status="disputed", note="The army denies it; HRW confirms.")
+    claim_review(claim=ClaimFactory(incident=incident, quote="HRW: at least 300 killed."), by=editor, status="accepted")
+    return incident_publish(incident=incident, by=editor)
+
+
+def detail(incident) -> str:
+    return reverse("events:incident-detail", args=[incident.code])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "researcher"])
+def test_the_public_sees_the_incident_without_identities_reviews_or_history(client, request, logged, role):
+    user = request.getfixturevalue(role)
+    if user.is_authenticated:
+        client.force_login(user)
+
+    html = page(client, detail(logged))
+
+    assert "Killings at Moura" in html and "Soldiers executed about 300 men." in html
+    assert "Malian Armed Forces" in html and ">500<" in html
+    assert "Amadou Barry" not in html
+    assert "The army denies it" not in html
+    assert "Revisions" not in html
+
+
+def test_staff_see_victims_review_notes_and_revisions(client, analyst, logged):
+    client.force_login(analyst)
+
+    html = page(client, detail(logged))
+
+    assert "Amadou Barry" in html and "The army denies it" in html
+    assert "incident.publish" in html and "Bring back" not in html  # analysts do not revert
+
+
+def test_an_unpublished_incident_is_not_found_for_the_public(client, researcher, incidents):
+    client.force_login(researcher)
+
+    assert client.get(detail(incidents["draft"])).status_code == 404
+
+
+def test_an_editor_brings_back_an_earlier_version(client, editor, logged):
+    client.force_login(editor)
+
+    response = client.post(detail(logged), {"to_version": 1, "version": logged.version}, follow=True)
+
+    logged.refresh_from_db()
+    assert logged.casualty_records.count() == 0  # version 1 had no parts
+    assert "Version 1 was brought back" in response.content.decode()
+
+
+def test_a_revert_from_a_stale_page_changes_nothing(client, editor, logged):
+    client.force_login(editor)
+
+    response = client.post(detail(logged), {"to_version": 1, "version": logged.version - 1}, follow=True)
+
+    logged.refresh_from_db()
+    assert logged.casualty_records.count() == 1
+    assert "changed by someone else" in response.content.decode()
+
+
+def test_analysts_may_not_revert(client, analyst, logged):
+    client.force_login(analyst)
+
+    assert client.post(detail(logged), {"to_version": 1, "version": logged.version}).status_code == 403
+
+
+def test_the_incident_page_runs_a_fixed_number_of_queries(client, editor, logged, django_assert_max_num_queries):
+    from tests.factories import ClaimFactory
+
+    client.force_login(editor)
+    for _ in range(2):
+        with django_assert_max_num_queries(16):
+            page(client, detail(logged))
+        for _ in range(3):
+            ClaimFactory(incident=logged)

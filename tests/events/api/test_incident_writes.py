@@ -452,3 +452,13 @@ def test_revisions_are_for_staff_only(request, analyst, actors, role, expected):
     user = None if role == "anonymous" else request.getfixturevalue(role)
 
     assert client_for(user).get(step(created["code"], "revisions")).status_code == expected
+
+
+def test_a_date_before_1900_is_refused_naming_the_field(analyst):
+    response = client_for(analyst).post(
+        LIST, incident_fields(start_date="0338-07-19", end_date="0338-07-19"), format="json"
+    )
+
+    assert response.status_code == 400
+    assert "start_date" in response.json()["error"]["fields"]
+    assert not Incident.objects.exists()
