@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 run test lint: export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format lock services services-down bench clean
+.PHONY: help run test lint format lock messages services services-down bench clean
 
 help:
 	@echo "make run            set up, start the services, migrate, load demo data, serve on PORT (8000)"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint           ruff, Django system checks, missing migrations"
 	@echo "make format         ruff format and fixes"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make messages       update the French catalogue from the code and compile it (needs GNU gettext)"
 	@echo "make services       start PostgreSQL and Redis (those whose URL is unset)"
 	@echo "make services-down  stop them"
 	@echo "make bench          run the benchmarks"
@@ -59,6 +60,11 @@ lock: $(STAMP)
 	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --allow-unsafe --extra dev --strip-extras \
 		--no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS) \
 		--output-file requirements.lock pyproject.toml
+
+# The compiled catalogue is committed, so running the app needs no gettext; updating it does.
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --ignore=".venv/*" --ignore="var/*" --ignore="bench/*" --ignore="tests/*" --ignore="static/*"
+	$(PY) manage.py compilemessages -l fr --ignore=".venv/*"
 
 services: $(STAMP)
 	$(SERVICES) up

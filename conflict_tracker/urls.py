@@ -6,6 +6,7 @@ from events.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", include("events.urls")),
     path("actors/", include("actors.urls")),
     path("admin/", admin.site.urls),

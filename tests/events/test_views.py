@@ -283,3 +283,23 @@ def test_the_incident_page_runs_a_fixed_number_of_queries(client, editor, logged
             page(client, detail(logged))
         for _ in range(3):
             ClaimFactory(incident=logged)
+
+
+# -- languages --------------------------------------------------------------------------------------------------------
+
+
+def test_a_first_visit_follows_the_browsers_language(client):
+    french = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    english = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+
+    assert '<html lang="fr">' in french and "Se connecter" in french and "Incidents" in french
+    assert '<html lang="en">' in english and "Sign in" in english
+
+
+def test_the_language_switch_keeps_the_choice(client):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": LIST}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302 and response["Location"] == LIST
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr">' in html
+    assert "Filtrer" in html
