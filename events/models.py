@@ -7,9 +7,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import DateRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
@@ -289,6 +291,11 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def clean(self):
+        # Not a database constraint: "today" moves. An incident is recorded once it has happened.
+        if self.start_date and self.start_date > timezone.localdate():
+            raise ValidationError({"start_date": _("An incident cannot start in the future.")})
 
 
 class IncidentCodeSequence(models.Model):

@@ -99,7 +99,9 @@ class ClaimAdmin(admin.ModelAdmin):
                 claim_review(claim=claim, by=request.user, status=status, note=note)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(
-                    request, f"{_('Claim')} {claim.pk}: {service_error_message(exc)}", level=messages.ERROR
+                    request,
+                    _("Claim %(id)s: %(error)s") % {"id": claim.pk, "error": service_error_message(exc)},
+                    level=messages.ERROR,
                 )
             else:
                 reviewed += 1

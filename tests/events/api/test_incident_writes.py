@@ -1,7 +1,10 @@
 """Writing incidents through the API: analysts log them, editors review and publish, all through the services."""
 
+import datetime
+
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events.choices import IncidentStatus
@@ -462,3 +465,12 @@ def test_a_date_before_1900_is_refused_naming_the_field(analyst):
     assert response.status_code == 400
     assert "start_date" in response.json()["error"]["fields"]
     assert not Incident.objects.exists()
+
+
+def test_an_incident_cannot_start_in_the_future(analyst):
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+
+    response = client_for(analyst).post(LIST, incident_fields(start_date=tomorrow, end_date=tomorrow), format="json")
+
+    assert response.status_code == 400
+    assert "start_date" in response.json()["error"]["fields"]
