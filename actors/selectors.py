@@ -31,33 +31,49 @@ def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None
 
 # A lineage grows along these edges: from a force to its units (part_of, downwards only, so asking for a unit
 # does not pull in the whole army), and from an actor to its predecessors and successors (succeeded_by, both ways).
-_LINEAGE_SQL = """
+# Each root's lineage is walked separately, so one query answers for many roots (every actor, when none are given).
+_LINEAGES_SQL = """
 WITH RECURSIVE edges (source, target) AS (
     SELECT object_id, subject_id FROM {table} WHERE kind = %(part_of)s
     UNION ALL
     SELECT subject_id, object_id FROM {table} WHERE kind = %(succeeded_by)s
     UNION ALL
     SELECT object_id, subject_id FROM {table} WHERE kind = %(succeeded_by)s
-), lineage (id) AS (
-    SELECT unnest(%(start)s::bigint[])
+), lineage (root, member) AS (
+    SELECT id, id FROM {actors} WHERE %(every)s OR id = ANY(%(roots)s::bigint[])
     UNION
-    SELECT edges.target FROM edges JOIN lineage ON edges.source = lineage.id
+    SELECT lineage.root, edges.target FROM edges JOIN lineage ON edges.source = lineage.member
 )
-SELECT id FROM lineage
+SELECT root, member FROM lineage
 """
 
 
-def actor_lineage_ids(actor_ids: Iterable[int]) -> set[int]:
-    """The actors themselves, their units (transitively) and their predecessors and successors (transitively).
-
-    One recursive query whatever the depth; UNION (not UNION ALL) makes it stop on cycles. Relations count
-    whatever their validity period: the lineage is about who the actor is, the dates belong to the incidents.
-    """
-    start = sorted({int(actor_id) for actor_id in actor_ids})
-    if not start:
-        return set()
-    sql = _LINEAGE_SQL.format(table=connection.ops.quote_name(ActorRelation._meta.db_table))
-    params = {"part_of": RelationKind.PART_OF, "succeeded_by": RelationKind.SUCCEEDED_BY, "start": start}
+def actor_lineages(roots: Iterable[int] | None = None) -> dict[int, set[int]]:
+    """Each root actor's lineage (itself, its units transitively, its predecessors and successors
+    transitively); every actor's when `roots` is None. One recursive query; UNION (not UNION ALL) makes it stop
+    on cycles. Relations count whatever their validity period: the lineage is about who the actor is, the dates
+    belong to the incidents."""
+    sql = _LINEAGES_SQL.format(
+        table=connection.ops.quote_name(ActorRelation._meta.db_table),
+        actors=connection.ops.quote_name(Actor._meta.db_table),
+    )
+    params = {
+        "part_of": RelationKind.PART_OF,
+        "succeeded_by": RelationKind.SUCCEEDED_BY,
+        "every": roots is None,
+        "roots": sorted({int(root) for root in roots or []}),
+    }
+    lineages: dict[int, set[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+        for root, member in cursor.fetchall():
+            lineages.setdefault(root, set()).add(member)
+    return lineages
+
+
+def actor_lineage_ids(actor_ids: Iterable[int]) -> set[int]:
+    """The actors themselves with all their lineages, as one set."""
+    actor_ids = list(actor_ids)
+    if not actor_ids:
+        return set()
+    return set().union(*actor_lineages(actor_ids).values())

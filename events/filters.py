@@ -165,7 +165,54 @@ def _applied_together(queryset, name, value):
     return queryset
 
 
-class IncidentFilterSet(FilterSet):
+class CasualtyFilterSet(FilterSet):
+    """The records behind a casualty tally, asked for with the parameters each tally cell links with: those
+    counted for these actors under the tally's rules. The incidents list and the tally records list share them."""
+
+    casualties_of = ActorListFilter(
+        method="_applied_in_filter_queryset",
+        help_text=_(
+            "Casualty records counted for these actors (comma-separated ids or names, each record once), as the "
+            "casualty tallies count them; e.g. 1,2."
+        ),
+    )
+    casualty_measure = django_filters.ChoiceFilter(
+        method="_applied_in_filter_queryset",
+        choices=Measure.choices,
+        help_text=_("With casualties_of: perpetrated (default) or involved."),
+    )
+    casualty_attribution = django_filters.ChoiceFilter(
+        method="_applied_in_filter_queryset",
+        choices=AttributionLevel.choices,
+        help_text=_("With casualties_of: confirmed, or alleged (confirmed and alleged, the default)."),
+    )
+    casualty_harm = django_filters.ChoiceFilter(
+        method="_applied_in_filter_queryset",
+        choices=Harm.choices,
+        help_text=_("With casualties_of: the harm, e.g. killed."),
+    )
+    casualty_victim_status = django_filters.ChoiceFilter(
+        method="_applied_in_filter_queryset",
+        choices=VictimStatus.choices,
+        help_text=_("With casualties_of: the victims' status, e.g. civilian."),
+    )
+
+    def _applied_in_filter_queryset(self, queryset, name, value):
+        return queryset
+
+    def casualty_records(self):
+        """The published casualty records the casualty_ parameters ask for (casualties_of must be given)."""
+        data = self.form.cleaned_data
+        return cell_records(
+            actor_ids=data["casualties_of"],
+            measure=data.get("casualty_measure") or Measure.PERPETRATED,
+            attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
+            harm=data.get("casualty_harm"),
+            victim_status=data.get("casualty_victim_status"),
+        )
+
+
+class IncidentFilterSet(CasualtyFilterSet):
     """The incidents' filters, for the API and the browser list alike.
 
     They narrow what the caller may already see (`Incident.objects.visible_to`); none widens it. So `status`
@@ -255,33 +302,6 @@ class IncidentFilterSet(FilterSet):
         help_text=_("With near: the radius in kilometres, e.g. 50."),
     )
     civilian_targeting = StrictBooleanFilter(help_text=_("Civilians targeted (true) or not (false)."))
-    # The incidents behind a casualty tally (the link each tally gives): incidents with a casualty record that
-    # counts for these actors under the tally's rules, begun in its period.
-    casualties_of = ActorListFilter(
-        method=_applied_together,
-        help_text=_(
-            "Incidents with casualty records counted for these actors (comma-separated ids or names, each record "
-            "once), as the casualty tallies count them; e.g. 1,2."
-        ),
-    )
-    casualty_measure = django_filters.ChoiceFilter(
-        method=_applied_together,
-        choices=Measure.choices,
-        help_text=_("With casualties_of: perpetrated (default) or involved."),
-    )
-    casualty_attribution = django_filters.ChoiceFilter(
-        method=_applied_together,
-        choices=AttributionLevel.choices,
-        help_text=_("With casualties_of: confirmed, or alleged (confirmed and alleged, the default)."),
-    )
-    casualty_harm = django_filters.ChoiceFilter(
-        method=_applied_together, choices=Harm.choices, help_text=_("With casualties_of: the harm, e.g. killed.")
-    )
-    casualty_victim_status = django_filters.ChoiceFilter(
-        method=_applied_together,
-        choices=VictimStatus.choices,
-        help_text=_("With casualties_of: the victims' status, e.g. civilian."),
-    )
     started_after = django_filters.DateFilter(
         field_name="start_date",
         lookup_expr="gte",
@@ -359,14 +379,7 @@ class IncidentFilterSet(FilterSet):
                 queryset = queryset.filter(end_date__gte=min(datetime.date(after.year, 1, 1), after - week))
         queryset = self._filter_participants(queryset, data)
         if data.get("casualties_of"):
-            records = cell_records(
-                actor_ids=data["casualties_of"],
-                measure=data.get("casualty_measure") or Measure.PERPETRATED,
-                attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
-                harm=data.get("casualty_harm"),
-                victim_status=data.get("casualty_victim_status"),
-            )
-            queryset = queryset.filter(Exists(records.filter(incident=OuterRef("pk"))))
+            queryset = queryset.filter(Exists(self.casualty_records().filter(incident=OuterRef("pk"))))
         queryset = self._filter_fatalities(queryset, data)
         if data.get("near") and data.get("radius_km") is not None:
             queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))

@@ -5,12 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 from events.choices import Harm, VictimStatus
-from events.filters import ActorFilter, ActorListFilter, StrictBooleanFilter
+from events.filters import ActorFilter, ActorListFilter, CasualtyFilterSet, StrictBooleanFilter
 from events.models import CasualtyRecord
 
 from .choices import AttributionLevel, Measure, PeriodType
 from .models import TallyCell
-from .queries import cell_records
 
 
 class TallyFilterForm(forms.Form):
@@ -104,24 +103,9 @@ class TallyRecordFilterForm(forms.Form):
         return data
 
 
-class TallyRecordFilterSet(FilterSet):
+class TallyRecordFilterSet(CasualtyFilterSet):
     """The casualty records behind a tally cell: the same parameters as the incidents query it links to."""
 
-    casualties_of = ActorListFilter(
-        method="_kept", help_text=_("The actors of the tally (comma-separated ids or names), e.g. 1,2.")
-    )
-    casualty_measure = django_filters.ChoiceFilter(
-        method="_kept", choices=Measure.choices, help_text=_("perpetrated (default) or involved.")
-    )
-    casualty_attribution = django_filters.ChoiceFilter(
-        method="_kept", choices=AttributionLevel.choices, help_text=_("confirmed, or alleged (the default).")
-    )
-    casualty_harm = django_filters.ChoiceFilter(
-        method="_kept", choices=Harm.choices, help_text=_("One harm, e.g. killed; default: every harm.")
-    )
-    casualty_victim_status = django_filters.ChoiceFilter(
-        method="_kept", choices=VictimStatus.choices, help_text=_("civilian, combatant or unknown; default: all.")
-    )
     country = django_filters.CharFilter(
         field_name="incident__country", validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3.")
     )
@@ -150,16 +134,5 @@ class TallyRecordFilterSet(FilterSet):
         fields = []
         form = TallyRecordFilterForm
 
-    def _kept(self, queryset, name, value):
-        return queryset
-
     def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        records = cell_records(
-            actor_ids=data["casualties_of"],
-            measure=data.get("casualty_measure") or Measure.PERPETRATED,
-            attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
-            harm=data.get("casualty_harm"),
-            victim_status=data.get("casualty_victim_status"),
-        )
-        return super().filter_queryset(queryset.filter(pk__in=records.values("pk")))
+        return super().filter_queryset(queryset.filter(pk__in=self.casualty_records().values("pk")))

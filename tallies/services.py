@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.utils import timezone
 
-from actors.choices import RelationKind
+from actors.selectors import actor_lineages
 from events.models import Incident
 
 from .choices import PeriodType, SubjectKind
@@ -23,23 +23,6 @@ from .queries import insert_cells
 
 # One lock for every writer of the cells; the number is arbitrary, the same everywhere.
 _LOCK_KEY = 7_402_113
-
-# Each actor's lineage (itself, its units downwards, its predecessors and successors both ways), for every
-# actor at once: (root, member) pairs. The same edges as actors.selectors.actor_lineage_ids.
-_LINEAGES_SQL = """
-WITH RECURSIVE edges (source, target) AS (
-    SELECT object_id, subject_id FROM actors_actorrelation WHERE kind = %(part_of)s
-    UNION ALL
-    SELECT subject_id, object_id FROM actors_actorrelation WHERE kind = %(succeeded_by)s
-    UNION ALL
-    SELECT object_id, subject_id FROM actors_actorrelation WHERE kind = %(succeeded_by)s
-), lineage (root, member) AS (
-    SELECT id, id FROM actors_actor WHERE %(every)s OR id = ANY(%(roots)s)
-    UNION
-    SELECT lineage.root, edges.target FROM edges JOIN lineage ON edges.source = lineage.member
-)
-SELECT root, member FROM lineage
-"""
 
 
 def period_starts(day: datetime.date) -> dict[str, datetime.date]:
@@ -76,57 +59,53 @@ def _exclusive_run():
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
 
 
-def _lineages(roots: Iterable[int] | None) -> dict[int, set[int]]:
-    """Each root actor's lineage; every actor's when `roots` is None. One query."""
-    params = {
-        "part_of": RelationKind.PART_OF,
-        "succeeded_by": RelationKind.SUCCEEDED_BY,
-        "every": roots is None,
-        "roots": sorted(roots or []),
-    }
-    lineages: dict[int, set[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_LINEAGES_SQL, params)
-        for root, member in cursor.fetchall():
-            lineages.setdefault(root, set()).add(member)
-    return lineages
-
-
-def _set_members(subject: TallySubject, actor_ids: set[int]) -> None:
-    current = set(subject.member_links.values_list("actor_id", flat=True))
-    if current == actor_ids:
-        return
-    subject.member_links.exclude(actor_id__in=actor_ids).delete()
-    TallySubjectMember.objects.bulk_create(
-        TallySubjectMember(subject=subject, actor_id=actor_id) for actor_id in sorted(actor_ids - current)
-    )
-
-
 def _sync_subjects(actor_ids: Iterable[int] | None = None) -> None:
     """Make the subjects match the actors: one per actor, one per actor whose lineage holds others, one per named
-    set. With `actor_ids`, only those actors' own subjects are made sure of (new actors met by a refresh); the
-    rest (lineages that a new relation changed, sets) waits for the full rebuild."""
-    lineages = _lineages(actor_ids)
+    set, each with its members. With `actor_ids`, only those actors' own subjects are made sure of (new actors
+    met by a refresh); the rest (lineages that a new relation changed, sets) waits for the full rebuild.
+    A fixed number of queries, however many actors."""
+    lineages = actor_lineages(actor_ids)
+    wanted: dict[tuple[str, int], set[int]] = {}
+    for actor_id, lineage in lineages.items():
+        wanted[(SubjectKind.ACTOR, actor_id)] = {actor_id}
+        if len(lineage) > 1:
+            wanted[(SubjectKind.LINEAGE, actor_id)] = lineage
+    TallySubject.objects.bulk_create(
+        [TallySubject(kind=kind, actor_id=actor_id) for kind, actor_id in wanted], ignore_conflicts=True
+    )
     subjects = TallySubject.objects.filter(kind__in=[SubjectKind.ACTOR, SubjectKind.LINEAGE])
     if actor_ids is not None:
-        subjects = subjects.filter(actor_id__in=lineages)
-    existing = {(subject.kind, subject.actor_id): subject for subject in subjects}
-    for actor_id, lineage in lineages.items():
-        wanted = {SubjectKind.ACTOR: {actor_id}}
-        if len(lineage) > 1:
-            wanted[SubjectKind.LINEAGE] = lineage
-        for kind, members in wanted.items():
-            subject = existing.pop((kind, actor_id), None)
-            if subject is None:
-                subject = TallySubject.objects.create(kind=kind, actor_id=actor_id)
-            _set_members(subject, members)
-    if actor_ids is not None:
-        return
-    # A lineage subject whose actor has no relation left, or whose actor is gone: its cells go with it.
-    TallySubject.objects.filter(pk__in=[subject.pk for subject in existing.values()]).delete()
-    for actor_set in ActorSet.objects.prefetch_related("members"):
-        subject, _ = TallySubject.objects.get_or_create(kind=SubjectKind.SET, actor_set=actor_set)
-        _set_members(subject, {actor.pk for actor in actor_set.members.all()})
+        subjects = subjects.filter(actor_id__in=list(lineages))
+    members = {subject_id: wanted[key] for subject_id, key in _keys(subjects).items() if key in wanted}
+    if actor_ids is None:
+        # A lineage subject whose actor has no relation left, or whose actor is gone: its cells go with it.
+        subjects.exclude(pk__in=list(members)).delete()
+        sets = list(ActorSet.objects.prefetch_related("members"))
+        TallySubject.objects.bulk_create(
+            [TallySubject(kind=SubjectKind.SET, actor_set=actor_set) for actor_set in sets], ignore_conflicts=True
+        )
+        set_subjects = dict(TallySubject.objects.filter(kind=SubjectKind.SET).values_list("actor_set_id", "pk"))
+        for actor_set in sets:
+            members[set_subjects[actor_set.pk]] = {actor.pk for actor in actor_set.members.all()}
+    _set_members(members)
+
+
+def _keys(subjects) -> dict[int, tuple[str, int]]:
+    return {pk: (kind, actor_id) for pk, kind, actor_id in subjects.values_list("pk", "kind", "actor_id")}
+
+
+def _set_members(members: dict[int, set[int]]) -> None:
+    """Give each of these subjects exactly these member actors: one read, one delete, one insert."""
+    current = TallySubjectMember.objects.filter(subject_id__in=list(members))
+    present = {
+        (subject_id, actor_id): pk for pk, subject_id, actor_id in current.values_list("pk", "subject_id", "actor_id")
+    }
+    wanted = {(subject_id, actor_id) for subject_id, actor_ids in members.items() for actor_id in actor_ids}
+    TallySubjectMember.objects.filter(pk__in=[pk for pair, pk in present.items() if pair not in wanted]).delete()
+    TallySubjectMember.objects.bulk_create(
+        TallySubjectMember(subject_id=subject_id, actor_id=actor_id)
+        for subject_id, actor_id in sorted(wanted - set(present))
+    )
 
 
 def tallies_rebuild() -> int:

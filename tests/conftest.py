@@ -4,6 +4,9 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from tests.factories import UserFactory
 
@@ -45,3 +48,14 @@ def private_cache(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"},
     }
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The Mali demo data (with its users, created only with DEBUG on, and its tallies), loaded once for the
+    module and rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            call_command("load_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)

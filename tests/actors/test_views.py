@@ -5,23 +5,11 @@ from html import unescape
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client, override_settings
 
 from actors.models import Actor
 from events.demo.actors import AFRICA_CORPS, WAGNER
 from events.demo.incidents import INCIDENTS
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
-            call_command("load_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def page(client: Client, name: str, **params) -> str:

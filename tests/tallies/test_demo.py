@@ -2,11 +2,7 @@
 
 import datetime
 
-import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from actors.models import Actor
 from events.demo.actors import ACTOR_SETS, AFRICA_CORPS, FAMA, WAGNER
@@ -24,17 +20,6 @@ from tallies.services import tallies_rebuild, tallies_refresh
 from tests.factories import ClaimFactory
 
 SET_NAME = next(iter(ACTOR_SETS))
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo loaded once for the module (load_demo also computes the tallies), rolled back at its end."""
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
-            call_command("load_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def killed(subject: TallySubject, measure: str = "perpetrated") -> TallyCell | None:

@@ -321,3 +321,22 @@ def test_joint_perpetration_counts_in_full_for_each_actor_and_once_for_their_set
     assert best(kind="actor", actor=fama) == 25
     assert best(kind="actor", actor=wagner) == 25
     assert best(kind="set", actor_set=both) == 25  # not 50
+
+
+def test_the_rebuild_runs_the_same_queries_for_few_actors_and_many(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_of_a_rebuild() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            tallies_rebuild()
+        return len(captured.captured_queries)
+
+    ActorRelation.objects.create(subject=ActorFactory(), kind=RelationKind.SUCCEEDED_BY, object=ActorFactory())
+    ActorSet.objects.create(name="A pair").members.set(ActorFactory.create_batch(2))
+    few = queries_of_a_rebuild()
+    for _ in range(15):
+        ActorRelation.objects.create(subject=ActorFactory(), kind=RelationKind.PART_OF, object=ActorFactory())
+    ActorSet.objects.create(name="Every unit").members.set(ActorFactory.create_batch(3))
+
+    assert queries_of_a_rebuild() == few

@@ -8,9 +8,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -26,17 +23,6 @@ PUBLIC = ["anonymous", "researcher"]
 PUBLISHED = [spec for spec in INCIDENTS if spec.status == IncidentStatus.PUBLISHED]
 UNPUBLISHED = [spec for spec in INCIDENTS if spec.status != IncidentStatus.PUBLISHED]
 NAMED_VICTIMS = [victim for spec in INCIDENTS for record in spec.casualties for victim in record.named_victims]
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo loaded once for the module (its users are created only with DEBUG on), rolled back at its end."""
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
-            call_command("load_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def client_as(role: str) -> APIClient:

@@ -2,9 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from rest_framework.test import APIClient
 
 from actors.models import Actor
@@ -16,16 +13,6 @@ from tallies.models import TallyCell
 from tallies.services import tallies_refresh
 
 URL = "/api/v1/tallies/"
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=hashers):
-            call_command("load_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
 
 
 def tallies(params: dict, client: APIClient | None = None) -> list[dict]:
