@@ -42,6 +42,7 @@ from actors.choices import ACLED_INTER_CODES
 from sources.choices import ReviewStatus, SourceKind
 from sources.models import Claim
 
+from .api.listing import PAGE_FIELDS
 from .choices import DatePrecision, EventType, ParticipantRole, Side
 from .models import IncidentParticipant
 
@@ -81,33 +82,6 @@ EXPORT_FORMATS = tuple(renderer.format for renderer in EXPORT_RENDERERS)
 
 # -- reading ---------------------------------------------------------------------------------------------------------
 
-INCIDENT_FIELDS = (
-    "id",
-    "code",
-    "title",
-    "notes",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "event_type",
-    "sub_event_type",
-    "violence_type",
-    "civilian_targeting",
-    "fatalities_low",
-    "fatalities_best",
-    "fatalities_high",
-    "status",
-    "published_at",
-    "updated_at",
-)
 # Perpetrators first, then others, then targets; ties in the order they were entered.
 ROLE_ORDER = {ParticipantRole.PERPETRATOR: 0, ParticipantRole.OTHER: 1, ParticipantRole.TARGET: 2}
 
@@ -121,7 +95,7 @@ def _chunks(rows: Iterable[dict]) -> Iterator[list[dict]]:
 def incident_rows(queryset) -> Iterator[tuple[dict, list[dict], list[dict]]]:
     """(incident, its participants, its sources) for every incident of the queryset, in its order, in bounded
     memory."""
-    for chunk in _chunks(queryset.values(*INCIDENT_FIELDS).iterator(chunk_size=CHUNK_SIZE)):
+    for chunk in _chunks(queryset.values(*PAGE_FIELDS).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
         participants = defaultdict(list)
         for participant in (

@@ -25,34 +25,12 @@ from conflict_tracker.roles import is_staff_member
 from events.models import Incident
 from sources.models import Claim
 
-# The incident's own columns, in the serializer's order; `id` only joins the parts and is not shown.
-INCIDENT_FIELDS = (
-    "code",
-    "title",
-    "notes",
-    "status",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "event_type",
-    "sub_event_type",
-    "violence_type",
-    "civilian_targeting",
-    "fatalities_low",
-    "fatalities_best",
-    "fatalities_high",
-    "version",
-    "published_at",
-    "updated_at",
-)
+from .serializers import IncidentSerializer
+
+# The incident's own columns, in the serializer's order (its nested parts come from the parts query); `id` only
+# joins the parts and is not shown.
+PARTS = ("participants", "casualty_records", "property_harms", "claims")
+INCIDENT_FIELDS = tuple(name for name in IncidentSerializer.Meta.fields if name not in PARTS)
 PAGE_FIELDS = ("id", *INCIDENT_FIELDS)
 
 # DRF renders a DecimalField as a string with the field's decimal places ("14.49000").
