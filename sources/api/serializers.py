@@ -112,24 +112,11 @@ class ClaimInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
+        # What a reader sees of a claim, less what the database or the review decides.
         fields = [
-            "document",
-            "incident_code",
-            "quote",
-            "attributed_actors",
-            "measure",
-            "harm",
-            "victim_status",
-            "property_kind",
-            "property_harm",
-            "figure_qualifier",
-            "figure_low",
-            "figure_best",
-            "figure_high",
-            "change_ratio",
-            "period_start",
-            "period_end",
-            "country",
+            name
+            for name in ClaimSerializer.Meta.fields
+            if name not in ("id", "incident", "review_status", "reviewed_at", "created_at")
         ]
 
 
