@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from events.views import home
+from events.views.incidents import home
 
 urlpatterns = [
     path("", home, name="home"),

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .views import incidents
 
 app_name = "events"
 
 urlpatterns = [
-    path("", views.incident_list, name="incident-list"),
-    path("<str:code>/", views.incident_detail, name="incident-detail"),
+    path("", incidents.incident_list, name="incident-list"),
+    path("<str:code>/", incidents.incident_detail, name="incident-detail"),
 ]

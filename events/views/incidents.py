@@ -15,12 +15,12 @@ from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.roles import Role, has_role, is_staff_member
 from sources.models import Claim, Source
 
-from .choices import IncidentStatus
-from .exports import EXPORT_FORMATS
-from .filters import IncidentFilterSet
-from .models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
-from .selectors import incident_revisions
-from .services import EditConflict, incident_revert
+from ..choices import IncidentStatus
+from ..exports import EXPORT_FORMATS
+from ..filters import IncidentFilterSet
+from ..models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
+from ..selectors import incident_revisions
+from ..services import EditConflict, incident_revert
 
 RECENT = 10
 PAGE_SIZE = 50
