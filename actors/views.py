@@ -1,16 +1,20 @@
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from conflict_tracker.roles import is_staff_member
 from events.choices import Harm, VictimStatus
 from sources.choices import FigureQualifier
 from tallies.choices import AttributionLevel, Measure, PeriodType
 from tallies.queries import ACCEPTED_ATTRIBUTIONS
 from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query, external_figures
 
-from .models import Actor, ActorRelation
+from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name
 
 CHART_HEIGHT = 160
 BAR_WIDTH = 26
@@ -18,16 +22,26 @@ BAR_GAP = 12
 STATUS_ORDER = [VictimStatus.CIVILIAN, VictimStatus.COMBATANT, VictimStatus.UNKNOWN]
 
 
+def _quarters_between(first: date, last: date) -> list[date]:
+    """The first day of every quarter from `first`'s to `last`'s."""
+    quarters, current = [], first
+    while current <= last:
+        quarters.append(current)
+        current = date(current.year + current.month // 10, (current.month + 2) % 12 + 1, 1)
+    return quarters
+
+
 def _charts(quarters: list[dict], members: list[int], measure: str, attribution: str) -> list[dict]:
     """One stacked bar chart per harm: a bar per quarter, a segment per victim status, each segment linking to
-    the incidents it counts. Drawn as SVG on the server: no script, nothing to load."""
-    incidents_url = reverse("api:incident-list")
+    the incidents it counts on the incident list page. Every quarter between the first and the last is drawn,
+    empty ones included, so the gaps show. Drawn as SVG on the server: no script, nothing to load."""
+    incidents_url = reverse("events:incident-list")
     charts = []
     for harm in Harm:
         cells = [cell for cell in quarters if cell["harm"] == harm]
         if not cells:
             continue
-        starts = sorted({cell["period_start"] for cell in cells})
+        starts = _quarters_between(min(cell["period_start"] for cell in cells), max(c["period_start"] for c in cells))
         totals = {start: sum(c["best"] for c in cells if c["period_start"] == start) for start in starts}
         scale = CHART_HEIGHT / max(max(totals.values()), 1)
         bars = []
@@ -112,3 +126,27 @@ def actor_detail(request, pk: int):
         "statuses": STATUS_ORDER,
     }
     return render(request, "actors/actor_detail.html", context)
+
+
+SEARCH_LIMIT = 15
+
+
+def actor_search(request):
+    """Actors whose name, acronym or any alias contains the query, ignoring case and accents ("africa corps",
+    "famA", "wagner"), as a fragment of suggestions for the incident form. Staff only: it serves the form."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+    query = normalize_actor_name(request.GET.get("q", ""))
+    actors = []
+    if query:
+        aliases = ActorAlias.objects.filter(normalized_name__contains=query)
+        actors = list(
+            Actor.objects.filter(
+                Q(normalized_name__contains=query) | Q(acronym__icontains=query) | Q(pk__in=aliases.values("actor_id"))
+            )
+            .prefetch_related(Prefetch("aliases", queryset=aliases, to_attr="matching_aliases"))
+            .order_by("name")[:SEARCH_LIMIT]
+        )
+    return render(request, "actors/partials/actor_suggestions.html", {"actors": actors, "query": query})

@@ -1,6 +1,7 @@
 """The published incidents, copied into a SQLite file for Datasette to serve.
 
-Each row is rendered by the API's own list code (events/api/listing.py, as an anonymous client sees it), so the
+Each row is rendered by the API's own list code (events/api/listing.py, as an anonymous client sees it; the rows
+the exports build in Python, which the JSON list, written by PostgreSQL, must match field by field), so the
 top-level columns hold exactly the values the API returns, and its nested parts (participants, casualty records,
 property harms, claims) are stored pre-joined as JSON text in columns of the same names: Datasette sends the same
 information without joining anything at request time. Three columns are added for Datasette's sake:

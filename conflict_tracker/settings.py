@@ -7,11 +7,14 @@ var/services.env; a variable set in the real environment always wins.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import pghistory
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,10 +55,13 @@ INSTALLED_APPS = [
     "sources",
     "events",
     "tallies",
+    "imports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,6 +143,39 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# The incident map's tiles: a URL template such as https://tile.example.org/{z}/{x}/{y}.png, or empty for none
+# (the map then draws a vendored Natural Earth outline, so it works offline and in tests). The attribution is
+# shown under the map as the tile provider asks.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
+
+
+def _tile_source(url: str) -> list[str]:
+    """The CSP source the tile images come from: the URL's scheme and host, a {s}-style subdomain template
+    read as a wildcard (https://*.tile.example.org); nothing for a relative URL, which 'self' covers."""
+    parts = urlsplit(url)
+    if not (parts.scheme and parts.netloc):
+        return []
+    return [f"{parts.scheme}://{re.sub(r'[{][^}]*[}]', '*', parts.netloc)}"]
+
+
+# A strict Content-Security-Policy (django-csp): scripts, styles and fetches from this site only, no inline
+# script or style anywhere (templates carry no <script> without src, no <style>, no style=""; the test suite
+# checks), images also from data: URLs (Leaflet's and Swagger UI's icons) and from the tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_source(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,17 +1,20 @@
 """Reads about incidents that follow rules: an incident's parts as the services take them, now or as they stood
 at an earlier version."""
 
+import datetime
+import math
 from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext as _
 from pghistory.models import Events
 
 from actors.models import Actor
+from actors.selectors import actor_lineage_ids
 from sources.models import Claim
 
 from .models import (
@@ -239,3 +242,66 @@ def incident_revisions(incident: Incident) -> list[dict[str, Any]]:
         revision["user"] = user.get_username() if user else None
         revision["changes"] = list(revision["changes"].values())
     return list(reversed(revisions.values()))
+
+
+SIMILAR_DAYS = 3
+SIMILAR_KM = 25
+SIMILAR_LIMIT = 10
+_KM_PER_DEGREE = 111.32
+
+
+def _distance_km(lat1, lon1, lat2, lon2) -> float:
+    lat1, lon1, lat2, lon2 = (math.radians(float(value)) for value in (lat1, lon1, lat2, lon2))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def similar_incidents(incident: Incident, user, *, days: int = SIMILAR_DAYS, km: float = SIMILAR_KM) -> list[Incident]:
+    """Incidents the user may see that could be this one recorded twice: dates within `days` of each other, places
+    within `km` (or, without coordinates on both, the same admin2 or place name) and at least one actor in common,
+    an actor's predecessors, successors and units counting as the same actor (Wagner Group and Africa Corps).
+
+    Shown before submitting, so an analyst does not send the editors a duplicate. Three queries: the incident's
+    actors, their lineage, the candidates."""
+    same_area = Q()
+    if incident.admin2:
+        same_area |= Q(country=incident.country, admin2__iexact=incident.admin2)
+    if incident.location_name:
+        same_area |= Q(country=incident.country, location_name__iexact=incident.location_name)
+    has_point = incident.latitude is not None and incident.longitude is not None
+    if has_point:
+        # A box around the point narrows the rows in SQL; the exact distance is checked below.
+        lat_margin = km / _KM_PER_DEGREE
+        lon_margin = km / (_KM_PER_DEGREE * max(math.cos(math.radians(float(incident.latitude))), 0.01))
+        near = Q(
+            latitude__gte=float(incident.latitude) - lat_margin,
+            latitude__lte=float(incident.latitude) + lat_margin,
+            longitude__gte=float(incident.longitude) - lon_margin,
+            longitude__lte=float(incident.longitude) + lon_margin,
+        )
+        place = near | (Q(latitude__isnull=True) & same_area) if same_area else near
+    elif same_area:
+        place = same_area
+    else:
+        return []  # nowhere to compare with
+    actor_ids = set(IncidentParticipant.objects.filter(incident=incident).values_list("actor_id", flat=True))
+    if not actor_ids:
+        return []
+    lineage = actor_lineage_ids(actor_ids)
+    margin = datetime.timedelta(days=days)
+    candidates = (
+        Incident.objects.visible_to(user)
+        .exclude(pk=incident.pk)
+        .filter(start_date__lte=incident.end_date + margin, end_date__gte=incident.start_date - margin)
+        .filter(Exists(IncidentParticipant.objects.filter(incident=OuterRef("pk"), actor__in=lineage)))
+    )
+    found = []
+    for other in candidates.filter(place).order_by("start_date", "id")[: SIMILAR_LIMIT * 4]:
+        if has_point and other.latitude is not None:
+            other.distance_km = _distance_km(incident.latitude, incident.longitude, other.latitude, other.longitude)
+            if other.distance_km > km:
+                continue
+        else:
+            other.distance_km = None
+        found.append(other)
+    return found[:SIMILAR_LIMIT]

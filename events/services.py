@@ -4,6 +4,7 @@ Each function runs in one transaction and one pghistory context, so all the rows
 revision that records who did it and why.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,20 +160,31 @@ def _require_role(user: User, *roles: Role, action: str) -> None:
         raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
 
 
-def _next_incident_code(country: str, year: int) -> str:
-    # One atomic upsert hands out each number once, even to concurrent creators.
+def incident_codes_reserve(keys: list[tuple[str, int]]) -> list[str]:
+    """A new incident code for each (country, year) of `keys`, in order: the numbers of each country and year are
+    taken in one atomic upsert, so concurrent creators (an analyst, an import) never get the same one."""
+    wanted: dict[tuple[str, int], int] = defaultdict(int)
+    for key in keys:
+        wanted[key] += 1
+    next_number: dict[tuple[str, int], int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO events_incidentcodesequence (country, year, last_number) VALUES (%s, %s, 1)
-            ON CONFLICT (country, year)
-            DO UPDATE SET last_number = events_incidentcodesequence.last_number + 1
-            RETURNING last_number
-            """,
-            [country, year],
-        )
-        (number,) = cursor.fetchone()
-    return f"{country}-{year}-{number:04d}"
+        for (country, year), count in sorted(wanted.items()):  # one lock order for every caller
+            cursor.execute(
+                """
+                INSERT INTO events_incidentcodesequence (country, year, last_number) VALUES (%s, %s, %s)
+                ON CONFLICT (country, year)
+                DO UPDATE SET last_number = events_incidentcodesequence.last_number + EXCLUDED.last_number
+                RETURNING last_number
+                """,
+                [country, year, count],
+            )
+            (last,) = cursor.fetchone()
+            next_number[(country, year)] = last - count + 1
+    codes = []
+    for country, year in keys:
+        codes.append(f"{country}-{year}-{next_number[(country, year)]:04d}")
+        next_number[(country, year)] += 1
+    return codes
 
 
 def _columns(data) -> dict[str, Any]:
@@ -364,7 +376,7 @@ def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | 
     with transaction.atomic(), pghistory.context(user=by.pk, action="incident.create"):
         incident = Incident(created_by=by, **fields)
         _validated(incident)
-        incident.code = _next_incident_code(incident.country, incident.start_date.year)
+        (incident.code,) = incident_codes_reserve([(incident.country, incident.start_date.year)])
         incident.save()
         if parts is not None:
             _write_parts(incident, parts)
@@ -574,3 +586,56 @@ def incident_retract(*, incident: Incident, by: User, reason: str) -> Incident:
         retraction_reason=reason,
         retracted_at=timezone.now(),
     )
+
+
+@dataclass
+class EvidenceData:
+    """A source claim entered together with the incident: an existing source or a new one (`source_fields`), a new
+    document of it and the claim it makes. Casualty and property records may cite it in their `claims` before it
+    exists; incident_save_with_evidence() puts the claim it creates in its place."""
+
+    document_fields: dict[str, Any]
+    claim_fields: dict[str, Any]
+    source: Any = None
+    source_fields: dict[str, Any] = field(default_factory=dict)
+    actors: list[Actor] = field(default_factory=list)
+
+
+def incident_save_with_evidence(
+    *,
+    by: User,
+    incident: Incident | None,
+    expected_version: int | None,
+    fields: dict[str, Any],
+    parts: IncidentParts,
+    evidence: list[EvidenceData],
+) -> Incident:
+    """Create (incident None) or update an incident, its parts and the sources, documents and claims entered with
+    it, all or nothing: the form's one save. Refusals name their place (`evidence[0].document.url`,
+    `casualty_records[1].count_high`) so each lands next to its field; an EditConflict undoes the new evidence too.
+    """
+    from sources.services import claim_create, document_create, source_create  # sources build on this module
+
+    with transaction.atomic():
+        if incident is None and not evidence:
+            return incident_create(by=by, fields=fields, parts=parts)
+        if incident is None:
+            # Claims name their incident, so it exists first; its parts follow once the claims they cite do.
+            incident = incident_create(by=by, fields=fields)
+            expected_version, fields = incident.version, {}
+        created: dict[int, Claim] = {}
+        for index, item in enumerate(evidence):
+            where = f"evidence[{index}]"
+            source = item.source
+            if source is None:
+                with _part(f"{where}.source"):
+                    source = source_create(by=by, fields=item.source_fields)
+            with _part(f"{where}.document"):
+                document = document_create(by=by, fields={**item.document_fields, "source": source})
+            with _part(f"{where}.claim"):
+                created[id(item)] = claim_create(
+                    by=by, document=document, incident=incident, fields=item.claim_fields, actors=item.actors
+                )
+        for record in [*parts.casualty_records, *parts.property_harms]:
+            record.claims = [created.get(id(claim), claim) for claim in record.claims]
+        return incident_update(incident=incident, by=by, expected_version=expected_version, fields=fields, parts=parts)

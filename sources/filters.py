@@ -1,8 +1,14 @@
+import re
+
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.filters import FilterSet
+from conflict_tracker.redaction import SHORTEST_WORD
+from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
+from events.models import NamedVictim
 
 from .models import Claim, Document, Source
 
@@ -40,7 +46,7 @@ class DocumentFilterSet(FilterSet):
 
 
 class ClaimFilterSet(FilterSet):
-    q = django_filters.CharFilter(field_name="quote", lookup_expr="icontains", help_text=_("Part of the quote."))
+    q = django_filters.CharFilter(method="filter_quote", help_text=_("Part of the quote."))
     # Plain ids, not choices: a choice list would render every incident in the browsable API's filter form, and
     # 400 for an unknown id versus 200 for a draft's would tell whether a draft exists.
     document = django_filters.NumberFilter(help_text=_("The id of the document making the claim, e.g. 7."))
@@ -75,3 +81,17 @@ class ClaimFilterSet(FilterSet):
     class Meta:
         model = Claim
         fields = ["review_status", "measure", "harm", "country"]
+
+    def filter_quote(self, queryset, name, value):
+        """Claims whose quote holds `value`. Readers who may not see victims' names read quotes without them
+        (conflict_tracker/redaction.py), so they must not find a claim by one either: a claim of an incident
+        with a named victim whose name holds the text searched for, or one of its words, is left out for them."""
+        matching = queryset.filter(quote__icontains=value)
+        if is_staff_member(self.request.user):
+            return matching
+        words = [re.escape(word) for word in re.split(r"\W+", value) if len(word) >= SHORTEST_WORD]
+        names = Q(name__icontains=value)
+        if words:
+            names |= Q(name__iregex=rf"\m({'|'.join(words)})\M")
+        victims = NamedVictim.objects.filter(names, casualty_record__incident=OuterRef("incident_id"))
+        return matching.exclude(Exists(victims))

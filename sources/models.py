@@ -1,12 +1,15 @@
 import hashlib
 
 import pghistory
+from django.apps import apps
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
+from conflict_tracker.redaction import withhold_names
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code, validate_language_code
 from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
@@ -43,13 +46,22 @@ class Source(models.Model):
         return self.name
 
 
+def _victim_names(**scope) -> ArraySubquery:
+    """The names of the named victims of the incidents `scope` picks (an OuterRef): what public texts withhold."""
+    named_victims = apps.get_model("events", "NamedVictim").objects
+    return ArraySubquery(named_victims.filter(**scope).values("name"))
+
+
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DocumentQuerySet":
         """Staff see every document; others only those behind a claim they may see, so a witness statement
-        gathered for a draft stays unpublished with it."""
+        gathered for a draft stays unpublished with it, and the excerpt without the names of the victims of
+        the incidents the document speaks of (`Document.excerpt_for_reader`)."""
         if is_staff_member(user):
             return self
-        return self.filter(pk__in=Claim.objects.visible_to(user).values("document_id"))
+        return self.filter(pk__in=Claim.objects.visible_to(user).values("document_id")).annotate(
+            withheld_names=_victim_names(casualty_record__incident__claims__document=OuterRef("pk"))
+        )
 
 
 @pghistory.track()
@@ -78,7 +90,12 @@ class Document(models.Model):
     class Meta:
         ordering = ["-published_on", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "url"], condition=~Q(url=""), name="document_unique_url"),
+            models.UniqueConstraint(
+                fields=["source", "url"],
+                condition=~Q(url=""),
+                name="document_unique_url",
+                violation_error_message=_("This source already has a document at this URL: cite that one."),
+            ),
             models.CheckConstraint(
                 condition=Q(snapshot_sha256="") | Q(snapshot_sha256__regex=r"^[0-9a-f]{64}$"),
                 name="document_snapshot_sha256_hex",
@@ -88,6 +105,12 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.title}"
+
+    @property
+    def excerpt_for_reader(self) -> str:
+        """The excerpt as the reader may see it: victims' names withheld when the queryset that loaded the
+        document said to (`DocumentQuerySet.visible_to` for readers who may not see identities)."""
+        return withhold_names(self.excerpt, getattr(self, "withheld_names", ()))
 
     def save(self, *args, **kwargs):
         # The digest always describes the stored snapshot, so it is derived here rather than entered.
@@ -116,7 +139,9 @@ class ClaimQuerySet(models.QuerySet):
         incidents = self.model._meta.get_field("incident").related_model.objects.visible_to(user)
         # EXISTS per claim (one index probe) rather than IN over every visible incident, which an OR keeps the
         # planner from turning into a join.
-        return self.filter(Q(incident__isnull=True) | Exists(incidents.filter(pk=OuterRef("incident_id"))))
+        visible = self.filter(Q(incident__isnull=True) | Exists(incidents.filter(pk=OuterRef("incident_id"))))
+        # The quote without the names of the incident's victims (`Claim.quote_for_reader`).
+        return visible.annotate(withheld_names=_victim_names(casualty_record__incident=OuterRef("incident_id")))
 
 
 @pghistory.track()
@@ -218,6 +243,12 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document}: {self.quote[:80]}"
+
+    @property
+    def quote_for_reader(self) -> str:
+        """The quote as the reader may see it: victims' names withheld when the queryset that loaded the claim
+        said to (`ClaimQuerySet.visible_to` for readers who may not see identities)."""
+        return withhold_names(self.quote, getattr(self, "withheld_names", ()))
 
 
 @pghistory.track()

@@ -8,6 +8,7 @@ never incremented.
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 
@@ -155,19 +156,37 @@ def tallies_refresh() -> int:
         return len(changes)
 
 
-def subjects_of_actors(actor_ids: Iterable[int]) -> list[int]:
-    """Every subject that stands for one of these actors: theirs, the lineages and the sets they belong to."""
-    return sorted(
-        set(TallySubjectMember.objects.filter(actor_id__in=list(actor_ids)).values_list("subject_id", flat=True))
+def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[datetime.date]]]) -> None:
+    """Note, in the transaction of changes to published or formerly published incidents, the cells each one
+    touches, given as (incident id, every actor it had or has, every start date it had or has), and have them
+    refreshed once it commits. One query for the subjects and one insert, however many incidents (an import)."""
+    changes = [(incident_id, set(actors), sorted(set(dates))) for incident_id, actors, dates in changes]
+    if not changes:
+        return
+    subjects: dict[int, set[int]] = defaultdict(set)
+    members = TallySubjectMember.objects.filter(actor_id__in=set().union(*(actors for _, actors, _ in changes)))
+    for subject_id, actor_id in members.values_list("subject_id", "actor_id"):
+        subjects[actor_id].add(subject_id)
+    TallyChange.objects.bulk_create(
+        TallyChange(
+            incident_id=incident_id,
+            subjects=sorted(set().union(*(subjects[actor] for actor in actors))),
+            start_dates=dates,
+        )
+        for incident_id, actors, dates in changes
     )
+    # One refresh per transaction, however many changes it notes: an import notes thousands, batch by batch.
+    if not any(callback is _enqueue_refresh for _savepoints, callback, _robust in connection.run_on_commit):
+        transaction.on_commit(_enqueue_refresh)
+
+
+def _enqueue_refresh() -> None:
+    from .tasks import refresh_tallies  # tasks call the services; the services only enqueue them
+
+    refresh_tallies.delay()
 
 
 def tally_change_record(*, incident: Incident, actors_before: Iterable[int], start_before: datetime.date | None):
-    """Note, in the transaction of a change to a published or formerly published incident, the cells it
-    touches, and have them refreshed once it commits."""
-    from .tasks import refresh_tallies  # tasks call the services; the services only enqueue them
-
+    """tally_changes_record for one incident, whose actors and start date before the change are given."""
     actors = set(actors_before) | set(incident.participants.values_list("actor_id", flat=True))
-    start_dates = sorted({day for day in (start_before, incident.start_date) if day is not None})
-    TallyChange.objects.create(incident=incident, subjects=subjects_of_actors(actors), start_dates=start_dates)
-    transaction.on_commit(refresh_tallies.delay)
+    tally_changes_record([(incident.pk, actors, {day for day in (start_before, incident.start_date) if day})])

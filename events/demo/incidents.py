@@ -1,6 +1,7 @@
 """The incidents of the article, each with the claims it rests on, taken through review to publication."""
 
 import datetime
+from decimal import Decimal
 
 from events.choices import (
     Attribution,
@@ -47,6 +48,9 @@ INCIDENTS = (
             "date_precision": DatePrecision.MONTH,
             "country": "MLI",
             "admin1": "Gao",
+            # The region only: its capital's coordinates, as ACLED codes geo precision 3.
+            "latitude": Decimal("16.2717"),
+            "longitude": Decimal("-0.0447"),
             "geo_precision": GeoPrecision.REGION,
             "event_type": EventType.VIOLENCE_AGAINST_CIVILIANS,
             "sub_event_type": SubEventType.ATTACK,
@@ -119,7 +123,10 @@ INCIDENTS = (
             "admin1": "Mopti",
             "admin2": "Douentza",
             "location_name": "Bounti",
-            "geo_precision": GeoPrecision.EXACT,
+            # The village, between Douentza and Hombori off the RN16, located to within a few kilometres only.
+            "latitude": Decimal("15.07"),
+            "longitude": Decimal("-2.40"),
+            "geo_precision": GeoPrecision.NEAR,
             "event_type": EventType.EXPLOSIONS_REMOTE_VIOLENCE,
             "sub_event_type": SubEventType.AIR_DRONE_STRIKE,
         },
@@ -162,6 +169,9 @@ INCIDENTS = (
             "country": "MLI",
             "admin1": "Kidal",
             "location_name": "Tinzaouaten",
+            # The town on the Algerian border; the ambush was near it ("in northern Tinzouaten").
+            "latitude": Decimal("19.96"),
+            "longitude": Decimal("2.92"),
             "geo_precision": GeoPrecision.NEAR,
             "event_type": EventType.BATTLES,
             "sub_event_type": SubEventType.ARMED_CLASH,
@@ -202,6 +212,9 @@ INCIDENTS = (
             "admin1": "Kidal",
             "admin2": "Kidal",
             "location_name": "Kidal",
+            # The town itself was taken: its centre.
+            "latitude": Decimal("18.4411"),
+            "longitude": Decimal("1.4078"),
             "geo_precision": GeoPrecision.EXACT,
             "event_type": EventType.BATTLES,
             "sub_event_type": SubEventType.GOVERNMENT_REGAINS_TERRITORY,
@@ -234,7 +247,11 @@ INCIDENTS = (
             "country": "MLI",
             "admin1": "Gao",
             "location_name": "Intahaka",
-            "geo_precision": GeoPrecision.NEAR,
+            # We have no reliable position for the mine itself, only its region: the capital of Gao region, as
+            # ACLED codes geo precision 3.
+            "latitude": Decimal("16.2717"),
+            "longitude": Decimal("-0.0447"),
+            "geo_precision": GeoPrecision.REGION,
             "event_type": EventType.BATTLES,
             "sub_event_type": SubEventType.GOVERNMENT_REGAINS_TERRITORY,
             "violence_type": ViolenceType.STATE_BASED,

@@ -6,6 +6,7 @@ source is a fictional witness network graded F.
 """
 
 import datetime
+from decimal import Decimal
 
 from events.choices import (
     DatePrecision,
@@ -86,6 +87,9 @@ INCIDENTS = (
             "country": "MLI",
             "admin1": "Ménaka",
             "location_name": "Ménaka",
+            # On the road out of the town: the town's centre, precision "near".
+            "latitude": Decimal("15.9182"),
+            "longitude": Decimal("2.4022"),
             "geo_precision": GeoPrecision.NEAR,
             "event_type": EventType.VIOLENCE_AGAINST_CIVILIANS,
             "sub_event_type": SubEventType.ABDUCTION,
@@ -147,6 +151,8 @@ INCIDENTS = (
             "admin1": "Mopti",
             "admin2": "Mopti",
             "location_name": "Sévaré",
+            "latitude": Decimal("14.5326"),
+            "longitude": Decimal("-4.0962"),
             "geo_precision": GeoPrecision.NEAR,
             "event_type": EventType.STRATEGIC_DEVELOPMENTS,
             "sub_event_type": SubEventType.ARRESTS,
@@ -208,6 +214,9 @@ INCIDENTS = (
             "country": "MLI",
             "admin1": "Gao",
             "admin2": "Ansongo",
+            # "A village near Ansongo", unnamed: the town's centre, precision "near".
+            "latitude": Decimal("15.6597"),
+            "longitude": Decimal("0.5022"),
             "geo_precision": GeoPrecision.NEAR,
             "event_type": EventType.STRATEGIC_DEVELOPMENTS,
             "sub_event_type": SubEventType.LOOTING,

@@ -17,6 +17,9 @@ class SourceSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
+    excerpt = serializers.CharField(
+        source="excerpt_for_reader", read_only=True, help_text="Victims' names are withheld unless you may see them."
+    )
 
     class Meta:
         model = Document
@@ -40,6 +43,9 @@ class ClaimSerializer(serializers.ModelSerializer):
     """Who reviewed a claim, and their note, stay internal; the review status is public."""
 
     incident_code = serializers.CharField(source="incident.code", read_only=True, allow_null=True, default=None)
+    quote = serializers.CharField(
+        source="quote_for_reader", read_only=True, help_text="Victims' names are withheld unless you may see them."
+    )
     attributed_actors = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,6 +81,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class DocumentInputSerializer(DocumentSerializer):
+    excerpt = serializers.CharField(required=False, allow_blank=True, help_text="The passage that matters.")
     snapshot_text = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -35,12 +35,14 @@ def test_the_charts_link_each_bar_to_exactly_its_incidents(demo, db):
     client = Client()
     html = page(client, WAGNER, measure="involved")
 
-    links = [unescape(link) for link in re.findall(r'<a href="(/api/v1/incidents/\?[^"]+)"><rect', html)]
+    queries = [unescape(query) for query in re.findall(r'<a href="/incidents/\?([^"]+)"><rect', html)]
     titles = re.findall(r"<title>[^<]*?, (\d+) incidents?</title>", html)
-    assert links and len(links) == len(titles)
-    for link, incidents in zip(links, titles, strict=True):
-        listed = client.get(link + "&page_size=500").json()["results"]
+    assert queries and len(queries) == len(titles)
+    for query, incidents in zip(queries, titles, strict=True):
+        listed = client.get(f"/api/v1/incidents/?{query}&page_size=500").json()["results"]
         assert len(listed) == int(incidents)
+        shown = client.get(f"/incidents/?{query}").content.decode()  # the page the bar opens lists the same
+        assert all(f">{item['code']}<" in shown for item in listed)
 
 
 def test_no_victim_identity_reaches_the_page(demo, db):
@@ -70,3 +72,18 @@ def test_the_page_runs_a_fixed_number_of_queries(demo, db, django_assert_max_num
         url = f"/actors/{Actor.objects.get(name=name).pk}/?include_related=true"
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_the_charts_draw_the_empty_quarters_between_casualties(demo, db):
+    html = page(Client(), WAGNER, measure="involved")
+
+    chart = html.split('<figure class="chart">')[1].split("</figure>")[0]  # the first harm's chart
+    ticks = re.findall(r'class="tick">(\d\dQ\d)</text>', chart)
+    quarters = [(2000 + int(tick[:2]), int(tick[-1])) for tick in ticks]
+    assert len(quarters) >= 2
+    expected, (year, quarter) = [], quarters[0]
+    while (year, quarter) <= quarters[-1]:
+        expected.append((year, quarter))
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    assert quarters == expected  # one bar per quarter, none skipped
+    assert re.search(r'class="tick">0</text>', chart)  # at least one of them empty in the demo data

@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from actors.models import Actor, ActorRelation
-from events.choices import IncidentStatus
+from events.choices import GeoPrecision, IncidentStatus
 from events.models import CasualtyRecord, Incident, NamedVictim
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
@@ -311,3 +311,26 @@ def test_a_failure_half_way_leaves_nothing_written(debug, monkeypatch):
     assert not Incident.objects.exists()
     assert not Actor.objects.exists()
     assert not User.objects.exists()
+
+
+def test_the_incidents_that_name_a_place_have_its_coordinates_and_show_on_the_map(demo, client):
+    located = Incident.objects.filter(latitude__isnull=False)
+    unlocated = Incident.objects.filter(latitude__isnull=True)
+    kidal = Incident.objects.get(title="Government forces and Wagner retake Kidal")
+    convoy = Incident.objects.get(title="Convoy returning from a wedding attacked in the Gao region")
+
+    assert located.count() == 8
+    for incident in located:
+        # Inside Mali's bounding box, and no more precise than we know the place to be.
+        assert 10 < incident.latitude < 25 and -12.5 < incident.longitude < 4.5, incident
+        assert incident.location_name or incident.admin2 or incident.geo_precision == GeoPrecision.REGION, incident
+    assert (kidal.latitude, kidal.longitude, kidal.geo_precision) == (Decimal("18.4411"), Decimal("1.4078"), 1)
+    assert convoy.geo_precision == GeoPrecision.REGION
+    # The article gives no place for the drone strike, and three cities for the events of 2012: no single point.
+    assert set(unlocated.values_list("title", flat=True)) == {
+        "Drone strike kills 7 civilians in central or northern Mali",
+        "Tuareg separatists take Timbuktu, Kidal and Gao",
+    }
+    public = client.get("/incidents/map/points/").json()["features"]
+    assert len(public) == located.filter(status=IncidentStatus.PUBLISHED).count() == 5
+    assert "2 more have no coordinates" in client.get("/incidents/map/").content.decode()

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import ImportedEvent, ImportJob
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Jobs are written by the import only: the admin shows them."""
+
+    list_display = ("pk", "kind", "file_name", "status", "dry_run", "user", "created", "updated", "error_count")
+    list_filter = ("kind", "status", "dry_run")
+    readonly_fields = [field.name for field in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ImportedEvent)
+class ImportedEventAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "kind", "incident", "last_job")
+    list_filter = ("kind",)
+    search_fields = ("external_id", "incident__code")
+    raw_id_fields = ("incident", "document", "claim", "casualty_record", "first_job", "last_job")
+    readonly_fields = ("digest", "incident_version", "data")
+
+    def has_add_permission(self, request):
+        return False

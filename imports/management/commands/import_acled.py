@@ -1,0 +1,72 @@
+"""manage.py import_acled FILE [--dry-run] [--as-user USERNAME]: import an ACLED CSV export, then print what
+it did (or, with --dry-run, what it would do)."""
+
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+
+from imports.choices import ImportKind, ImportStatus
+from imports.services import import_job_create, import_job_run
+
+
+class Command(BaseCommand):
+    help = "Import an ACLED CSV export: new events are created, changed ones updated, absent ones reported."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The ACLED CSV file.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+        parser.add_argument(
+            "--as-user",
+            default=None,
+            help="The editor the import is recorded as (default: the only superuser, if there is exactly one).",
+        )
+
+    def handle(self, *args, file, dry_run, as_user, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {file}")
+        user = self._user(as_user)
+        try:
+            job = import_job_create(by=user, kind=ImportKind.ACLED, file_name=path.name, dry_run=dry_run)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from None
+        with path.open("rb") as stream:
+            job = import_job_run(job=job, stream=stream)
+        self._report(job)
+        if job.status != ImportStatus.SUCCEEDED:
+            raise CommandError(job.failure)
+
+    def _user(self, username):
+        users = get_user_model().objects
+        if username:
+            user = users.filter(username=username).first()
+            if user is None:
+                raise CommandError(f"No user {username}.")
+            return user
+        superusers = list(users.filter(is_superuser=True, is_active=True)[:2])
+        if len(superusers) != 1:
+            raise CommandError("Say whom the import is recorded as: --as-user USERNAME (an editor).")
+        return superusers[0]
+
+    def _report(self, job):
+        write = self.stdout.write
+        heading = f"ACLED import job {job.pk} of {job.file_name}"
+        write(f"{heading} (dry run: nothing written)" if job.dry_run else heading)
+        for note in job.notes:
+            write(f"  {note}")
+        write(f"rows read: {job.rows_read}; events: {job.events_total}")
+        write(
+            f"created: {job.created}  updated: {job.updated}  unchanged: {job.unchanged}  "
+            f"absent: {job.absent}  left alone (edited here): {job.conflicts}  "
+            f"actors created (flagged for review): {job.actors_created}"
+        )
+        write(f"row errors: {job.error_count}")
+        for error in job.errors:
+            event = f" ({error['event_id']})" if error["event_id"] else ""
+            write(f"  row {error['row']}{event}: {error['message']}")
+        if job.error_count > len(job.errors):
+            write(f"  ... and {job.error_count - len(job.errors)} more")
+        if job.absent_ids:
+            write("absent from this file: " + ", ".join(job.absent_ids))

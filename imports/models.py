@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ImportKind, ImportStatus
+
+# A job keeps this many row errors (and absent event ids) itself; the counts stay exact beyond them. Bounded so
+# a file that is wrong throughout cannot grow the job row (or the importer's memory) without limit.
+MAX_STORED_ERRORS = 1000
+
+
+class ImportJob(models.Model):
+    """One run of an import over one file: what it was asked to do, how far it got and what it found (NetBox's
+    Job). The UI and the command read it; the Celery task runs it."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=ImportKind.choices)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="imports/%Y/", blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False, help_text=_("Report what would change; write nothing."))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("user")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    events_done = models.PositiveIntegerField(_("events merged"), default=0)
+    events_total = models.PositiveIntegerField(_("events in the file"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    conflicts = models.PositiveIntegerField(
+        _("left alone"), default=0, help_text=_("Events edited here since their last import: not overwritten.")
+    )
+    absent = models.PositiveIntegerField(
+        _("absent"), default=0, help_text=_("Imported before, in the file's countries and dates, missing from it.")
+    )
+    actors_created = models.PositiveIntegerField(_("actors created"), default=0)
+    error_count = models.PositiveIntegerField(_("row errors"), default=0)
+    errors = models.JSONField(
+        _("row errors"), default=list, blank=True, help_text=_("The first row errors: row, event id, message.")
+    )
+    absent_ids = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(
+        default=list, blank=True, help_text=_("What the reader decided for the whole file (date format, schema).")
+    )
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ImportKind.values), name="import_job_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_job_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        """Percent of the file's events merged."""
+        if self.status == ImportStatus.SUCCEEDED:
+            return 100
+        return int(100 * self.events_done / self.events_total) if self.events_total else 0
+
+
+class ImportedEvent(models.Model):
+    """The incident (with its document, claim and casualty record) an external dataset's event became: the key
+    that makes a re-import update instead of duplicate, and the digest that tells whether the event changed."""
+
+    kind = models.CharField(max_length=10, choices=ImportKind.choices)
+    external_id = models.CharField(_("event id"), max_length=60)
+    incident = models.OneToOneField("events.Incident", on_delete=models.PROTECT, related_name="imported_as")
+    document = models.ForeignKey("sources.Document", on_delete=models.PROTECT, related_name="+")
+    claim = models.ForeignKey("sources.Claim", on_delete=models.PROTECT, related_name="+")
+    casualty_record = models.ForeignKey(
+        "events.CasualtyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    digest = models.CharField(max_length=64, help_text=_("SHA-256 of the event as the file gave it."))
+    incident_version = models.PositiveIntegerField(
+        help_text=_("The incident's version after the import wrote it; a higher one means someone edited it here.")
+    )
+    data = models.JSONField(default=dict, blank=True, help_text=_("The source's columns we keep only for export."))
+    first_job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "external_id"], name="imported_event_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id} -> {self.incident_id}"

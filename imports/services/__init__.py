@@ -1,0 +1,95 @@
+"""Import jobs: creating them and running them (imports/services/acled.py says how an ACLED file is written)."""
+
+import logging
+from contextlib import contextmanager
+from typing import IO
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError, connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from conflict_tracker.roles import Role, has_role
+
+from ..acled import FileError
+from ..choices import ImportKind, ImportStatus
+from ..models import ImportJob
+from .acled import AcledImport
+
+logger = logging.getLogger(__name__)
+
+# The first key of the two-key advisory lock each running job holds (the second is the job's id).
+_JOB_LOCK = 7_402_203
+
+
+def import_job_create(*, by: User, kind: str, file_name: str, dry_run: bool = False, file=None) -> ImportJob:
+    """A pending job; imported events are published data, so only editors (and admins) may import."""
+    if not has_role(by, Role.EDITOR):
+        raise PermissionDenied(_("Only editors may import data: imported events are published."))
+    if kind not in ImportKind.values:
+        raise ValidationError({"kind": _("%(kind)s is not a kind of import.") % {"kind": kind}})
+    job = ImportJob(kind=kind, file_name=file_name[:255], dry_run=dry_run, user=by)
+    if file is not None:
+        job.file = file
+    job.save()
+    return job
+
+
+def import_job_run(*, job: ImportJob, stream: IO[bytes] | None = None) -> ImportJob:
+    """Run a pending (or interrupted) job over its file, or over `stream` when given. A finished job is left as
+    it is, and so is a job another worker is running, so a redelivered or duplicated task does nothing.
+
+    The import is one transaction: on any failure nothing it wrote stays, and the job says why.
+    """
+    with _running(job.pk) as alone:
+        job.refresh_from_db()
+        if not alone or job.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+            return job
+        # A job still marked running whose lock was free was interrupted (its worker died, its transaction rolled
+        # back): it starts over, which the import's idempotence makes safe.
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), failure="")
+        job.refresh_from_db()
+        if job.kind != ImportKind.ACLED:
+            return _finish(job, failure=_("Only ACLED files can be imported yet."))
+        try:
+            if stream is None:
+                with job.file.open("rb") as stored:
+                    AcledImport(job, stored).run()
+            else:
+                AcledImport(job, stream).run()
+        except FileError as error:
+            return _finish(job, failure=str(error))
+        except OperationalError:
+            # The database went away: the job stays running (nothing was written) and the task's retry runs it.
+            raise
+        except Exception as error:
+            logger.exception("ACLED import job %s failed", job.pk)
+            return _finish(job, failure=_("The import failed and wrote nothing: %(error)s") % {"error": error})
+        return _finish(job)
+
+
+@contextmanager
+def _running(job_id: int):
+    """Whether this worker holds the job's lock: a session advisory lock, which PostgreSQL releases by itself
+    when a worker's connection dies, so an interrupted job can be taken over and a running one cannot."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_JOB_LOCK, job_id])
+        (acquired,) = cursor.fetchone()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK, job_id])
+
+
+def _finish(job: ImportJob, failure: str = "") -> ImportJob:
+    job.status = ImportStatus.FAILED if failure else ImportStatus.SUCCEEDED
+    job.failure = failure
+    if failure:
+        # Nothing was written, so nothing was created or updated, whatever the counters had reached.
+        job.created = job.updated = job.actors_created = 0
+    job.finished_at = timezone.now()
+    job.save()
+    return job

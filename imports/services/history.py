@@ -1,0 +1,89 @@
+"""Bookkeeping around an import's writes: the history snapshots of rows inserted in bulk, the tallies' pending
+changes, and the job's progress as others see it."""
+
+import json
+import logging
+from collections.abc import Iterable
+from functools import cache
+
+import pghistory.config
+import pghistory.models
+from django.apps import apps
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+
+logger = logging.getLogger(__name__)
+
+
+class Progress:
+    """Writes a job's progress on a database connection of its own, in autocommit, so the page polling the job
+    sees it while the import's transaction is still open. The import's own connection leaves the job row alone
+    until it has finished, so the two never wait for each other."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.connection = None
+
+    def report(self, **counts: int) -> None:
+        try:
+            if self.connection is None:
+                self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE imports_importjob SET {', '.join(f'{name} = %s' for name in counts)} WHERE id = %s",
+                    [*counts.values(), self.job_id],
+                )
+        except DatabaseError:
+            # Progress is for the eyes only: the import goes on without it.
+            logger.warning("Could not report the progress of import job %s", self.job_id, exc_info=True)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+@cache
+def event_model(model):
+    """The pghistory event model that records `model`'s rows."""
+    return next(
+        candidate
+        for candidate in apps.get_models()
+        if issubclass(candidate, pghistory.models.Event) and candidate.pgh_tracked_model is model
+    )
+
+
+def insert_triggers(models: Iterable) -> list[str]:
+    return [f"{model._meta.label}:insert_insert" for model in models]
+
+
+def record_inserts(model, ids: list[int], context) -> None:
+    """What pghistory's insert trigger writes for each row, for many rows in one statement: the snapshot of each
+    new row under the import's context. The bulk inserts run with that trigger off, as a trigger per row costs
+    several times the insert itself."""
+    if not ids:
+        return
+    events = event_model(model)
+    columns = [
+        connection.ops.quote_name(field.column)
+        for field in events._meta.concrete_fields
+        if not field.name.startswith("pgh_")
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {connection.ops.quote_name(events._meta.db_table)}
+                (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, {", ".join(columns)})
+            SELECT NOW(), 'insert', id, %s, {", ".join(columns)}
+            FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)
+            """,
+            [context.id, ids],
+        )
+
+
+def context_row(context) -> None:
+    """The pghistory context row, which the first trigger would otherwise have written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO pghistory_context (id, metadata, created_at, updated_at) VALUES (%s, %s, NOW(), NOW()) "
+            "ON CONFLICT (id) DO NOTHING",
+            [context.id, json.dumps(context.metadata, cls=pghistory.config.json_encoder())],
+        )

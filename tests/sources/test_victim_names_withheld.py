@@ -1,0 +1,131 @@
+"""Victims' names in the texts the public reads (claim quotes, document excerpts), through every door: the
+claims and documents API, the claim search and the incident page. Staff read them unchanged."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from conflict_tracker.redaction import WITHHELD, withhold_names
+from events.choices import Harm, IncidentStatus, VictimStatus
+from events.models import CasualtyRecord, NamedVictim
+from tests.factories import ClaimFactory, DocumentFactory, IncidentFactory
+
+NAME = "Aminata Walet Fictif"
+QUOTE = f"They took four traders off the bus; {NAME} was one of them. Aminata's brother saw it."
+EXCERPT = f"Among those detained was {NAME.upper()}, a trader from Sévaré."
+PUBLIC = ["anonymous", "researcher"]
+STAFF = ["analyst", "editor", "admin"]
+
+
+@pytest.fixture
+def witnessed(db):
+    """A published incident with a named victim, and a claim whose quote and document excerpt name her."""
+    incident = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now())
+    record = CasualtyRecord.objects.create(
+        incident=incident,
+        harm=Harm.DETAINED,
+        victim_status=VictimStatus.CIVILIAN,
+        count_low=4,
+        count_best=4,
+        count_high=5,
+    )
+    NamedVictim.objects.create(casualty_record=record, name=NAME)
+    claim = ClaimFactory(incident=incident, quote=QUOTE, document=DocumentFactory(excerpt=EXCERPT))
+    other = ClaimFactory(quote="Aminata, a market town, was calm.")  # no victim of its incident is named so
+    IncidentFactory._meta.model.objects.filter(pk=other.incident_id).update(
+        status=IncidentStatus.PUBLISHED, published_at=timezone.now()
+    )
+    return claim, other
+
+
+def client_as(role):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=role))
+    return client
+
+
+@pytest.fixture
+def users(analyst, editor, researcher, admin_user):
+    return None
+
+
+def test_a_name_is_withheld_whole_word_by_word_and_without_its_accents():
+    assert withhold_names(QUOTE, [NAME]) == (
+        f"They took four traders off the bus; {WITHHELD} was one of them. {WITHHELD}'s brother saw it."
+    )
+    assert withhold_names("Ousmane DIALLO, Diállo and Diallobé", ["Ousmane Diállo"]) == (
+        f"{WITHHELD}, {WITHHELD} and Diallobé"
+    )
+    assert withhold_names("Ag Ahmed", ["Ag Ahmed"]) == WITHHELD  # a short word goes with its whole name
+    assert withhold_names("Ag Alhassane", ["Ag Ahmed"]) == "Ag Alhassane"  # but not on its own
+    assert withhold_names(QUOTE, []) == QUOTE
+
+
+@pytest.mark.parametrize("role", PUBLIC)
+def test_the_public_reads_quotes_and_excerpts_without_the_name(witnessed, users, role):
+    claim, other = witnessed
+    client = client_as(role)
+
+    listed = client.get("/api/v1/claims/").json()["results"]
+    quotes = {item["id"]: item["quote"] for item in listed}
+    detail = client.get(f"/api/v1/claims/{claim.pk}/").json()
+    document = client.get(f"/api/v1/documents/{claim.document_id}/").json()
+    page = client.get(f"/incidents/{claim.incident.code}/").content.decode()
+
+    assert quotes[claim.pk] == detail["quote"] == withhold_names(QUOTE, [NAME])
+    assert WITHHELD in detail["quote"] and "Aminata" not in detail["quote"]
+    assert quotes[other.pk] == other.quote  # an incident with no named victim keeps its words
+    assert document["excerpt"] == f"Among those detained was {WITHHELD}, a trader from Sévaré."
+    assert "Aminata" not in page and "Walet" not in page
+    assert "[name withheld]" in page
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_read_the_quotes_as_written(witnessed, users, role):
+    claim, _other = witnessed
+    client = client_as(role)
+
+    assert client.get(f"/api/v1/claims/{claim.pk}/").json()["quote"] == QUOTE
+    assert client.get(f"/api/v1/documents/{claim.document_id}/").json()["excerpt"] == EXCERPT
+    assert NAME in client.get(f"/incidents/{claim.incident.code}/").content.decode()
+
+
+@pytest.mark.parametrize("role", PUBLIC)
+@pytest.mark.parametrize("searched", ["Aminata", "walet", "Fictif was one", "Aminata Walet Fictif", "inata Wal"])
+def test_the_public_cannot_find_a_claim_by_a_victims_name(witnessed, users, role, searched):
+    claim, _other = witnessed
+
+    found = {item["id"] for item in client_as(role).get("/api/v1/claims/", {"q": searched}).json()["results"]}
+
+    assert claim.pk not in found
+
+
+@pytest.mark.parametrize("role", PUBLIC)
+def test_the_public_still_finds_claims_by_their_other_words(witnessed, users, role):
+    claim, other = witnessed
+    client = client_as(role)
+
+    assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "traders off"}).json()["results"]} == {claim.pk}
+    # "Aminata" the town, in a claim of an incident with no victim of that name, is found.
+    assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "Aminata"}).json()["results"]} == {other.pk}
+
+
+@pytest.mark.parametrize("role", STAFF)
+def test_staff_find_a_claim_by_a_victims_name(witnessed, users, role):
+    claim, other = witnessed
+
+    found = {item["id"] for item in client_as(role).get("/api/v1/claims/", {"q": "Aminata"}).json()["results"]}
+
+    assert found == {claim.pk, other.pk}
+
+
+def test_the_claims_list_still_runs_a_fixed_number_of_queries(witnessed, users, django_assert_max_num_queries):
+    for _ in range(10):
+        ClaimFactory(incident=witnessed[0].incident, quote=QUOTE)
+    client = client_as("researcher")
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/claims/", {"page_size": 5}).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get("/api/v1/claims/", {"page_size": 50}).status_code == 200
