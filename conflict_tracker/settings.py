@@ -98,6 +98,9 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The incident list prepares its page and parts queries once per connection (events/api/listing.py), so PostgreSQL
+# plans them once rather than at every page. False behind a pooler that does not keep a session's prepared statements.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Lets two test runs share one server (e.g. two checkouts) without fighting over test_<name>.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -124,6 +127,9 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploaded files (document snapshots, import files) are never served by URL: MEDIA_URL has no route. An upload
+# bigger than this is refused with a message; a 1M-row ACLED export is about 500 MB.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -255,6 +261,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimMeasureEnum": "sources.choices.ClaimMeasure",
         "TallyMeasureEnum": "tallies.choices.Measure",
         "AttributionLevelEnum": "tallies.choices.AttributionLevel",
+        "ImportKindEnum": "imports.choices.ImportKind",
+        "ImportStatusEnum": "imports.choices.ImportStatus",
     },
     # What inference cannot know: error responses, export media types, staff-only fields, filter examples.
     # After the enum hook, which rebuilds the components from the generator's registry.

@@ -5,7 +5,9 @@ import json
 from collections import OrderedDict
 from decimal import Decimal
 
+import orjson
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
@@ -345,3 +347,52 @@ def test_the_orjson_renderer_falls_back_to_drf(data, media_type):
 
 def test_the_orjson_renderer_renders_nothing_for_none():
     assert ORJSONRenderer().render(None) == b""
+
+
+# -- the page rendered by PostgreSQL (incident_page_json) against the serializers and the Python rendering ---------
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/Bogota", "Asia/Kathmandu"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2024, 7, 1, 9, 30, tzinfo=datetime.UTC),  # summer time in Paris, no microseconds
+        datetime.datetime(2024, 1, 15, 23, 59, 59, 120000, tzinfo=datetime.UTC),  # microseconds with a trailing 0
+        datetime.datetime(1999, 12, 31, 23, 0, 0, 1, tzinfo=datetime.UTC),  # a new year in some zones
+    ],
+)
+def test_times_are_written_as_drf_writes_them_in_the_current_time_zone(request, db, settings, zone, moment):
+    settings.TIME_ZONE = zone
+    record = full_incident()
+    Incident.objects.filter(pk=record.pk).update(published_at=moment, updated_at=moment)
+    client = client_as(request, "analyst")
+    draft = full_incident(IncidentStatus.DRAFT)  # no published_at: null
+
+    rows = {row["code"]: row for row in listed(client)}
+
+    for code in (record.code, draft.code):
+        assert rows[code] == client.get(f"/api/v1/incidents/{code}/").json()
+    assert rows[draft.code]["published_at"] is None
+    assert rows[record.code]["published_at"] == rows[record.code]["updated_at"]
+
+
+@pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
+def test_the_sql_page_and_the_python_rows_of_the_exports_agree(request, varied, role):
+    """The exports (and the bench's copy for Datasette) render rows in Python, the JSON list in PostgreSQL."""
+    from events.api.listing import PAGE_FIELDS, incident_list_rows, incident_page_json
+
+    user = request.getfixturevalue(role) if role != "anonymous" else AnonymousUser()
+    page = list(Incident.objects.visible_to(user).order_by("-start_date", "-id").values(*PAGE_FIELDS))
+
+    assert orjson.loads(incident_page_json(page, user).contents) == incident_list_rows(page, user)
+    assert incident_page_json([], user).contents == b"[]"
+
+
+def test_an_indented_page_is_the_same_json(varied):
+    client = client_as(None, "anonymous")
+    compact = client.get("/api/v1/incidents/")
+
+    indented = client.get("/api/v1/incidents/", HTTP_ACCEPT="application/json; indent=2")
+
+    assert b'\n  "results": [' in indented.content
+    assert indented.json() == compact.json() and len(compact.json()["results"]) == 3
