@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from actors.api.views import ActorViewSet
 from events.api.changes import ChangesView
 from events.api.views import IncidentViewSet
+from imports.api.views import ImportJobViewSet
 from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
 from tallies.api.views import TallyListView, TallyRecordListView
 
@@ -20,6 +21,7 @@ router.register("actors", ActorViewSet)
 router.register("sources", SourceViewSet)
 router.register("documents", DocumentViewSet)
 router.register("claims", ClaimViewSet)
+router.register("imports", ImportJobViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -1,7 +1,8 @@
 """What the OpenAPI schema says beyond drf-spectacular's inference, as postprocessing hooks.
 
 - Every operation lists the errors it can answer, in the API's one error shape (`Error`).
-- The incident list documents its export formats (CSV, ACLED-compatible CSV, GeoJSON) as response media types.
+- The incident list documents its export formats (CSV, ACLED-compatible CSV, UCDP GED-style CSV, both with HDX's
+  HXL hashtag row, and GeoJSON) as response media types, and says what each `format` gives.
 - Casualty records document `note` and `named_victims`, present for analysts, editors and admins only.
 - Every query parameter of a list has a description, a precise type and an example: the filters' own
   `help_text`, and their `examples` (a FilterSet attribute naming an example per filter).
@@ -118,10 +119,30 @@ GEOJSON_SCHEMA = {
         },
     },
 }
+# What each export format gives, for the `format` parameter (events/exports.py documents the mappings).
+EXPORT_FORMAT_DESCRIPTIONS = {
+    "csv": "our own columns",
+    "acled": (
+        "ACLED's 31 columns, which the ACLED import reads back into the same incidents; an incident imported from "
+        "ACLED keeps its event_id_cnty"
+    ),
+    "geojson": "a FeatureCollection, a null geometry for an incident without coordinates",
+    "ucdp": (
+        "UCDP GED's columns (id, type_of_violence, side_a, side_b, where_prec, date_prec, date_start, date_end, "
+        "deaths_a, deaths_b, deaths_civilians, deaths_unknown, best, low, high, source_article ...)"
+    ),
+    "acled-hxl": "format=acled with the row of HXL hashtags HDX publishes with ACLED's files under the header",
+    "ucdp-hxl": "format=ucdp with the row of HXL hashtags HDX publishes with UCDP's files under the header",
+}
 EXPORT_SCHEMAS = {
     "text/csv": {
         "type": "string",
-        "description": "CSV with a header row, one row per incident (format=csv), or ACLED's columns (format=acled).",
+        "description": (
+            "CSV with a header row, then one row per incident: our own columns (format=csv), ACLED's (format=acled), "
+            "UCDP GED's (format=ucdp); format=acled-hxl and format=ucdp-hxl add a row of HXL hashtags "
+            "(#event+code, #date+occurred, #group+name+first ...) under the header, as on the Humanitarian Data "
+            "Exchange."
+        ),
     },
     "application/geo+json": GEOJSON_SCHEMA,
 }
@@ -180,17 +201,26 @@ def document_errors(result, generator, request, public):
 
 
 def document_exports(result, generator, request, public):
-    """A list that answers ?format=csv|acled|geojson says so in its 200's media types."""
+    """A list that answers ?format=csv|acled|geojson|ucdp|acled-hxl|ucdp-hxl says so in its 200's media types, and
+    its `format` parameter says what each gives."""
     export_types = {renderer.format: renderer.media_type for renderer in EXPORT_RENDERERS}
     for _path, _method, operation in _operations(result):
-        formats = next(
+        parameter = next(
             (
-                parameter["schema"].get("enum", [])
+                parameter
                 for parameter in operation.get("parameters", [])
                 if parameter["in"] == "query" and parameter["name"] == "format"
             ),
-            [],
+            None,
         )
+        formats = parameter["schema"].get("enum", []) if parameter else []
+        described = [
+            f"{name}: {EXPORT_FORMAT_DESCRIPTIONS[name]}" for name in formats if name in EXPORT_FORMAT_DESCRIPTIONS
+        ]
+        if described and "acled-hxl:" not in parameter.get("description", ""):
+            parameter["description"] = " ".join(
+                filter(None, [parameter.get("description"), "; ".join(described) + "."])
+            )
         content = operation["responses"].get("200", {}).get("content")
         if content is None:
             continue

@@ -1,4 +1,5 @@
-"""Incident exports: CSV, ACLED-compatible CSV and GeoJSON, streamed row by row in bounded memory.
+"""Incident exports: CSV, ACLED-compatible CSV, UCDP GED-style CSV, both of these with HDX's HXL hashtag row,
+and GeoJSON, streamed row by row in bounded memory.
 
 Each export reads the filtered incidents with `values()` through a server-side cursor, `CHUNK_SIZE` rows at a
 time, then two queries per chunk: the participants with their actors, and the sources of the incidents' claims.
@@ -20,8 +21,48 @@ ACLED's columns that need more than the incident's own fields:
   partnership, so ACLED's Subnational and Local partner are never given.
 - `region`: ACLED's region of the incident's country (`ACLED_REGIONS`, Africa and the Middle East); blank for a
   country outside the table.
-- `tags`: always blank. ACLED's tags record details we do not collect (crowd sizes, women targeted as such,
-  local administrators, armed presence...); deriving them from other fields would invent data.
+- `tags`: blank. ACLED's tags record details we do not collect (crowd sizes, women targeted as such, local
+  administrators, armed presence...); deriving them from other fields would invent data.
+
+What makes the ACLED export round-trip (importing it gives the same incidents; tests/imports/test_roundtrip.py):
+
+- An incident that came from an ACLED import (`ImportedEvent`) is written under its ACLED `event_id_cnty`, so that
+  importing the export again updates it rather than duplicating it; our own incidents under their code.
+- Such an incident's `source` is ACLED's own source text (kept as the author of the import's document), not
+  "ACLED", followed by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling
+  of the country and region come back from the columns the import kept (`ImportedEvent.data`), the country's only
+  while the incident is still in the country ACLED gave. Re-importing an unchanged export changes nothing.
+- Side A is actor1 and assoc_actor_1, side B actor2 and assoc_actor_2 (a participant with no side: perpetrators
+  on A, the others on B); the importer makes side A perpetrators and side B targets of violent events, and both
+  sides "other" actors of protests and strategic developments, so roles round-trip when they follow that rule.
+- What ACLED cannot carry is lost on the way: the title, the UCDP type of violence, an end date after the start
+  date (ACLED has one date per event), a precision of a year (ACLED's widest is the month: time_precision 3),
+  the low and high estimates and the breakdown of the killed (ACLED gives one figure, `fatalities`, our best).
+
+UCDP GED-style CSV (`format=ucdp`), one row per incident, in GED's column names and codes:
+
+- `id`: the GED id of an incident imported from UCDP, else our code. `year`: of date_start.
+- `type_of_violence`: the incident's UCDP type (1 state-based, 2 non-state, 3 one-sided) when recorded, else blank:
+  UCDP's types rest on its own coding of who fought whom, which we do not guess.
+- `side_a`, `side_b`: the names on each side (as for ACLED), joined with ", " as GED joins governments;
+  `side_b` of one-sided violence with nobody on side B is GED's "Civilians". `dyad_name`: "side_a - side_b".
+- Deaths, from the killed casualty records (their best counts): `deaths_civilians` the civilians;
+  `deaths_a` and `deaths_b` each side's losses, that is combatants killed by perpetrators all on the other side
+  (a perpetrator with no side is on side A); `deaths_unknown` all others (victims of unknown status, combatants
+  killed by nobody named or by both sides). They add up to `best`; `low` and `high` are the incident's.
+- `date_start`, `date_end`: the period the incident may have happened in, widened to the week, month or year its
+  precision gives; `date_prec` GED's code of that period's length: 1 one day, 2 two to six days, 3 a week, 4 up
+  to a month, 5 longer.
+- `where_prec`: 1 the exact place (geo precision 1), 2 near it (2), else the smallest unit named: 3 adm_2, 4 adm_1,
+  6 the country. `where_coordinates`: the place name; `geom_wkt` and `priogrid_gid` (PRIO-GRID's 0.5 degree cell)
+  from the coordinates. `region`: UCDP's (Africa, Middle East) for the countries of ACLED_REGIONS, else blank.
+- Sources as GED writes them, one entry per document of the claims not rejected: `source_article`
+  ("Office,date,headline" quoted, joined with ";"), `source_office`, `source_date`, `source_headline`, and
+  `number_of_sources` (documents).
+
+HXL (`format=acled-hxl`, `format=ucdp-hxl`): the same files with, under the header, the row of HXL hashtags the
+Humanitarian Data Exchange publishes with ACLED's and UCDP's files (ACLED_HXL, UCDP_HXL); a column HDX leaves
+untagged stays untagged. The importer skips that row.
 """
 
 import csv
@@ -29,22 +70,26 @@ import datetime
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from functools import lru_cache
 from itertools import islice
 
 import pycountry
 from django.conf import settings
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import F, Q, Value
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework.renderers import BaseRenderer
 
 from actors.choices import ACLED_INTER_CODES
+from imports.choices import ImportKind
 from sources.choices import ReviewStatus, SourceKind
 from sources.models import Claim
 
 from .api.listing import PAGE_FIELDS
-from .choices import DatePrecision, EventType, ParticipantRole, Side
-from .models import IncidentParticipant
+from .choices import DatePrecision, EventType, Harm, ParticipantRole, Side, SubEventType, VictimStatus, ViolenceType
+from .models import CasualtyRecord, IncidentParticipant
 
 CHUNK_SIZE = 2000
 
@@ -76,7 +121,22 @@ class GeoJSONRenderer(ExportRenderer):
     format = "geojson"
 
 
-EXPORT_RENDERERS = (CSVRenderer, ACLEDRenderer, GeoJSONRenderer)
+class UCDPRenderer(ExportRenderer):
+    media_type = "text/csv"
+    format = "ucdp"
+
+
+class ACLEDHXLRenderer(ExportRenderer):
+    media_type = "text/csv"
+    format = "acled-hxl"
+
+
+class UCDPHXLRenderer(ExportRenderer):
+    media_type = "text/csv"
+    format = "ucdp-hxl"
+
+
+EXPORT_RENDERERS = (CSVRenderer, ACLEDRenderer, GeoJSONRenderer, UCDPRenderer, ACLEDHXLRenderer, UCDPHXLRenderer)
 EXPORT_FORMATS = tuple(renderer.format for renderer in EXPORT_RENDERERS)
 
 
@@ -92,25 +152,39 @@ def _chunks(rows: Iterable[dict]) -> Iterator[list[dict]]:
         yield chunk
 
 
-def incident_rows(queryset) -> Iterator[tuple[dict, list[dict], list[dict]]]:
+# What an incident's import kept, read with the incident (one LEFT JOIN, no query of its own).
+IMPORTED_FIELDS = (
+    "imported_as__kind",
+    "imported_as__external_id",
+    "imported_as__data",
+    "imported_as__document__author",
+    "imported_as__document__source_id",
+)
+
+
+def incident_rows(queryset, fields: tuple[str, ...] = ()) -> Iterator[tuple[dict, list[dict], list[dict]]]:
     """(incident, its participants, its sources) for every incident of the queryset, in its order, in bounded
-    memory."""
-    for chunk in _chunks(queryset.values(*PAGE_FIELDS).iterator(chunk_size=CHUNK_SIZE)):
+    memory; `fields` are read with the incident's own."""
+    for chunk in _chunks(queryset.values(*PAGE_FIELDS, *fields).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
-        participants = defaultdict(list)
-        for participant in (
-            IncidentParticipant.objects.filter(incident_id__in=ids)
-            .order_by("incident_id", "id")
-            .values("incident_id", "role", "side", "actor__name", "actor__kind")
-        ):
-            participants[participant["incident_id"]].append(participant)
+        participants = _participants(ids)
         sources = _sources(ids)
         for row in chunk:
-            yield (
-                row,
-                sorted(participants[row["id"]], key=lambda part: ROLE_ORDER.get(part["role"], 1)),
-                sources.get(row["id"], []),
-            )
+            yield row, participants.get(row["id"], []), sources.get(row["id"], [])
+
+
+def _participants(incident_ids: list[int]) -> dict[int, list[dict]]:
+    """Each incident's participants: perpetrators first, then others, then targets, ties in the order entered."""
+    found = defaultdict(list)
+    for participant in (
+        IncidentParticipant.objects.filter(incident_id__in=incident_ids)
+        .order_by("incident_id", "id")
+        .values("incident_id", "role", "side", "actor__name", "actor__kind")
+    ):
+        found[participant["incident_id"]].append(participant)
+    return {
+        incident: sorted(parts, key=lambda part: ROLE_ORDER.get(part["role"], 1)) for incident, parts in found.items()
+    }
 
 
 def _sources(incident_ids: list[int]) -> dict[int, list[dict]]:
@@ -131,6 +205,7 @@ def _sources(incident_ids: list[int]) -> dict[int, list[dict]]:
         .distinct()
     ):
         found[claim["incident_id"]][claim["document__source_id"]] = {
+            "id": claim["document__source_id"],
             "name": claim["document__source__name"],
             "label": claim["document__source__acronym"] or claim["document__source__name"],
             "kind": claim["document__source__kind"],
@@ -175,9 +250,12 @@ class _Echo:
         return value
 
 
-def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+def _csv_lines(header: list[str], rows: Iterable[list], hashtags: dict[str, str] | None = None) -> Iterator[str]:
+    """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows."""
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
+    if hashtags is not None:
+        yield writer.writerow([hashtags.get(name, "") for name in header])
     for row in rows:
         yield writer.writerow(row)
 
@@ -367,18 +445,24 @@ def acled_interaction(inter1: int | str, inter2: int | str) -> int | str:
 
 
 def acled_rows(queryset) -> Iterator[list]:
-    for row, participants, sources in incident_rows(queryset):
+    for row, participants, sources in incident_rows(queryset, IMPORTED_FIELDS):
         side_a, side_b = acled_sides(participants)
         actor1, inter1, assoc1 = _acled_side(side_a)
         actor2, inter2, assoc2 = _acled_side(side_b)
         iso, country = _country(row["country"])
+        kept = (row["imported_as__data"] or {}) if row["imported_as__kind"] == ImportKind.ACLED else None
+        region = ACLED_REGIONS.get(row["country"], "")
+        if kept is not None and kept.get("iso") == iso:
+            # Still in the country ACLED gave: its own spelling ("Democratic Republic of Congo"), not ISO's.
+            country, region = kept.get("country", country), kept.get("region", region)
+        source, scale = _acled_source(row, sources, kept)
         start: datetime.date = row["start_date"]
         yield [
-            row["code"],
+            row["imported_as__external_id"] if kept is not None else row["code"],
             start.isoformat(),
             start.year,
             ACLED_TIME_PRECISION.get(row["date_precision"], 3),
-            ACLED_DISORDER_TYPES.get(row["event_type"], ""),
+            (kept or {}).get("disorder_type") or acled_disorder_type(row["event_type"], row["sub_event_type"]),
             row["event_type"],
             row["sub_event_type"],
             actor1,
@@ -390,7 +474,7 @@ def acled_rows(queryset) -> Iterator[list]:
             acled_interaction(inter1, inter2),
             "Civilian targeting" if row["civilian_targeting"] else "",
             iso,
-            ACLED_REGIONS.get(row["country"], ""),
+            region,
             country,
             row["admin1"],
             row["admin2"],
@@ -399,13 +483,40 @@ def acled_rows(queryset) -> Iterator[list]:
             _text(row["latitude"]),
             _text(row["longitude"]),
             row["geo_precision"],
-            "; ".join(source["label"] for source in sources),
-            acled_source_scale(sources, row["country"]),
+            source,
+            scale,
             row["notes"],
             row["fatalities_best"],
-            "",  # tags: see the module's docstring
+            (kept or {}).get("tags", ""),  # ACLED's own tags only: see the module's docstring
             int(row["updated_at"].timestamp()),
         ]
+
+
+def acled_disorder_type(event_type: str, sub_event_type: str) -> str:
+    # ACLED counts excessive force against protesters as both: state violence, at a demonstration.
+    if sub_event_type == SubEventType.EXCESSIVE_FORCE:
+        return "Political violence; Demonstrations"
+    return ACLED_DISORDER_TYPES.get(event_type, "")
+
+
+def _acled_source(row: dict, sources: list[dict], kept: dict | None) -> tuple[str, str]:
+    """`source` and `source_scale`: the sources' labels and scales; for an ACLED import, ACLED's own source text
+    and scale in place of "ACLED", then whatever was cited here since."""
+    if kept is None:
+        return "; ".join(source["label"] for source in sources), acled_source_scale(sources, row["country"])
+    imported = row["imported_as__document__author"] or ""
+    named = {part.strip().casefold() for part in imported.split(";")}
+    others = [
+        source
+        for source in sources
+        if source["id"] != row["imported_as__document__source_id"] and source["label"].casefold() not in named
+    ]
+    labels = [imported] if imported else []
+    # ACLED's scale as ACLED wrote it (with its Subnational and Local partner), then the others' new scales.
+    scales = [scale for scale in kept.get("source_scale", "").split("-") if scale]
+    added = {source_scale(source, row["country"]) for source in others} - set(scales)
+    scales += [scale for scale in SOURCE_SCALES if scale in added]
+    return "; ".join([*labels, *(source["label"] for source in others)]), "-".join(scales)
 
 
 def _acled_side(side: list[dict]) -> tuple[str, int | str, str]:
@@ -418,6 +529,256 @@ def _acled_side(side: list[dict]) -> tuple[str, int | str, str]:
         INTER_CODE_OF_KIND.get(first["actor__kind"], ""),
         "; ".join(part["actor__name"] for part in others),
     )
+
+
+# -- HXL -------------------------------------------------------------------------------------------------------------
+
+# The hashtags of ACLED's columns in the files the Humanitarian Data Exchange publishes; HDX tags no other column
+# (time_precision, disorder_type, interaction, civilian_targeting, geo_precision, source_scale, tags).
+ACLED_HXL = {
+    "event_id_cnty": "#event+code",
+    "event_date": "#date+occurred",
+    "year": "#date+year",
+    "event_type": "#event+type",
+    "sub_event_type": "#event+type+sub",
+    "actor1": "#group+name+first",
+    "assoc_actor_1": "#group+name+first+assoc",
+    "inter1": "#group+code+first",
+    "actor2": "#group+name+second",
+    "assoc_actor_2": "#group+name+second+assoc",
+    "inter2": "#group+code+second",
+    "iso": "#country+code",
+    "region": "#region+name",
+    "country": "#country+name",
+    "admin1": "#adm1+name",
+    "admin2": "#adm2+name",
+    "admin3": "#adm3+name",
+    "location": "#loc+name",
+    "latitude": "#geo+lat",
+    "longitude": "#geo+lon",
+    "source": "#meta+source",
+    "notes": "#description",
+    "fatalities": "#affected+killed",
+    "timestamp": "#date+epoch",
+}
+# The hashtags of the GED columns in UCDP's files on HDX (their second row), the others untagged as there.
+UCDP_HXL = {
+    "year": "#date+year",
+    "side_a": "#group+name+first",
+    "side_b": "#group+name+second",
+    "source_article": "#meta+source",
+    "source_headline": "#description",
+    "where_coordinates": "#loc+name",
+    "adm_1": "#adm1+name",
+    "adm_2": "#adm2+name",
+    "latitude": "#geo+lat",
+    "longitude": "#geo+lon",
+    "country": "#country+name",
+    "iso3": "#country+code",
+    "region": "#region+name",
+    "date_start": "#date+start",
+    "date_end": "#date+end",
+    "best": "#affected+killed",
+}
+
+
+# -- UCDP GED-style CSV ----------------------------------------------------------------------------------------------
+
+UCDP_COLUMNS = [
+    "id",
+    "year",
+    "type_of_violence",
+    "dyad_name",
+    "side_a",
+    "side_b",
+    "number_of_sources",
+    "source_article",
+    "source_office",
+    "source_date",
+    "source_headline",
+    "where_prec",
+    "where_coordinates",
+    "adm_1",
+    "adm_2",
+    "latitude",
+    "longitude",
+    "geom_wkt",
+    "priogrid_gid",
+    "country",
+    "iso3",
+    "region",
+    "date_prec",
+    "date_start",
+    "date_end",
+    "deaths_a",
+    "deaths_b",
+    "deaths_civilians",
+    "deaths_unknown",
+    "best",
+    "high",
+    "low",
+]
+# UCDP's regions are Gleditsch and Ward's: Egypt, numbered with the Middle East, is in it; the rest of Africa is Africa.
+UCDP_REGIONS = {
+    country: "Middle East" if region == "Middle East" or country == "EGY" else "Africa"
+    for country, region in ACLED_REGIONS.items()
+}
+# A GED where_prec of the place named, for an incident with no exact or near coordinates.
+WHERE_PREC_ADM2, WHERE_PREC_ADM1, WHERE_PREC_COUNTRY = 3, 4, 6
+
+
+def ucdp_period(start: datetime.date, end: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
+    """The days the incident may have happened on: its dates widened to the week, month or year the precision
+    gives (as Incident's period, incident_period, widens them for the date filters)."""
+    if precision == DatePrecision.WEEK:
+        return start - datetime.timedelta(days=start.weekday()), end + datetime.timedelta(days=6 - end.weekday())
+    if precision == DatePrecision.MONTH:
+        following = (end.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        return start.replace(day=1), following - datetime.timedelta(days=1)
+    if precision == DatePrecision.YEAR:
+        return datetime.date(start.year, 1, 1), datetime.date(end.year, 12, 31)
+    return start, end
+
+
+def ucdp_date_prec(start: datetime.date, end: datetime.date) -> int:
+    """GED's date_prec of a period: 1 a day, 2 two to six days, 3 a week, 4 up to a month, 5 longer."""
+    days = (end - start).days + 1
+    if days == 1:
+        return 1
+    if days < 7:
+        return 2
+    if days == 7:
+        return 3
+    return 4 if days <= 31 else 5
+
+
+def ucdp_where_prec(row: dict) -> int:
+    if row["latitude"] is not None and row["geo_precision"] in (1, 2):
+        return row["geo_precision"]
+    if row["admin2"]:
+        return WHERE_PREC_ADM2
+    return WHERE_PREC_ADM1 if row["admin1"] else WHERE_PREC_COUNTRY
+
+
+def priogrid_gid(latitude: Decimal, longitude: Decimal) -> int:
+    """PRIO-GRID's cell of a point: 0.5 degree cells numbered from 1 at (-90, -180), row by row eastwards."""
+    row = min(int((latitude + 90) * 2), 359)
+    column = min(int((longitude + 180) * 2), 719)
+    return row * 720 + column + 1
+
+
+def ucdp_deaths(records: list[dict]) -> dict[str, int]:
+    """deaths_a, deaths_b, deaths_civilians and deaths_unknown of an incident's killed records (module docstring)."""
+    deaths = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
+    for record in records:
+        sides = {side or Side.A for side in record["perpetrator_sides"]}
+        if record["victim_status"] == VictimStatus.CIVILIAN:
+            deaths["deaths_civilians"] += record["count_best"]
+        elif record["victim_status"] == VictimStatus.COMBATANT and sides == {Side.A}:
+            deaths["deaths_b"] += record["count_best"]
+        elif record["victim_status"] == VictimStatus.COMBATANT and sides == {Side.B}:
+            deaths["deaths_a"] += record["count_best"]
+        else:
+            deaths["deaths_unknown"] += record["count_best"]
+    return deaths
+
+
+def _killed(incident_ids: list[int]) -> dict[int, list[dict]]:
+    """Each incident's killed records: victim status, best count and the sides of its perpetrators; no note and no
+    named victim is read."""
+    found = defaultdict(list)
+    for record in (
+        CasualtyRecord.objects.filter(incident_id__in=incident_ids, harm=Harm.KILLED)
+        .order_by()
+        .values("id", "incident_id", "victim_status", "count_best")
+        .annotate(
+            perpetrator_sides=ArrayAgg(
+                "perpetrator_links__participant__side",
+                filter=Q(perpetrator_links__isnull=False),
+                default=Value([]),
+            )
+        )
+    ):
+        found[record["incident_id"]].append(record)
+    return found
+
+
+def _documents(incident_ids: list[int]) -> dict[int, list[dict]]:
+    """Each incident's documents behind claims that were not rejected, each once, oldest first, as GED lists its
+    source articles."""
+    found = defaultdict(dict)
+    for claim in (
+        Claim.objects.filter(incident_id__in=incident_ids)
+        .exclude(review_status=ReviewStatus.REJECTED)
+        .order_by("incident_id", F("document__published_on").asc(nulls_last=True), "document_id")
+        .values("incident_id", "document_id", "document__source__name", "document__published_on", "document__title")
+    ):
+        found[claim["incident_id"]].setdefault(
+            claim["document_id"],
+            {
+                "office": claim["document__source__name"],
+                "date": _iso_date(claim["document__published_on"]),
+                "headline": claim["document__title"],
+            },
+        )
+    return {incident: list(documents.values()) for incident, documents in found.items()}
+
+
+def _ucdp_incidents(queryset) -> Iterator[tuple[dict, list[dict], list[dict], list[dict]]]:
+    """(incident, participants, killed records, documents), three queries per chunk of incidents."""
+    for chunk in _chunks(queryset.values(*PAGE_FIELDS, *IMPORTED_FIELDS[:2]).iterator(chunk_size=CHUNK_SIZE)):
+        ids = [row["id"] for row in chunk]
+        participants, killed, documents = _participants(ids), _killed(ids), _documents(ids)
+        for row in chunk:
+            yield row, participants.get(row["id"], []), killed.get(row["id"], []), documents.get(row["id"], [])
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', "'") + '"'
+
+
+def ucdp_rows(queryset) -> Iterator[list]:
+    for row, participants, killed, documents in _ucdp_incidents(queryset):
+        side_a, side_b = (", ".join(part["actor__name"] for part in side) for side in acled_sides(participants))
+        if not side_b and row["violence_type"] == ViolenceType.ONE_SIDED:
+            side_b = "Civilians"
+        start, end = ucdp_period(row["start_date"], row["end_date"], row["date_precision"])
+        located = row["latitude"] is not None and row["longitude"] is not None
+        deaths = ucdp_deaths(killed)
+        yield [
+            row["imported_as__external_id"] if row["imported_as__kind"] == ImportKind.UCDP else row["code"],
+            start.year,
+            _text(row["violence_type"]),
+            f"{side_a} - {side_b}" if side_a and side_b else side_a or side_b,
+            side_a,
+            side_b,
+            len(documents),
+            ";".join(_quoted(",".join((doc["office"], doc["date"], doc["headline"]))) for doc in documents),
+            ";".join(doc["office"] for doc in documents),
+            ";".join(doc["date"] for doc in documents),
+            ";".join(doc["headline"] for doc in documents),
+            ucdp_where_prec(row),
+            row["location_name"] or row["admin2"] or row["admin1"],
+            row["admin1"],
+            row["admin2"],
+            _text(row["latitude"]),
+            _text(row["longitude"]),
+            f"POINT ({row['longitude']:f} {row['latitude']:f})" if located else "",
+            priogrid_gid(row["latitude"], row["longitude"]) if located else "",
+            _country(row["country"])[1],
+            row["country"],
+            UCDP_REGIONS.get(row["country"], ""),
+            ucdp_date_prec(start, end),
+            start.isoformat(),
+            end.isoformat(),
+            deaths["deaths_a"],
+            deaths["deaths_b"],
+            deaths["deaths_civilians"],
+            deaths["deaths_unknown"],
+            row["fatalities_best"],
+            row["fatalities_high"],
+            row["fatalities_low"],
+        ]
 
 
 # -- GeoJSON ---------------------------------------------------------------------------------------------------------
@@ -484,12 +845,16 @@ def export_response(export_format: str, queryset, detail_url_prefix: str) -> Str
             "application/geo+json",
             f"incidents-{stamp}.geojson",
         )
-    elif export_format == "acled":
-        content = _csv_lines(ACLED_COLUMNS, acled_rows(queryset))
-        content_type, filename = "text/csv; charset=utf-8", f"incidents-acled-{stamp}.csv"
     else:
-        content = _csv_lines(CSV_COLUMNS, csv_rows(queryset))
-        content_type, filename = "text/csv; charset=utf-8", f"incidents-{stamp}.csv"
+        columns, rows, hashtags = {
+            "acled": (ACLED_COLUMNS, acled_rows, None),
+            "acled-hxl": (ACLED_COLUMNS, acled_rows, ACLED_HXL),
+            "ucdp": (UCDP_COLUMNS, ucdp_rows, None),
+            "ucdp-hxl": (UCDP_COLUMNS, ucdp_rows, UCDP_HXL),
+        }.get(export_format, (CSV_COLUMNS, csv_rows, None))
+        content = _csv_lines(columns, rows(queryset), hashtags)
+        name = "incidents" if export_format == "csv" else f"incidents-{export_format}"
+        content_type, filename = "text/csv; charset=utf-8", f"{name}-{stamp}.csv"
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

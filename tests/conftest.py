@@ -53,6 +53,12 @@ def private_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def private_media_root(settings, tmp_path_factory):
+    """Uploads (import files, document snapshots) land in the run's temporary directory, never in var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: LocaleMiddleware activates a request's language in the thread and
     leaves it there, so a French page requested by one test would otherwise make the next test's output French."""

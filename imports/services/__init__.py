@@ -1,4 +1,5 @@
-"""Import jobs: creating them and running them (imports/services/acled.py says how an ACLED file is written)."""
+"""Import jobs: creating them and running them (imports/services/acled.py says how an ACLED file is written,
+ucdp.py how a UCDP one differs)."""
 
 import logging
 from contextlib import contextmanager
@@ -16,11 +17,13 @@ from ..acled import FileError
 from ..choices import ImportKind, ImportStatus
 from ..models import ImportJob
 from .acled import AcledImport
+from .ucdp import UcdpImport
 
 logger = logging.getLogger(__name__)
 
 # The first key of the two-key advisory lock each running job holds (the second is the job's id).
 _JOB_LOCK = 7_402_203
+_IMPORTS = {ImportKind.ACLED: AcledImport, ImportKind.UCDP: UcdpImport}
 
 
 def import_job_create(*, by: User, kind: str, file_name: str, dry_run: bool = False, file=None) -> ImportJob:
@@ -50,21 +53,22 @@ def import_job_run(*, job: ImportJob, stream: IO[bytes] | None = None) -> Import
         # back): it starts over, which the import's idempotence makes safe.
         ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, started_at=timezone.now(), failure="")
         job.refresh_from_db()
-        if job.kind != ImportKind.ACLED:
-            return _finish(job, failure=_("Only ACLED files can be imported yet."))
+        importer = _IMPORTS.get(job.kind)
+        if importer is None:
+            return _finish(job, failure=_("Files of kind %(kind)s cannot be imported.") % {"kind": job.kind})
         try:
             if stream is None:
                 with job.file.open("rb") as stored:
-                    AcledImport(job, stored).run()
+                    importer(job, stored).run()
             else:
-                AcledImport(job, stream).run()
+                importer(job, stream).run()
         except FileError as error:
             return _finish(job, failure=str(error))
         except OperationalError:
             # The database went away: the job stays running (nothing was written) and the task's retry runs it.
             raise
         except Exception as error:
-            logger.exception("ACLED import job %s failed", job.pk)
+            logger.exception("%s import job %s failed", job.kind, job.pk)
             return _finish(job, failure=_("The import failed and wrote nothing: %(error)s") % {"error": error})
         return _finish(job)
 

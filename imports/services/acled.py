@@ -9,8 +9,9 @@ events.services row by row.
    A failing row is marked with its message and left out; the rest goes on.
 3. The staging rows are merged, a batch of events at a time: rows of one event joined (monadic files), actor
    names resolved (imports/actors.py), then each event compared with what its previous import wrote (by event
-   id and a digest of the event). New events are created in bulk (one INSERT per table per batch); changed
-   ones are updated in place, ids kept; unchanged ones are not touched.
+   id and a digest of the event). New events are created in bulk (one COPY per table per batch, ids drawn from
+   the sequences first: history.copy_insert); changed ones are updated in place, ids kept; unchanged ones are
+   not touched.
 
 The incident services (incident_create, incident_submit, claim_review, incident_publish) would take five
 transactions and five revisions, each re-validated with queries, per event: hours for an ACLED country file.
@@ -27,7 +28,10 @@ pghistory's row triggers stay on for updates and for the few rows written one at
 inserts of new events turn the insert trigger off (pgtrigger.ignore) and write the same snapshots with one
 INSERT ... SELECT per table (history.record_inserts). Measured on 20,000 rows, the triggers made the inserts
 several times slower, and each batch slower than the one before (1 s to 10 s per 500 events); without them a
-batch takes a steady second.
+batch takes a steady second. COPY instead of bulk_create (whose model instances, prepared values and VALUES
+lists were most of the remaining time) and batches of 2,000 events halved it again: 20,000 rows in 10 s instead
+of 19 s, 200,000 in about 100 s, at a steady 0.85 s per batch (tests/imports/test_scale.py,
+docs/import-benchmarks.md).
 """
 
 import datetime
@@ -66,6 +70,7 @@ from events.models import (
 from events.services import incident_codes_reserve
 from sources.choices import FigureQualifier, Reliability, ReviewStatus, SourceKind
 from sources.models import Claim, ClaimActor, Document, Source
+from tallies.models import TallyChange
 from tallies.services import tally_change_record, tally_changes_record
 
 from .. import acled
@@ -73,9 +78,9 @@ from ..actors import ActorResolver
 from ..choices import ImportKind
 from ..models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from . import staging
-from .history import Progress, context_row, insert_triggers, record_inserts
+from .history import Progress, context_row, copy_insert, insert_triggers, record_inserts
 
-BATCH_EVENTS = 500
+BATCH_EVENTS = 2000
 # The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
 BULK_MODELS = (
     Incident,
@@ -105,6 +110,23 @@ _VOLATILE = {"data_id", "timestamp", "year", "inter1", "inter2", "interaction", 
 
 
 @dataclass
+class _Record:
+    """One killed record an event becomes: its victims' status, counts and the actors it is attributed to (among
+    the event's perpetrator participants; none means unattributed)."""
+
+    victim_status: str
+    low: int
+    best: int
+    high: int
+    perpetrators: list[int] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, frozenset[int]]:
+        return self.victim_status, frozenset(self.perpetrators)
+
+
+@dataclass
 class _Event:
     """One event of the file as it will be written: rows joined, actors resolved."""
 
@@ -120,6 +142,19 @@ class _Event:
     snapshot: str
     digest: str
     participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
+    records: list[_Record] = field(default_factory=list)
+
+    @property
+    def claim_actors(self) -> list[int]:
+        """The actors the claim attributes its figures to: every record's perpetrators."""
+        return list(dict.fromkeys(actor for record in self.records for actor in record.perpetrators))
+
+    def totals(self) -> dict:
+        return {
+            "fatalities_low": sum(record.low for record in self.records),
+            "fatalities_best": sum(record.best for record in self.records),
+            "fatalities_high": sum(record.high for record in self.records),
+        }
 
     @property
     def victim_status(self) -> str:
@@ -136,12 +171,17 @@ class _Event:
 
 
 class AcledImport:
-    """One run of an ACLED import over one file, for one job."""
+    """One run of an ACLED import over one file, for one job. The UCDP import (ucdp.py) is this with its own
+    reading, staging, events and provenance: the hooks _stage, _validate, _absent, _batches, _event, _source,
+    _document_fields and _claim_fields."""
+
+    kind = ImportKind.ACLED
+    dataset = "ACLED"
 
     def __init__(self, job: ImportJob, binary: IO[bytes]):
         self.job = job
         self.binary = binary
-        self.job_label = _("ACLED import %(id)s") % {"id": job.pk}
+        self.job_label = _("%(dataset)s import %(id)s") % {"dataset": self.dataset, "id": job.pk}
         self.errors: list[dict] = []
         self.error_count = 0
         self.notes: list[str] = []
@@ -158,27 +198,43 @@ class AcledImport:
         with acled.opened(self.binary) as text:
             header, _records = acled.read_header(text)
         self.notes = [_("Schema: %(schema)s.") % {"schema": header.schema}, *notes]
+        self.date_format = date_format
+        self._run_all()
+
+    def _run_all(self) -> None:
         self.progress = Progress(self.job.pk)
         try:
-            self._run(date_format)
+            self._run()
         finally:
             self.progress.close()
 
-    def _run(self, date_format: str) -> None:
+    def _stage(self) -> int:
+        return staging.stage(self.binary, self.date_format, self.progress)
+
+    def _validate(self) -> tuple[int, list[dict], int]:
+        return staging.validate()
+
+    def _absent(self) -> tuple[int, list[str]]:
+        return staging.absent()
+
+    def _batches(self) -> Iterable[list[dict]]:
+        return staging.batches(BATCH_EVENTS)
+
+    def _run(self) -> None:
         with (
             transaction.atomic(),
             pghistory.context(
-                user=self.job.user_id, action="import.acled", import_job=self.job.pk, file=self.job.file_name
+                user=self.job.user_id, action=f"import.{self.kind}", import_job=self.job.pk, file=self.job.file_name
             ) as self.context,
         ):
             context_row(self.context)
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEYS[ImportKind.ACLED]])
-            self.job.rows_read = staging.stage(self.binary, date_format, self.progress)
-            self.error_count, self.errors, self.job.events_total = staging.validate()
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEYS[self.kind]])
+            self.job.rows_read = self._stage()
+            self.error_count, self.errors, self.job.events_total = self._validate()
             self.progress.report(rows_read=self.job.rows_read, events_total=self.job.events_total)
             self._merge()
-            self.job.absent, self.job.absent_ids = staging.absent()
+            self.job.absent, self.job.absent_ids = self._absent()
             self._save_counts()
             if self.job.dry_run:
                 transaction.set_rollback(True)
@@ -187,16 +243,23 @@ class AcledImport:
 
     def _merge(self) -> None:
         self.resolver = ActorResolver(job_label=self.job_label)
-        self.source = self._acled_source()
+        self.source = self._source()
         self.now = timezone.now()
-        for rows in staging.batches(BATCH_EVENTS):
+        for rows in self._batches():
             events = [self._event(list(group)) for _id, group in itertools.groupby(rows, key=lambda r: r["event_id"])]
             self._merge_batch(events)
             self.job.events_done += len(events)
             self.progress.report(events_done=self.job.events_done)
         self.job.actors_created = self.resolver.created
+        # The planner's statistics do not know of the rows just written (a first import: nearly all of them)
+        # until autovacuum runs, after the commit. Planned on statistics taken while the tables were nearly empty,
+        # the absent-events query and the deferred foreign-key checks at COMMIT ran as nested loops: over eight
+        # minutes each for a 200,000-row file. ANALYZE counts the transaction's own new rows.
+        tables = [model._meta.db_table for model in (*BULK_MODELS, ImportedEvent, TallyChange)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
-    def _acled_source(self) -> Source:
+    def _source(self) -> Source:
         source = (
             Source.objects.filter(name__iexact="ACLED").first()
             or Source.objects.filter(acronym__iexact="ACLED").first()
@@ -302,6 +365,8 @@ class AcledImport:
                 if (actor_id, role) not in seen:  # two labels of one actor, or the same group on both sides
                     seen.add((actor_id, role))
                     event.participants.append((actor_id, role, side))
+        fatalities = event.fatalities
+        event.records = [_Record(event.victim_status, fatalities, fatalities, fatalities, event.perpetrators)]
         return event
 
     @staticmethod
@@ -314,7 +379,7 @@ class AcledImport:
         existing = {
             imported.external_id: imported
             for imported in ImportedEvent.objects.filter(
-                kind=ImportKind.ACLED, external_id__in=[event.event_id for event in events]
+                kind=self.kind, external_id__in=[event.event_id for event in events]
             ).select_related("incident")
         }
         new = []
@@ -334,11 +399,12 @@ class AcledImport:
         self.job.conflicts += 1
         self._note(
             _(
-                "Row %(row)s: %(event)s changed in ACLED, but %(code)s was edited here since the last import "
-                "(version %(ours)s, now %(current)s): left as it is; merge ACLED's change by hand."
+                "Row %(row)s: %(event)s changed in %(dataset)s, but %(code)s was edited here since the last "
+                "import (version %(ours)s, now %(current)s): left as it is; merge %(dataset)s's change by hand."
             )
             % {
                 "row": event.rows[0],
+                "dataset": self.dataset,
                 "event": event.event_id,
                 "code": imported.incident.code,
                 "ours": imported.incident_version,
@@ -383,96 +449,141 @@ class AcledImport:
             return
         with pgtrigger.ignore(*insert_triggers(BULK_MODELS)):
             written = self._insert(events)
-        for model, rows in written.items():
-            record_inserts(model, [row.pk for row in rows], self.context)
+        for model, ids in written.items():
+            record_inserts(model, ids, self.context)
 
     def _insert(self, events: list[_Event]) -> dict:
-        """Insert the new events' rows, a statement per table; returns the rows written, by model."""
-        user = self.job.user
-        incidents = Incident.objects.bulk_create(
-            Incident(
-                code=code,
-                status=IncidentStatus.PUBLISHED,
-                published_at=self.now,
-                created_by=user,
-                fatalities_low=event.fatalities,
-                fatalities_best=event.fatalities,
-                fatalities_high=event.fatalities,
-                **event.fields,
-            )
-            for code, event in zip(incident_codes_reserve([_code_key(event) for event in events]), events, strict=True)
+        """Insert the new events' rows, a COPY per table (history.copy_insert); returns the ids written, by
+        model."""
+        user_id, now = self.job.user_id, self.now
+        codes = incident_codes_reserve([_code_key(event) for event in events])
+        incidents = copy_insert(
+            Incident,
+            [
+                {
+                    "code": code,
+                    "status": IncidentStatus.PUBLISHED,
+                    "published_at": now,
+                    "created_by_id": user_id,
+                    **event.totals(),
+                    **event.fields,
+                }
+                for code, event in zip(codes, events, strict=True)
+            ],
+            now,
         )
-        documents = Document.objects.bulk_create(
-            Document(source=self.source, **self._document_fields(event)) for event in events
+        documents = copy_insert(
+            Document, [{"source_id": self.source.pk, **self._document_fields(event)} for event in events], now
         )
-        claims = Claim.objects.bulk_create(
-            Claim(
-                document=document,
-                incident=incident,
-                review_status=ReviewStatus.ACCEPTED,
-                reviewed_by=user,
-                reviewed_at=self.now,
-                review_note=self.job_label,
-                **self._claim_fields(event),
-            )
-            for event, incident, document in zip(events, incidents, documents, strict=True)
+        claims = copy_insert(
+            Claim,
+            [
+                {
+                    "document_id": document,
+                    "incident_id": incident,
+                    "review_status": ReviewStatus.ACCEPTED,
+                    "reviewed_by_id": user_id,
+                    "reviewed_at": now,
+                    "review_note": self.job_label,
+                    **self._claim_fields(event),
+                }
+                for event, incident, document in zip(events, incidents, documents, strict=True)
+            ],
+            now,
         )
-        claim_actors = ClaimActor.objects.bulk_create(
-            ClaimActor(claim=claim, actor_id=actor_id)
-            for event, claim in zip(events, claims, strict=True)
-            for actor_id in dict.fromkeys(event.perpetrators)
+        claim_actors = copy_insert(
+            ClaimActor,
+            [
+                {"claim_id": claim, "actor_id": actor_id}
+                for event, claim in zip(events, claims, strict=True)
+                for actor_id in event.claim_actors
+            ],
+            now,
         )
-        participants = IncidentParticipant.objects.bulk_create(
-            IncidentParticipant(
-                incident=incident, actor_id=actor_id, role=role, side=side, attribution=Attribution.ALLEGED
-            )
+        participant_rows = [
+            {
+                "incident_id": incident,
+                "actor_id": actor_id,
+                "role": role,
+                "side": side,
+                "attribution": Attribution.ALLEGED,
+            }
             for event, incident in zip(events, incidents, strict=True)
             for actor_id, role, side in event.participants
+        ]
+        participants = copy_insert(IncidentParticipant, participant_rows, now)
+        by_key = {
+            (row["incident_id"], row["actor_id"], row["role"]): pk
+            for row, pk in zip(participant_rows, participants, strict=True)
+        }
+        planned = [
+            (spec, incident, claim)
+            for event, incident, claim in zip(events, incidents, claims, strict=True)
+            for spec in event.records
+        ]
+        records = copy_insert(
+            CasualtyRecord,
+            [
+                {
+                    "incident_id": incident,
+                    "harm": Harm.KILLED,
+                    "victim_status": spec.victim_status,
+                    "count_low": spec.low,
+                    "count_best": spec.best,
+                    "count_high": spec.high,
+                    "note": spec.note,
+                }
+                for spec, incident, _claim in planned
+            ],
+            now,
         )
-        by_key = {(p.incident_id, p.actor_id, p.role): p for p in participants}
-        records = CasualtyRecord.objects.bulk_create(
-            CasualtyRecord(
-                incident=incident,
-                harm=Harm.KILLED,
-                victim_status=event.victim_status,
-                count_low=event.fatalities,
-                count_best=event.fatalities,
-                count_high=event.fatalities,
-            )
-            for event, incident in zip(events, incidents, strict=True)
+        first_records: dict[int, int] = {}
+        for (_spec, incident, _claim), record in zip(planned, records, strict=True):
+            first_records.setdefault(incident, record)
+        perpetrator_links = copy_insert(
+            CasualtyPerpetrator,
+            [
+                {
+                    "incident_id": incident,
+                    "casualty_record_id": record,
+                    "participant_id": by_key[(incident, actor_id, ParticipantRole.PERPETRATOR)],
+                }
+                for (spec, incident, _claim), record in zip(planned, records, strict=True)
+                for actor_id in dict.fromkeys(spec.perpetrators)
+            ],
+            now,
         )
-        perpetrator_links = CasualtyPerpetrator.objects.bulk_create(
-            CasualtyPerpetrator(
-                incident=incident,
-                casualty_record=record,
-                participant=by_key[(incident.pk, actor_id, ParticipantRole.PERPETRATOR)],
-            )
-            for event, incident, record in zip(events, incidents, records, strict=True)
-            for actor_id in dict.fromkeys(event.perpetrators)
+        claim_links = copy_insert(
+            CasualtyClaim,
+            [
+                {"casualty_record_id": record, "claim_id": claim}
+                for (_spec, _incident, claim), record in zip(planned, records, strict=True)
+            ],
+            now,
         )
-        claim_links = CasualtyClaim.objects.bulk_create(
-            CasualtyClaim(casualty_record=record, claim=claim) for record, claim in zip(records, claims, strict=True)
-        )
-        ImportedEvent.objects.bulk_create(
-            ImportedEvent(
-                kind=ImportKind.ACLED,
-                external_id=event.event_id,
-                incident=incident,
-                document=document,
-                claim=claim,
-                casualty_record=record,
-                digest=event.digest,
-                incident_version=incident.version,
-                data=event.extra,
-                first_job=self.job,
-                last_job=self.job,
-            )
-            for event, incident, document, claim, record in zip(
-                events, incidents, documents, claims, records, strict=True
-            )
+        version = Incident._meta.get_field("version").default  # a new incident's; the COPY wrote it
+        copy_insert(
+            ImportedEvent,
+            [
+                {
+                    "kind": self.kind,
+                    "external_id": event.event_id,
+                    "incident_id": incident,
+                    "document_id": document,
+                    "claim_id": claim,
+                    "casualty_record_id": first_records.get(incident),
+                    "digest": event.digest,
+                    "incident_version": version,
+                    "data": event.extra,
+                    "first_job_id": self.job.pk,
+                    "last_job_id": self.job.pk,
+                }
+                for event, incident, document, claim in zip(events, incidents, documents, claims, strict=True)
+            ],
+            now,
         )
         changes = [
-            (incident.pk, {actor for actor, _role, _side in event.participants}, [incident.start_date])
+            (incident, {actor for actor, _role, _side in event.participants}, [event.fields["start_date"]])
             for event, incident in zip(events, incidents, strict=True)
         ]
         tally_changes_record(changes)
@@ -496,9 +607,7 @@ class AcledImport:
         start_before = incident.start_date
         updated = Incident.objects.filter(pk=incident.pk, version=imported.incident_version).update(
             **event.fields,
-            fatalities_low=event.fatalities,
-            fatalities_best=event.fatalities,
-            fatalities_high=event.fatalities,
+            **event.totals(),
             version=F("version") + 1,
             updated_at=self.now,
         )
@@ -511,11 +620,7 @@ class AcledImport:
         wanted = {(actor_id, role): side for actor_id, role, side in event.participants}
         current = {(p.actor_id, p.role): p for p in IncidentParticipant.objects.filter(incident=incident)}
         gone = [p.pk for key, p in current.items() if key not in wanted]
-        record = imported.casualty_record
-        CasualtyPerpetrator.objects.filter(incident=incident).exclude(
-            casualty_record=record, participant__actor_id__in=event.perpetrators
-        ).delete()
-        IncidentParticipant.objects.filter(pk__in=gone).delete()
+        IncidentParticipant.objects.filter(pk__in=gone).delete()  # their perpetrator links go with them
         for key, side in wanted.items():
             participant = current.get(key)
             if participant is None:
@@ -524,41 +629,15 @@ class AcledImport:
                 )
             elif participant.side != side:
                 IncidentParticipant.objects.filter(pk=participant.pk).update(side=side)
-
-        if record is None:  # deleted here: the import's figure comes back as a record of its own
-            record = CasualtyRecord.objects.create(
-                incident=incident,
-                harm=Harm.KILLED,
-                victim_status=event.victim_status,
-                count_low=0,
-                count_best=0,
-                count_high=0,
-            )
-            CasualtyClaim.objects.create(casualty_record=record, claim_id=imported.claim_id)
-        CasualtyRecord.objects.filter(pk=record.pk).update(
-            victim_status=event.victim_status,
-            count_low=event.fatalities,
-            count_best=event.fatalities,
-            count_high=event.fatalities,
-        )
-        linked = set(
-            CasualtyPerpetrator.objects.filter(casualty_record=record).values_list("participant__actor_id", flat=True)
-        )
-        CasualtyPerpetrator.objects.bulk_create(
-            CasualtyPerpetrator(
-                incident=incident, casualty_record=record, participant=current[(actor_id, ParticipantRole.PERPETRATOR)]
-            )
-            for actor_id in dict.fromkeys(event.perpetrators)
-            if actor_id not in linked
-        )
+        records = self._update_records(event, imported, incident, current)
 
         Document.objects.filter(pk=imported.document_id).update(**self._document_fields(event))
         Claim.objects.filter(pk=imported.claim_id).update(**self._claim_fields(event))
-        ClaimActor.objects.filter(claim_id=imported.claim_id).exclude(actor_id__in=event.perpetrators).delete()
+        ClaimActor.objects.filter(claim_id=imported.claim_id).exclude(actor_id__in=event.claim_actors).delete()
         present = set(ClaimActor.objects.filter(claim_id=imported.claim_id).values_list("actor_id", flat=True))
         ClaimActor.objects.bulk_create(
             ClaimActor(claim_id=imported.claim_id, actor_id=actor_id)
-            for actor_id in dict.fromkeys(event.perpetrators)
+            for actor_id in event.claim_actors
             if actor_id not in present
         )
 
@@ -566,17 +645,82 @@ class AcledImport:
             digest=event.digest,
             incident_version=incident.version,
             data=event.extra,
-            casualty_record=record,
+            casualty_record=records[0] if records else None,
             last_job=self.job,
         )
         if incident.status == IncidentStatus.PUBLISHED:
             tally_change_record(incident=incident, actors_before=actors_before, start_before=start_before)
             self.job.updated += 1
 
+    def _update_records(
+        self, event: _Event, imported: ImportedEvent, incident: Incident, participants: dict
+    ) -> list[CasualtyRecord]:
+        """The killed records of the import's claim made what the event says: each kept record updated in place
+        (matched on its victims' status and perpetrators, then in order), the surplus deleted, the missing (also
+        one deleted here) created. Returns them in the event's order."""
+        existing = list(CasualtyRecord.objects.filter(claims=imported.claim_id).order_by("id"))
+        links: dict[int, set[int]] = {record.pk: set() for record in existing}
+        for record_id, actor_id in CasualtyPerpetrator.objects.filter(casualty_record__in=existing).values_list(
+            "casualty_record_id", "participant__actor_id"
+        ):
+            links[record_id].add(actor_id)
+        pairs: list[CasualtyRecord | None] = [None] * len(event.records)
+        free = list(existing)
+        for index, spec in enumerate(event.records):
+            match = next((r for r in free if (r.victim_status, frozenset(links[r.pk])) == spec.key), None)
+            if match is not None:
+                pairs[index] = match
+                free.remove(match)
+        for index in range(len(pairs)):
+            if pairs[index] is None and free:
+                pairs[index] = free.pop(0)
+        CasualtyRecord.objects.filter(pk__in=[record.pk for record in free]).delete()
+        records = []
+        for spec, record in zip(event.records, pairs, strict=True):
+            if record is None:
+                record = _casualty_record(incident, spec)
+                record.save()
+                CasualtyClaim.objects.create(casualty_record=record, claim_id=imported.claim_id)
+                links[record.pk] = set()
+            else:
+                CasualtyRecord.objects.filter(pk=record.pk).update(
+                    victim_status=spec.victim_status,
+                    count_low=spec.low,
+                    count_best=spec.best,
+                    count_high=spec.high,
+                    note=spec.note,
+                )
+            CasualtyPerpetrator.objects.filter(casualty_record=record).exclude(
+                participant__actor_id__in=spec.perpetrators
+            ).delete()
+            CasualtyPerpetrator.objects.bulk_create(
+                CasualtyPerpetrator(
+                    incident=incident,
+                    casualty_record=record,
+                    participant=participants[(actor_id, ParticipantRole.PERPETRATOR)],
+                )
+                for actor_id in dict.fromkeys(spec.perpetrators)
+                if actor_id not in links[record.pk]
+            )
+            records.append(record)
+        return records
+
     def _save_counts(self) -> None:
         self.job.error_count = self.error_count
         self.job.errors = self.errors
         self.job.notes = self.notes
+
+
+def _casualty_record(incident: Incident, spec: _Record) -> CasualtyRecord:
+    return CasualtyRecord(
+        incident=incident,
+        harm=Harm.KILLED,
+        victim_status=spec.victim_status,
+        count_low=spec.low,
+        count_best=spec.best,
+        count_high=spec.high,
+        note=spec.note,
+    )
 
 
 def _code_key(event: _Event) -> tuple[str, int]:

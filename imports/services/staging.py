@@ -17,6 +17,7 @@ from ..models import MAX_STORED_ERRORS
 from .history import Progress
 
 PROGRESS_ROWS = 10_000
+ACLED_TABLE = "import_acled_staging"
 
 STAGING = """
 DROP TABLE IF EXISTS import_acled_staging;
@@ -225,30 +226,37 @@ def validate() -> tuple[int, list[dict], int]:
                 )
             },
         )
-        cursor.execute("SELECT count(*) FROM import_acled_staging WHERE error IS NOT NULL")
+    return report(ACLED_TABLE)
+
+
+def report(table: str) -> tuple[int, list[dict], int]:
+    """A staging table's row errors (the count, the first MAX_STORED_ERRORS) and its count of valid events."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE error IS NOT NULL")
         (error_count,) = cursor.fetchone()
         cursor.execute(
-            "SELECT row_number, coalesce(event_id, ''), error FROM import_acled_staging "
+            f"SELECT row_number, coalesce(event_id, ''), error FROM {table} "
             "WHERE error IS NOT NULL ORDER BY row_number LIMIT %s",
             [MAX_STORED_ERRORS],
         )
         errors = [
             {"row": row, "event_id": event_id, "message": message} for row, event_id, message in cursor.fetchall()
         ]
-        cursor.execute("SELECT count(DISTINCT event_id) FROM import_acled_staging WHERE error IS NULL")
+        cursor.execute(f"SELECT count(DISTINCT event_id) FROM {table} WHERE error IS NULL")
         (events_total,) = cursor.fetchone()
     return error_count, errors, events_total
 
 
-def absent() -> tuple[int, list[str]]:
+def absent(table: str = ACLED_TABLE, kind: str = ImportKind.ACLED) -> tuple[int, list[str]]:
     """Events imported before, in the countries and dates this file covers, that it no longer has. They are
-    reported, not deleted: ACLED deletes events it merged or found out of scope, and an editor decides."""
+    reported, not deleted: ACLED (and UCDP) delete events they merged or found out of scope, and an editor
+    decides. `table` is the staging table, with event_id, event_date, country and error columns."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             WITH covered AS (
                 SELECT array_agg(DISTINCT country) AS countries, min(event_date) AS first, max(event_date) AS last
-                FROM import_acled_staging WHERE error IS NULL
+                FROM {table} WHERE error IS NULL
             ), absent AS (
                 SELECT e.external_id
                 FROM imports_importedevent e
@@ -256,23 +264,23 @@ def absent() -> tuple[int, list[str]]:
                 CROSS JOIN covered
                 WHERE e.kind = %(kind)s AND i.country = ANY(covered.countries)
                   AND i.start_date BETWEEN covered.first AND covered.last
-                  AND NOT EXISTS (SELECT 1 FROM import_acled_staging s WHERE s.event_id = e.external_id)
+                  AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.event_id = e.external_id)
             )
             SELECT (SELECT count(*) FROM absent),
                    ARRAY(SELECT external_id FROM absent ORDER BY external_id LIMIT %(limit)s)
             """,
-            {"kind": ImportKind.ACLED, "limit": MAX_STORED_ERRORS},
+            {"kind": kind, "limit": MAX_STORED_ERRORS},
         )
         return cursor.fetchone()
 
 
-def batches(size: int) -> Iterator[list[dict]]:
+def batches(size: int, table: str = ACLED_TABLE, columns: tuple[str, ...] = STAGED) -> Iterator[list[dict]]:
     """The valid staged rows, `size` events at a time, each event's rows together and in file order."""
     last = ""
     while True:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT DISTINCT event_id FROM import_acled_staging WHERE error IS NULL AND event_id > %s "
+                f"SELECT DISTINCT event_id FROM {table} WHERE error IS NULL AND event_id > %s "
                 "ORDER BY event_id LIMIT %s",
                 [last, size],
             )
@@ -281,7 +289,7 @@ def batches(size: int) -> Iterator[list[dict]]:
                 return
             last = ids[-1]
             cursor.execute(
-                f"SELECT {', '.join(STAGED)} FROM import_acled_staging "
+                f"SELECT {', '.join(columns)} FROM {table} "
                 "WHERE error IS NULL AND event_id = ANY(%s) ORDER BY event_id, row_number",
                 [ids],
             )

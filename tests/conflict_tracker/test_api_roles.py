@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 
 from events.choices import IncidentStatus, ParticipantRole
 from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
+from imports.choices import ImportKind
+from imports.models import ImportJob
 from sources.choices import ReviewStatus
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory, UserFactory
 
@@ -113,6 +115,18 @@ ANALYST_STEP = {**PUBLIC_NO, "analyst": 200, "editor": 200, "admin_user": 200}
 
 INCIDENTS = "/api/v1/incidents/"
 INCIDENT = "/api/v1/incidents/{code}/"
+IMPORTS = "/api/v1/imports/"
+IMPORT = "/api/v1/imports/{id}/"
+EDITORS_ONLY = {**PUBLIC_NO, "analyst": 403, "editor": 200, "admin_user": 200}
+
+
+def _import_job(world) -> int:
+    """An import job (the world has none until an import case asks for one)."""
+    if "import_job" not in world:
+        world["import_job"] = ImportJob.objects.create(
+            kind=ImportKind.ACLED, file_name="acled.csv", user=UserFactory(role="editor")
+        )
+    return world["import_job"].pk
 
 
 class Case(NamedTuple):
@@ -335,6 +349,19 @@ CASES = [
         lambda w: "/api/v1/auth/tokens/",
         None,
         {**EVERYONE, "anonymous": 401},
+    ),
+    Case("import list", "get", IMPORTS, lambda w: IMPORTS, None, EDITORS_ONLY),
+    Case("import job", "get", IMPORT, lambda w: f"{IMPORTS}{_import_job(w)}/", None, EDITORS_ONLY),
+    # The upload is multipart; sent without a body, an editor reaches validation (400: no file), others do not.
+    # tests/imports/test_api.py uploads real files.
+    Case("import upload", "post", IMPORTS, lambda w: IMPORTS, None, {**EDITORS_ONLY, "editor": 400, "admin_user": 400}),
+    Case(
+        "delete import job",
+        "delete",
+        IMPORT,
+        lambda w: f"{IMPORTS}{_import_job(w)}/",
+        None,
+        {**EDITORS_ONLY, "editor": 405, "admin_user": 405},
     ),
 ]
 # Signing in and revoking tokens change the caller's own credentials: tests/conflict_tracker/test_tokens.py

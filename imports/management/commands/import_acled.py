@@ -13,9 +13,10 @@ from imports.services import import_job_create, import_job_run
 
 class Command(BaseCommand):
     help = "Import an ACLED CSV export: new events are created, changed ones updated, absent ones reported."
+    kind = ImportKind.ACLED  # import_ucdp is this command for UCDP files
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The ACLED CSV file.")
+        parser.add_argument("file", help=f"The {self.kind.label} file.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument(
             "--as-user",
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         user = self._user(as_user)
         try:
-            job = import_job_create(by=user, kind=ImportKind.ACLED, file_name=path.name, dry_run=dry_run)
+            job = import_job_create(by=user, kind=self.kind, file_name=path.name, dry_run=dry_run)
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
         with path.open("rb") as stream:
@@ -52,7 +53,7 @@ class Command(BaseCommand):
 
     def _report(self, job):
         write = self.stdout.write
-        heading = f"ACLED import job {job.pk} of {job.file_name}"
+        heading = f"{job.get_kind_display()} import job {job.pk} of {job.file_name}"
         write(f"{heading} (dry run: nothing written)" if job.dry_run else heading)
         for note in job.notes:
             write(f"  {note}")

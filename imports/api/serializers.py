@@ -1,0 +1,81 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from imports.choices import ImportKind
+from imports.forms import validate_import_file
+from imports.models import ImportJob
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row's number in the file, the header being row 1.")
+    event_id = serializers.CharField(allow_blank=True, help_text="The row's event id, if it had one.")
+    message = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    """A job as the list shows it: where it stands and what it counted, without the per-row detail."""
+
+    user = serializers.CharField(source="user.get_username", read_only=True)
+    progress = serializers.IntegerField(read_only=True, min_value=0, max_value=100, help_text="Percent done.")
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "file_name",
+            "dry_run",
+            "user",
+            "status",
+            "progress",
+            "rows_read",
+            "events_total",
+            "events_done",
+            "created",
+            "updated",
+            "unchanged",
+            "absent",
+            "conflicts",
+            "actors_created",
+            "error_count",
+            "failure",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportJobDetailSerializer(ImportJobSerializer):
+    """The job with what the reader found (notes), its row errors and the events absent from the file."""
+
+    errors = ImportRowErrorSerializer(many=True, read_only=True, help_text="The first row errors the job kept.")
+    errors_not_stored = serializers.SerializerMethodField(help_text="Row errors counted beyond those kept in `errors`.")
+    notes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    absent_ids = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Event ids imported before, missing from this file."
+    )
+
+    class Meta(ImportJobSerializer.Meta):
+        fields = [*ImportJobSerializer.Meta.fields, "notes", "errors", "errors_not_stored", "absent_ids"]
+        read_only_fields = fields
+
+    def get_errors_not_stored(self, job) -> int:
+        return max(job.error_count - len(job.errors), 0)
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent in a multipart body (the schema would otherwise call it a URI, as a FileField reads back)."""
+
+
+class ImportJobInputSerializer(serializers.Serializer):
+    """An upload: the file, the dataset it comes from, and whether to write anything."""
+
+    file = UploadField(help_text="The CSV export, as downloaded (UTF-8).", max_length=255)
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.ACLED)
+    dry_run = serializers.BooleanField(default=False, help_text="Report what would change; write nothing.")
+
+    def validate_file(self, upload):
+        validate_import_file(upload)
+        return upload

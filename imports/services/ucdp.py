@@ -1,0 +1,406 @@
+"""A UCDP GED import: the ACLED import's pipeline (acled.py: one transaction, COPY into a staging table, checks
+in SQL, batched bulk merge with history snapshots, revisions on re-import, tallies) with UCDP's rows and rules.
+
+What a UCDP event becomes (SPEC.md, "Import and export"):
+
+- side_a and side_b are the participants, one per actor: a side of several governments ("Government of Iraq,
+  Government of United States of America") is one participant per government. In one-sided violence (type 3)
+  side A is the perpetrator and side B (Civilians) the target; in state-based and non-state violence (1, 2)
+  both sides fought each other, so both are perpetrators.
+- type_of_violence is the incident's violence_type.
+- The deaths become killed records, one per non-zero column, summing to `best`:
+  - deaths_civilians: civilians; perpetrated by side A in one-sided violence, unattributed otherwise (UCDP
+    does not say which side killed civilians caught in fighting);
+  - deaths_a: side A's losses, combatants killed by side B; deaths_b: side B's losses, killed by side A. UCDP
+    counts only deaths of the dyad's fighting, whose only other party is the other side, so each side's losses
+    are attributed to the other (alleged, as every imported attribution). In one-sided violence side B is the
+    civilians: its deaths are civilians killed by side A, and side A's own losses are unattributed;
+  - deaths_unknown: status unknown, unattributed.
+  Each record's note names its column and side.
+- low and high are the event's, not a column's: the records' best are UCDP's, the shortfall of `low` is taken
+  from the largest records first and the excess of `high` added to the largest, so the incident's (and the
+  claim's) low/best/high are UCDP's. Where UCDP's low <= best <= high does not hold (some real rows), best is
+  kept and low and high widened to the smallest and largest of the three, our counts requiring the order; the
+  claim's quote and the job's notes say so, and ImportedEvent.data keeps UCDP's figures as written.
+- UCDP is the source: a document and an accepted claim per event. The import is idempotent by UCDP's `id`.
+"""
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
+
+from events.choices import Harm, ParticipantRole, VictimStatus, ViolenceType
+from events.models import EARLIEST_DATE
+from sources.choices import FigureQualifier, Reliability, SourceKind
+from sources.models import Source
+
+from .. import ucdp
+from ..acled import opened
+from ..choices import ImportKind
+from . import staging
+from .acled import BATCH_EVENTS, AcledImport, _Event, _json_default, _Record
+
+TABLE = "import_ucdp_staging"
+STAGED = ("row_number", "event_id", "event_date", "country", "country_raw", "data", "error")
+STAGING = f"""
+DROP TABLE IF EXISTS {TABLE};
+CREATE TEMPORARY TABLE {TABLE} (
+    row_number integer PRIMARY KEY,
+    event_id text,
+    event_date date,
+    country text,
+    country_raw text,
+    data jsonb,
+    error text
+) ON COMMIT DROP
+"""
+
+
+def _checks() -> list[tuple[str, str, str]]:
+    """(condition, value shown, message) for each rule checked in SQL; the message takes %(value)s."""
+    return [
+        ("length(event_id) > 60", "event_id", _("id %(value)s is longer than 60 characters.")),
+        (
+            "country IS NULL",
+            "country_raw",
+            _("Country %(value)s is not a country of ISO 3166 (give iso3 or an ISO country name)."),
+        ),
+        (
+            "(data->>'latitude' IS NULL) <> (data->>'longitude' IS NULL)"
+            " OR (data->>'latitude')::numeric NOT BETWEEN -90 AND 90"
+            " OR (data->>'longitude')::numeric NOT BETWEEN -180 AND 180",
+            "coalesce(data->>'latitude', 'NA') || ', ' || coalesce(data->>'longitude', 'NA')",
+            _("Coordinates %(value)s: give latitude (-90 to 90) and longitude (-180 to 180), or neither."),
+        ),
+        (
+            "event_date < %(earliest)s OR (data->>'end_date')::date > current_date",
+            "event_date::text",
+            _("date_start %(value)s is before 1900, or the event ends in the future."),
+        ),
+        (
+            "length(data->>'admin1') > 100 OR length(data->>'admin2') > 100",
+            "left(data->>'admin1', 40)",
+            _("An admin name (adm_1 %(value)s or adm_2) is over 100 characters."),
+        ),
+    ]
+
+
+class UcdpImport(AcledImport):
+    """One run of a UCDP GED import over one file, for one job."""
+
+    kind = ImportKind.UCDP
+    dataset = "UCDP"
+
+    def run(self) -> None:
+        with opened(self.binary) as text:
+            header, _records = ucdp.read_header(text)
+        self.notes = [_("Schema: %(schema)s.") % {"schema": header.schema}]
+        self.flagged = 0
+        self._run_all()
+
+    def _save_counts(self) -> None:
+        if self.flagged:
+            self.notes.insert(
+                1,
+                _(
+                    "%(count)s events give figures where low <= best <= high does not hold: imported with best "
+                    "kept and low and high widened to the smallest and largest of the three (rows below)."
+                )
+                % {"count": self.flagged},
+            )
+        super()._save_counts()
+
+    # -- staging ---------------------------------------------------------------------------------------------
+
+    def _stage(self) -> int:
+        rows_read = 0
+        with opened(self.binary) as text, connection.cursor() as cursor:
+            cursor.execute(STAGING)
+            with cursor.cursor.copy(f"COPY {TABLE} ({', '.join(STAGED)}) FROM STDIN") as copy:
+                for item in ucdp.read_rows(text):
+                    rows_read += 1
+                    if rows_read % staging.PROGRESS_ROWS == 0:
+                        self.progress.report(rows_read=rows_read)
+                    if isinstance(item, ucdp.RowError):
+                        copy.write_row((item.row, item.event_id or None, None, None, None, None, item.message))
+                    else:
+                        copy.write_row(
+                            (
+                                item.row,
+                                item.event_id,
+                                item.start_date,
+                                item.country,
+                                item.country_raw,
+                                Jsonb(item.as_json()),
+                                None,
+                            )
+                        )
+            cursor.execute(f"CREATE INDEX ON {TABLE} (event_id, row_number)")
+            cursor.execute(f"ANALYZE {TABLE}")
+        return rows_read
+
+    def _validate(self) -> tuple[int, list[dict], int]:
+        with connection.cursor() as cursor:
+            for condition, shown, message in _checks():
+                cursor.execute(
+                    f"""
+                    UPDATE {TABLE} s
+                    SET error = replace(%(message)s, '%%(value)s', coalesce({shown}, 'NA'))
+                    WHERE s.error IS NULL AND ({condition})
+                    """,
+                    {"earliest": EARLIEST_DATE, "message": message},
+                )
+            # UCDP gives each event once: a second row with its id is an error, not a second event.
+            cursor.execute(
+                f"""
+                WITH first AS (
+                    SELECT DISTINCT ON (event_id) event_id, row_number FROM {TABLE} WHERE error IS NULL
+                    ORDER BY event_id, row_number
+                )
+                UPDATE {TABLE} s
+                SET error = replace(replace(%(message)s, '%%(event)s', s.event_id), '%%(first)s', f.row_number::text)
+                FROM first f
+                WHERE s.error IS NULL AND s.event_id = f.event_id AND s.row_number <> f.row_number
+                """,
+                {"message": _("Event %(event)s is already in row %(first)s: this row was left out.")},
+            )
+        return staging.report(TABLE)
+
+    def _absent(self) -> tuple[int, list[str]]:
+        return staging.absent(TABLE, self.kind)
+
+    def _batches(self) -> Iterable[list[dict]]:
+        return staging.batches(BATCH_EVENTS, TABLE, STAGED)
+
+    # -- events ----------------------------------------------------------------------------------------------
+
+    def _event(self, rows: list[dict]) -> _Event:
+        (staged,) = rows
+        row = json.loads(staged["data"]) if isinstance(staged["data"], str) else staged["data"]
+        start = datetime.date.fromisoformat(row["start_date"])
+        violence = row["violence_type"]
+        place = row["location"] or row["admin1"] or staged["country"]
+        fields = {
+            "title": f"{row['dyad_name'] or _('UCDP event')}: {place}"[:300],
+            "notes": row["description"],
+            "start_date": start,
+            "end_date": datetime.date.fromisoformat(row["end_date"]),
+            "date_precision": row["date_precision"],
+            "country": staged["country"],
+            "admin1": row["admin1"],
+            "admin2": row["admin2"],
+            "admin3": "",
+            "location_name": row["location"][:200],
+            "latitude": row["latitude"],
+            "longitude": row["longitude"],
+            "geo_precision": row["geo_precision"],
+            "event_type": "",
+            "sub_event_type": "",
+            "violence_type": violence,
+            "civilian_targeting": violence == ViolenceType.ONE_SIDED,
+        }
+        described = {
+            "event_id": row["event_id"],
+            **{name: value for name, value in fields.items() if name != "title"},
+            "side_a": row["side_a"],
+            "side_b": row["side_b"],
+            **{name: row[name] for name in _FIGURES},
+            "extra": dict(sorted(row["extra"].items())),
+        }
+        snapshot = json.dumps(described, sort_keys=True, default=_json_default, ensure_ascii=False)
+        event = _Event(
+            event_id=row["event_id"],
+            rows=[staged["row_number"]],
+            fields=fields,
+            side_a=row["side_a"],
+            side_b=row["side_b"],
+            fatalities=row["best"],
+            notes=row["source_headline"],
+            source=row["source_office"],
+            extra=row["extra"],
+            snapshot=snapshot,
+            digest=hashlib.sha256(snapshot.encode()).hexdigest(),
+        )
+        sides: dict[str, list[int]] = {"A": [], "B": []}
+        seen = set()
+        for side, names in (("A", row["side_a"]), ("B", row["side_b"])):
+            if violence == ViolenceType.ONE_SIDED:
+                role = ParticipantRole.PERPETRATOR if side == "A" else ParticipantRole.TARGET
+            else:
+                role = ParticipantRole.PERPETRATOR
+            for name, kind in names:
+                actor_id = self.resolver.resolve(name, kind=kind, on=start)
+                sides[side].append(actor_id)
+                if (actor_id, role) not in seen:
+                    seen.add((actor_id, role))
+                    event.participants.append((actor_id, role, side))
+        event.records, event.ucdp_note = self._records(row, violence, sides)
+        return event
+
+    def _records(self, row: dict, violence: int, sides: dict[str, list[int]]) -> tuple[list[_Record], str]:
+        """The killed records of one event (see the module's docstring), and the claim's note on its figures."""
+        names = {side: ", ".join(name for name, _kind in row[f"side_{side.lower()}"]) for side in "AB"}
+        one_sided = violence == ViolenceType.ONE_SIDED
+        a, b = list(dict.fromkeys(sides["A"])), list(dict.fromkeys(sides["B"]))
+        planned = [
+            (
+                VictimStatus.CIVILIAN,
+                row["deaths_civilians"],
+                a if one_sided else [],
+                _("UCDP deaths_civilians."),
+            ),
+            (
+                VictimStatus.COMBATANT,
+                row["deaths_a"],
+                [] if one_sided else [actor for actor in b if actor not in a],
+                _("UCDP deaths_a: losses of side A (%(side)s).") % {"side": names["A"]},
+            ),
+            (
+                VictimStatus.CIVILIAN if one_sided else VictimStatus.COMBATANT,
+                row["deaths_b"],
+                [actor for actor in a if one_sided or actor not in b],
+                _("UCDP deaths_b: losses of side B (%(side)s).") % {"side": names["B"]},
+            ),
+            (VictimStatus.UNKNOWN, row["deaths_unknown"], [], _("UCDP deaths_unknown.")),
+        ]
+        records: list[_Record] = []
+        for status, count, perpetrators, note in planned:
+            if not count:
+                continue
+            same = next((r for r in records if r.key == (status, frozenset(perpetrators))), None)
+            if same is not None:  # deaths_b of one-sided violence: civilians killed by side A, as deaths_civilians
+                same.low = same.best = same.high = same.best + count
+                same.note = f"{same.note} {note}"
+            else:
+                records.append(_Record(status, count, count, count, perpetrators, note))
+        low, best, high = row["low"], row["best"], row["high"]
+        parts = sum(record.best for record in records)
+        notes = []
+        if parts < best:
+            # The columns fall short of UCDP's best: the rest is deaths of unknown status.
+            gap = best - parts
+            unknown = next((r for r in records if r.key == (VictimStatus.UNKNOWN, frozenset())), None)
+            if unknown is None:
+                unknown = _Record(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown."))
+                records.append(unknown)
+            unknown.low = unknown.best = unknown.high = unknown.best + gap
+            notes.append(
+                _("The deaths by side sum to %(parts)s, short of best %(best)s: the rest is of unknown status.")
+                % {"parts": parts, "best": best}
+            )
+        elif parts > best:
+            notes.append(
+                _("The deaths by side sum to %(parts)s, more than best %(best)s: best taken as their sum.")
+                % {"parts": parts, "best": best}
+            )
+            best = parts
+        if not low <= best <= high:
+            wide_low, wide_high = min(low, best, high), max(low, best, high)
+            notes.append(
+                _(
+                    "UCDP's figures are inconsistent: low %(low)s, best %(best)s, high %(high)s do not satisfy "
+                    "low <= best <= high; recorded as low %(wide_low)s, best %(best)s, high %(wide_high)s (best "
+                    "kept, low and high widened to the smallest and largest of the three)."
+                )
+                % {"low": low, "best": best, "high": high, "wide_low": wide_low, "wide_high": wide_high}
+            )
+            low, high = wide_low, wide_high
+        if not records and high:
+            records.append(_Record(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown.")))
+        by_size = sorted(records, key=lambda record: -record.best)
+        shortfall = best - low
+        for record in by_size:
+            taken = min(shortfall, record.best)
+            record.low -= taken
+            shortfall -= taken
+        if by_size:
+            by_size[0].high += high - best
+        return records, " ".join(notes)
+
+    # -- provenance ------------------------------------------------------------------------------------------
+
+    def _source(self) -> Source:
+        source = (
+            Source.objects.filter(acronym__iexact="UCDP").first()
+            or Source.objects.filter(name__iexact="Uppsala Conflict Data Program").first()
+        )
+        if source is None:
+            source = Source(
+                name="Uppsala Conflict Data Program",
+                acronym="UCDP",
+                kind=SourceKind.RESEARCH_BODY,
+                reliability=Reliability.B,
+                url="https://ucdp.uu.se/",
+                description=_("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
+            )
+            source.full_clean()
+            source.save()
+        return source
+
+    def _merge_batch(self, events: list[_Event]) -> None:
+        for event in events:
+            if not _ordered(event.extra):
+                self.flagged += 1
+                self._note(
+                    _("Row %(row)s (UCDP id %(id)s): %(note)s")
+                    % {"row": event.rows[0], "id": event.event_id, "note": event.ucdp_note}
+                )
+        super()._merge_batch(events)
+
+    def _document_fields(self, event: _Event) -> dict:
+        dates = [part.strip() for part in event.extra.get("source_date", "").split(";")]
+        published = None
+        for day in dates:
+            try:
+                published = max(published or datetime.date.min, datetime.date.fromisoformat(day[:10]))
+            except ValueError:
+                continue
+        return {
+            "title": _("UCDP GED event %(id)s") % {"id": event.event_id},
+            "author": event.source[:300],
+            "published_on": published,
+            "language": "en",
+            "accessed_on": self.now.date(),
+            "excerpt": event.notes,
+            "snapshot_text": event.snapshot,
+            "snapshot_sha256": hashlib.sha256(event.snapshot.encode()).hexdigest(),
+        }
+
+    def _claim_fields(self, event: _Event) -> dict:
+        totals = event.totals()
+        low, best, high = totals["fatalities_low"], totals["fatalities_best"], totals["fatalities_high"]
+        quote = _("%(best)s killed (low %(low)s, high %(high)s), UCDP GED event %(id)s.") % {
+            "best": best,
+            "low": low,
+            "high": high,
+            "id": event.event_id,
+        }
+        if event.ucdp_note:
+            quote = f"{quote} {event.ucdp_note}"
+        statuses = {record.victim_status for record in event.records}
+        return {
+            "quote": quote,
+            "harm": Harm.KILLED,
+            "victim_status": statuses.pop() if len(statuses) == 1 else VictimStatus.UNKNOWN,
+            "figure_qualifier": FigureQualifier.EXACT if low == high else FigureQualifier.RANGE,
+            "figure_low": low,
+            "figure_best": best,
+            "figure_high": high,
+            "country": event.fields["country"],
+        }
+
+
+_FIGURES = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high")
+
+
+def _ordered(extra: dict) -> bool:
+    """Whether UCDP's own low <= best <= high holds for the row as written."""
+    try:
+        return int(extra.get("low", 0)) <= int(extra.get("best", 0)) <= int(extra.get("high", 0))
+    except ValueError:
+        return False
