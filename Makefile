@@ -74,6 +74,7 @@ services-down: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/import_bench.py
 
 clean:
 	if [ -x $(PY) ]; then $(SERVICES) down; fi
