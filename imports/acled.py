@@ -391,8 +391,9 @@ def _types(event_type: str, sub_event_type: str, kind1: str | None) -> tuple[str
     return mapped_type, sub_event_type or mapped_sub
 
 
-def parse_row(header: Header, number: int, cells: list[str], date_format: str) -> AcledRow:
-    """One record as an AcledRow; ValueError with a message fit for the user when a cell cannot be read."""
+def check_width(header: Header, cells: list[str]) -> None:
+    """ValueError when a record has fewer cells than the header (a truncated file) or more that hold something
+    (an unquoted comma); trailing empty cells, which spreadsheets add, are allowed."""
     if len(cells) < header.width:
         raise ValueError(
             _("The row has %(found)s of the header's %(width)s columns: it is cut short (a truncated file?).")
@@ -403,6 +404,11 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
             _("The row has %(found)s values for the header's %(width)s columns (an unquoted comma?).")
             % {"found": len(cells), "width": header.width}
         )
+
+
+def parse_row(header: Header, number: int, cells: list[str], date_format: str) -> AcledRow:
+    """One record as an AcledRow; ValueError with a message fit for the user when a cell cannot be read."""
+    check_width(header, cells)
     get = header.get
     event_id = get(cells, "event_id_cnty")
     if not event_id:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from actors.choices import ActorKind
 from events.choices import DatePrecision, GeoPrecision, ViolenceType
 
-from .acled import FileError, RowError, _clean, _country, _header_name, _is_hxl, _number, _records
+from .acled import FileError, RowError, _clean, _country, _header_name, _is_hxl, _number, _records, check_width
 
 __all__ = ["FileError", "RowError", "UcdpRow", "read_header", "read_rows"]
 
@@ -194,16 +194,7 @@ def _default_precision(start: datetime.date, end: datetime.date) -> str:
 
 def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
     """One record as a UcdpRow; ValueError with a message fit for the user when a cell cannot be read."""
-    if len(cells) < header.width:
-        raise ValueError(
-            _("The row has %(found)s of the header's %(width)s columns: it is cut short (a truncated file?).")
-            % {"found": len(cells), "width": header.width}
-        )
-    if len(cells) > header.width and any(cell.strip() for cell in cells[header.width :]):
-        raise ValueError(
-            _("The row has %(found)s values for the header's %(width)s columns (an unquoted comma?).")
-            % {"found": len(cells), "width": header.width}
-        )
+    check_width(header, cells)
     get = header.get
     event_id = get(cells, "id")
     if not event_id:

@@ -259,20 +259,22 @@ class AcledImport:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
 
+    # The dataset's own entry among the sources, found by acronym or name, created on its first import.
+    source_fields = {
+        "name": "ACLED",
+        "acronym": "ACLED",
+        "url": "https://acleddata.com/",
+        "description": _("Armed Conflict Location & Event Data: event data, imported from its CSV exports."),
+    }
+
     def _source(self) -> Source:
+        fields = self.source_fields
         source = (
-            Source.objects.filter(name__iexact="ACLED").first()
-            or Source.objects.filter(acronym__iexact="ACLED").first()
+            Source.objects.filter(acronym__iexact=fields["acronym"]).first()
+            or Source.objects.filter(name__iexact=fields["name"]).first()
         )
         if source is None:
-            source = Source(
-                name="ACLED",
-                acronym="ACLED",
-                kind=SourceKind.RESEARCH_BODY,
-                reliability=Reliability.B,
-                url="https://acleddata.com/",
-                description=_("Armed Conflict Location & Event Data: event data, imported from its CSV exports."),
-            )
+            source = Source(kind=SourceKind.RESEARCH_BODY, reliability=Reliability.B, **fields)
             source.full_clean()
             source.save()
         return source

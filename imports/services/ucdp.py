@@ -36,8 +36,7 @@ from psycopg.types.json import Jsonb
 
 from events.choices import Harm, ParticipantRole, VictimStatus, ViolenceType
 from events.models import EARLIEST_DATE
-from sources.choices import FigureQualifier, Reliability, SourceKind
-from sources.models import Source
+from sources.choices import FigureQualifier
 
 from .. import ucdp
 from ..acled import opened
@@ -94,6 +93,12 @@ class UcdpImport(AcledImport):
     """One run of a UCDP GED import over one file, for one job."""
 
     kind = ImportKind.UCDP
+    source_fields = {
+        "name": "Uppsala Conflict Data Program",
+        "acronym": "UCDP",
+        "url": "https://ucdp.uu.se/",
+        "description": _("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
+    }
     dataset = "UCDP"
 
     def run(self) -> None:
@@ -322,26 +327,6 @@ class UcdpImport(AcledImport):
             by_size[0].high += high - best
         return records, " ".join(notes)
 
-    # -- provenance ------------------------------------------------------------------------------------------
-
-    def _source(self) -> Source:
-        source = (
-            Source.objects.filter(acronym__iexact="UCDP").first()
-            or Source.objects.filter(name__iexact="Uppsala Conflict Data Program").first()
-        )
-        if source is None:
-            source = Source(
-                name="Uppsala Conflict Data Program",
-                acronym="UCDP",
-                kind=SourceKind.RESEARCH_BODY,
-                reliability=Reliability.B,
-                url="https://ucdp.uu.se/",
-                description=_("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
-            )
-            source.full_clean()
-            source.save()
-        return source
-
     def _merge_batch(self, events: list[_Event]) -> None:
         for event in events:
             if not _ordered(event.extra):
@@ -351,6 +336,8 @@ class UcdpImport(AcledImport):
                     % {"row": event.rows[0], "id": event.event_id, "note": event.ucdp_note}
                 )
         super()._merge_batch(events)
+
+    # -- provenance ------------------------------------------------------------------------------------------
 
     def _document_fields(self, event: _Event) -> dict:
         dates = [part.strip() for part in event.extra.get("source_date", "").split(";")]
