@@ -784,6 +784,29 @@ def ucdp_rows(queryset) -> Iterator[list]:
 # -- GeoJSON ---------------------------------------------------------------------------------------------------------
 
 
+# The incident's columns a feature carries as they are; dates are written as ISO text, coordinates as geometry.
+GEOJSON_COLUMNS = (
+    "code",
+    "title",
+    "notes",
+    "status",
+    "date_precision",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location_name",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+    "violence_type",
+    "civilian_targeting",
+    "fatalities_low",
+    "fatalities_best",
+    "fatalities_high",
+)
+
+
 def geojson_chunks(queryset, detail_url_prefix: str) -> Iterator[str]:
     """A FeatureCollection, one feature per incident, as the list has them: a Point where the incident has
     coordinates, and a null geometry (an unlocated feature, RFC 7946 3.2) where it has none, so that an export
@@ -799,26 +822,9 @@ def geojson_chunks(queryset, detail_url_prefix: str) -> Iterator[str]:
                 {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]} if located else None
             ),
             "properties": {
-                "code": row["code"],
-                "title": row["title"],
-                "notes": row["notes"],
-                "status": row["status"],
+                **{name: row[name] for name in GEOJSON_COLUMNS},
                 "start_date": _iso_date(row["start_date"]),
                 "end_date": _iso_date(row["end_date"]),
-                "date_precision": row["date_precision"],
-                "country": row["country"],
-                "admin1": row["admin1"],
-                "admin2": row["admin2"],
-                "admin3": row["admin3"],
-                "location_name": row["location_name"],
-                "geo_precision": row["geo_precision"],
-                "event_type": row["event_type"],
-                "sub_event_type": row["sub_event_type"],
-                "violence_type": row["violence_type"],
-                "civilian_targeting": row["civilian_targeting"],
-                "fatalities_low": row["fatalities_low"],
-                "fatalities_best": row["fatalities_best"],
-                "fatalities_high": row["fatalities_high"],
                 "perpetrators": _name_list(participants, ParticipantRole.PERPETRATOR),
                 "targets": _name_list(participants, ParticipantRole.TARGET),
                 "other_actors": _name_list(participants, ParticipantRole.OTHER),
