@@ -136,14 +136,37 @@ class PointFilter(django_filters.CharFilter):
     field_class = PointField
 
 
-class IncidentFilterForm(forms.Form):
-    """Rules between parameters, each error naming the parameter to fix."""
+def applied_elsewhere(queryset, name, value):
+    """The method of a filter that does not filter on its own: its FilterSet's filter_queryset applies it with the
+    filters it goes with, or a view hands it to a selector."""
+    return queryset
+
+
+def date_window(*, after_help: str, before_help: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """date_after and date_before, both ends included, which DateWindowForm keeps in order; each FilterSet applies
+    the window in its own terms (an incident's dates overlap it, a tally's periods start in it)."""
+    return (
+        django_filters.DateFilter(label=_("From"), method=applied_elsewhere, help_text=after_help),
+        django_filters.DateFilter(label=_("Until"), method=applied_elsewhere, help_text=before_help),
+    )
+
+
+class DateWindowForm(forms.Form):
+    """The form of a FilterSet that takes a date_window: date_before may not come before date_after."""
 
     def clean(self):
         data = super().clean()
         after, before = data.get("date_after"), data.get("date_before")
         if after and before and after > before:
             self.add_error("date_before", _("date_before cannot come before date_after."))
+        return data
+
+
+class IncidentFilterForm(DateWindowForm):
+    """Rules between parameters, each error naming the parameter to fix."""
+
+    def clean(self):
+        data = super().clean()
         low, high = data.get("fatalities_min"), data.get("fatalities_max")
         if low is not None and high is not None and low > high:
             self.add_error("fatalities_max", _("fatalities_max cannot be less than fatalities_min."))
@@ -160,45 +183,37 @@ class IncidentFilterForm(forms.Form):
         return data
 
 
-def _applied_together(queryset, name, value):
-    """Filters that only make sense together are applied at once in IncidentFilterSet.filter_queryset."""
-    return queryset
-
-
 class CasualtyFilterSet(FilterSet):
     """The records behind a casualty tally, asked for with the parameters each tally cell links with: those
     counted for these actors under the tally's rules. The incidents list and the tally records list share them."""
 
     casualties_of = ActorListFilter(
-        method="_applied_in_filter_queryset",
+        method=applied_elsewhere,
         help_text=_(
             "Casualty records counted for these actors (comma-separated ids or names, each record once), as the "
             "casualty tallies count them; e.g. 1,2."
         ),
     )
     casualty_measure = django_filters.ChoiceFilter(
-        method="_applied_in_filter_queryset",
+        method=applied_elsewhere,
         choices=Measure.choices,
         help_text=_("With casualties_of: perpetrated (default) or involved."),
     )
     casualty_attribution = django_filters.ChoiceFilter(
-        method="_applied_in_filter_queryset",
+        method=applied_elsewhere,
         choices=AttributionLevel.choices,
         help_text=_("With casualties_of: confirmed, or alleged (confirmed and alleged, the default)."),
     )
     casualty_harm = django_filters.ChoiceFilter(
-        method="_applied_in_filter_queryset",
+        method=applied_elsewhere,
         choices=Harm.choices,
         help_text=_("With casualties_of: the harm, e.g. killed."),
     )
     casualty_victim_status = django_filters.ChoiceFilter(
-        method="_applied_in_filter_queryset",
+        method=applied_elsewhere,
         choices=VictimStatus.choices,
         help_text=_("With casualties_of: the victims' status, e.g. civilian."),
     )
-
-    def _applied_in_filter_queryset(self, queryset, name, value):
-        return queryset
 
     def casualty_records(self):
         """The published casualty records the casualty_ parameters ask for (casualties_of must be given)."""
@@ -220,18 +235,12 @@ class IncidentFilterSet(CasualtyFilterSet):
     at what exists.
     """
 
-    date_after = django_filters.DateFilter(
-        label=_("From"),
-        method=_applied_together,
-        help_text=_(
+    date_after, date_before = date_window(
+        after_help=_(
             "Incidents still going on at or after this date (YYYY-MM-DD); a date known only to the week, month or "
             "year counts as all of it."
         ),
-    )
-    date_before = django_filters.DateFilter(
-        label=_("Until"),
-        method=_applied_together,
-        help_text=_(
+        before_help=_(
             "Incidents begun at or before this date (YYYY-MM-DD); a date known only to the week, month or year "
             "counts as all of it."
         ),
@@ -240,17 +249,17 @@ class IncidentFilterSet(CasualtyFilterSet):
     admin1 = django_filters.CharFilter(help_text=_("Region, exactly as spelled, e.g. Gao"))
     admin2 = django_filters.CharFilter(help_text=_("Cercle, exactly as spelled, e.g. Ansongo"))
     fatalities_min = IdFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         min_value=0,
         help_text=_("Fatalities at least, on the estimate fatalities_measure names (best by default), e.g. 10."),
     )
     fatalities_max = IdFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         min_value=0,
         help_text=_("Fatalities at most, on the estimate fatalities_measure names (best by default), e.g. 100."),
     )
     fatalities_measure = django_filters.ChoiceFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         choices=[(name, name) for name in FATALITY_MEASURES],
         help_text=_("Which estimate fatalities_min and fatalities_max apply to: low, best (default) or high."),
     )
@@ -265,25 +274,25 @@ class IncidentFilterSet(CasualtyFilterSet):
     )
     actor = ActorFilter(
         label=_("Actor (name or alias)"),
-        method=_applied_together,
+        method=applied_elsewhere,
         help_text=_(
             "An actor taking part in the incident: its id (e.g. 12) or any of its names or aliases (e.g. Wagner Group)."
         ),
     )
     include_related = StrictBooleanFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         help_text=_(
             "With actor: also its units (part of it, at any depth), its predecessors and its successors "
             "(e.g. Wagner Group finds Africa Corps)."
         ),
     )
     role = django_filters.ChoiceFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         choices=ParticipantRole.choices,
         help_text=_("The participant's role (of the actor, when actor is given), e.g. perpetrator."),
     )
     attribution = django_filters.ChoiceFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         choices=Attribution.choices,
         help_text=_("How firmly the participation (of the actor, when given) is attributed, exactly, e.g. confirmed."),
     )
@@ -292,11 +301,11 @@ class IncidentFilterSet(CasualtyFilterSet):
         help_text=_("Bounding box min_lon,min_lat,max_lon,max_lat in degrees, e.g. -5.5,10,4.5,25."),
     )
     near = PointFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         help_text=_("With radius_km: incidents within that great-circle distance of lat,lon, e.g. 16.27,-0.04."),
     )
     radius_km = django_filters.NumberFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         min_value=0,
         max_value=MAX_RADIUS_KM,
         help_text=_("With near: the radius in kilometres, e.g. 50."),
@@ -319,7 +328,7 @@ class IncidentFilterSet(CasualtyFilterSet):
     )
 
     ordering = django_filters.ChoiceFilter(
-        method=_applied_together,
+        method=applied_elsewhere,
         choices=[(name, name) for name in ORDERINGS],
         help_text=_("Order of the list (ties broken by id, in the same direction), e.g. -fatalities_best."),
     )

@@ -12,6 +12,8 @@ its own and a file of any length needs the memory of one row. What varies betwee
   day-first and month-first alike, and guessing per row would put some events in the wrong month silently;
 - actor types as ACLED's numbers 1-8 or as their labels; `NA` for empty; BOM, CRLF, quoted commas and newlines
   (the csv module and the utf-8-sig codec); a truncated last row, reported as a row error.
+
+The file handling (FileHeader, read_header, read_records) serves the UCDP reader (imports/ucdp.py) too.
 """
 
 import csv
@@ -20,15 +22,16 @@ import io
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import IO
 
 import pycountry
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from actors.choices import ACLED_INTER_CODES, ActorKind
 from events.choices import DatePrecision, EventType, SubEventType
@@ -211,36 +214,54 @@ def _is_hxl(row: list[str]) -> bool:
     return bool(cells) and all(cell.startswith("#") for cell in cells)
 
 
-class Header:
-    """Where each known column is in the file, and which schema the columns say it is."""
+class FileHeader:
+    """Where each column of a file is, found by name so that their order does not matter. A reader's subclass
+    names what its dataset needs: the required columns (and one of `country_columns`), the column a row's error
+    is named by, the messages that name the dataset and the schemas its columns tell apart."""
+
+    required: tuple[str, ...]
+    country_columns: frozenset[str]
+    id_column: str
+    not_this_file: str  # lazily translated, with %(columns)s
+    not_utf8: str  # lazily translated
 
     def __init__(self, raw: list[str]):
         self.width = len(raw)
         self.index: dict[str, int] = {}
         for position, cell in enumerate(raw):
             name = _header_name(cell)
-            # An unnamed column (a spreadsheet's row numbers) or one we do not know is skipped.
+            # An unnamed column (a spreadsheet's or pandas' row numbers) is skipped; of two with one name, the first.
             if name and not name.startswith("unnamed:") and name not in self.index:
                 self.index[name] = position
-        missing = [name for name in REQUIRED_COLUMNS if name not in self.index]
-        if not ({"iso3", "iso", "country"} & set(self.index)):
+        missing = [name for name in self.required if name not in self.index]
+        if not (self.country_columns & set(self.index)):
             missing.append("country")
         if missing:
-            raise FileError(
-                _("This is not an ACLED file: the header has no %(columns)s column.") % {"columns": ", ".join(missing)}
-            )
-        if "disorder_type" in self.index or "civilian_targeting" in self.index:
-            self.schema = "current"
-        elif "sub_event_type" in self.index:
-            self.schema = "2019"
-        else:
-            self.schema = "pre-2019"
+            raise FileError(self.not_this_file % {"columns": ", ".join(missing)})
 
     def get(self, row: list[str], name: str) -> str:
         position = self.index.get(name)
         if position is None or position >= len(row):
             return ""
         return _clean(row[position])
+
+
+class Header(FileHeader):
+    """An ACLED file's header."""
+
+    required = REQUIRED_COLUMNS
+    country_columns = frozenset({"iso3", "iso", "country"})
+    id_column = "event_id_cnty"
+    not_this_file = gettext_lazy("This is not an ACLED file: the header has no %(columns)s column.")
+    not_utf8 = gettext_lazy("The file is not UTF-8 text: save it from ACLED again as CSV (UTF-8).")
+
+    @property
+    def schema(self) -> str:
+        if "disorder_type" in self.index or "civilian_targeting" in self.index:
+            return "current"
+        if "sub_event_type" in self.index:
+            return "2019"
+        return "pre-2019"
 
 
 @contextmanager
@@ -255,21 +276,54 @@ def opened(binary: IO[bytes]) -> Iterator[IO[str]]:
         text.detach()  # else the wrapper closes the file when it is collected
 
 
-def _records(text: IO[str]) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for each record, the header being row 1 as in a spreadsheet."""
+def _records(text: IO[str], not_utf8: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for each record, the header being row 1 as in a spreadsheet; text that cannot be
+    decoded is a FileError saying `not_utf8`."""
     reader = csv.reader(text, strict=False)
-    yield from enumerate(reader, start=1)
-
-
-def read_header(text: IO[str]) -> tuple[Header, Iterator[tuple[int, list[str]]]]:
-    records = _records(text)
     try:
-        for _number, cells in records:
-            if any(cell.strip() for cell in cells):
-                return Header(cells), records
+        yield from enumerate(reader, start=1)
     except UnicodeDecodeError as error:
-        raise FileError(_("The file is not UTF-8 text: save it from ACLED again as CSV (UTF-8).")) from error
+        raise FileError(str(not_utf8)) from error
+
+
+def read_header(
+    text: IO[str], header_class: type[FileHeader] = Header
+) -> tuple[FileHeader, Iterator[tuple[int, list[str]]]]:
+    """The header (the first row with anything in it) and the records after it."""
+    records = _records(text, header_class.not_utf8)
+    for _number, cells in records:
+        if any(cell.strip() for cell in cells):
+            return header_class(cells), records
     raise FileError(_("The file is empty."))
+
+
+def check_width(header: FileHeader, cells: list[str]) -> None:
+    """ValueError when a record has fewer cells than the header (a truncated file) or more that hold something
+    (an unquoted comma); trailing empty cells, which spreadsheets add, are allowed."""
+    if len(cells) < header.width:
+        raise ValueError(
+            _("The row has %(found)s of the header's %(width)s columns: it is cut short (a truncated file?).")
+            % {"found": len(cells), "width": header.width}
+        )
+    if len(cells) > header.width and any(cell.strip() for cell in cells[header.width :]):
+        raise ValueError(
+            _("The row has %(found)s values for the header's %(width)s columns (an unquoted comma?).")
+            % {"found": len(cells), "width": header.width}
+        )
+
+
+def read_records(text: IO[str], header_class: type[FileHeader], parse: Callable) -> Iterator:
+    """Each data row of the file, parsed by `parse(header, number, cells)` once `check_width` has passed it, or the
+    error that stopped it; the HXL row and blank lines skipped."""
+    header, records = read_header(text, header_class)
+    for number, cells in records:
+        if not any(cell.strip() for cell in cells) or _is_hxl(cells):
+            continue
+        try:
+            check_width(header, cells)
+            yield parse(header, number, cells)
+        except ValueError as error:
+            yield RowError(number, header.get(cells, header.id_column), str(error))
 
 
 def detect_date_format(text: IO[str]) -> tuple[str, list[str]]:
@@ -281,19 +335,16 @@ def detect_date_format(text: IO[str]) -> tuple[str, list[str]]:
     header, records = read_header(text)
     fits: Counter[str] = Counter()
     dated = 0
-    try:
-        for _number, cells in records:
-            if _is_hxl(cells):
-                continue
-            value = header.get(cells, "event_date")
-            if not value:
-                continue
-            dated += 1
-            for fmt, pattern in _DATE_PATTERNS:
-                if pattern.fullmatch(value):
-                    fits[fmt] += 1
-    except UnicodeDecodeError as error:
-        raise FileError(_("The file is not UTF-8 text: save it from ACLED again as CSV (UTF-8).")) from error
+    for _number, cells in records:
+        if _is_hxl(cells):
+            continue
+        value = header.get(cells, "event_date")
+        if not value:
+            continue
+        dated += 1
+        for fmt, pattern in _DATE_PATTERNS:
+            if pattern.fullmatch(value):
+                fits[fmt] += 1
     if not fits:
         if dated:
             raise FileError(_("No event_date in the file is a date in a format ACLED uses (e.g. 2020-07-31)."))
@@ -391,24 +442,9 @@ def _types(event_type: str, sub_event_type: str, kind1: str | None) -> tuple[str
     return mapped_type, sub_event_type or mapped_sub
 
 
-def check_width(header: Header, cells: list[str]) -> None:
-    """ValueError when a record has fewer cells than the header (a truncated file) or more that hold something
-    (an unquoted comma); trailing empty cells, which spreadsheets add, are allowed."""
-    if len(cells) < header.width:
-        raise ValueError(
-            _("The row has %(found)s of the header's %(width)s columns: it is cut short (a truncated file?).")
-            % {"found": len(cells), "width": header.width}
-        )
-    if len(cells) > header.width and any(cell.strip() for cell in cells[header.width :]):
-        raise ValueError(
-            _("The row has %(found)s values for the header's %(width)s columns (an unquoted comma?).")
-            % {"found": len(cells), "width": header.width}
-        )
-
-
 def parse_row(header: Header, number: int, cells: list[str], date_format: str) -> AcledRow:
-    """One record as an AcledRow; ValueError with a message fit for the user when a cell cannot be read."""
-    check_width(header, cells)
+    """One record (of the header's width) as an AcledRow; ValueError with a message fit for the user when a cell
+    cannot be read."""
     get = header.get
     event_id = get(cells, "event_id_cnty")
     if not event_id:
@@ -468,14 +504,4 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
 
 def read_rows(text: IO[str], date_format: str) -> Iterator[AcledRow | RowError]:
     """Each data row of the file, parsed, or the error that stopped it; the HXL row and blank lines skipped."""
-    header, records = read_header(text)
-    try:
-        for number, cells in records:
-            if not any(cell.strip() for cell in cells) or _is_hxl(cells):
-                continue
-            try:
-                yield parse_row(header, number, cells, date_format)
-            except ValueError as error:
-                yield RowError(number, header.get(cells, "event_id_cnty"), str(error))
-    except UnicodeDecodeError as error:
-        raise FileError(_("The file is not UTF-8 text: save it from ACLED again as CSV (UTF-8).")) from error
+    return read_records(text, Header, partial(parse_row, date_format=date_format))

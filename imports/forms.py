@@ -1,22 +1,15 @@
-"""The import upload: the form of the import page, the checks an uploaded file must pass (shared with the API), and
-the start of a job, which both the page and the API use."""
+"""The import upload: the form of the import page and the checks an uploaded file must pass (shared with the API)."""
 
 import codecs
-from functools import partial
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .choices import ImportKind
-from .models import ImportJob
-from .services import import_job_create
-from .tasks import run_import_job
 
 # What the first bytes of the files people most often pick by mistake look like.
 _NOT_CSV_SIGNATURES = (
@@ -100,13 +93,3 @@ class ImportUploadForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Report what would change; write nothing."),
     )
-
-
-def import_job_start(*, by: User, kind: str, file: UploadedFile, dry_run: bool) -> ImportJob:
-    """A pending job holding its file, handed to a worker once the job row is committed (before that the worker
-    could not see it). Robust on_commit: a broker that is down leaves the job pending and logged, not the
-    upload a server error; running the task again later is harmless."""
-    with transaction.atomic():
-        job = import_job_create(by=by, kind=kind, file_name=file.name or "", dry_run=dry_run, file=file)
-        transaction.on_commit(partial(run_import_job.delay, job.pk), robust=True)
-    return job

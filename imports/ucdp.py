@@ -20,11 +20,13 @@ from decimal import Decimal
 from typing import IO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from actors.choices import ActorKind
 from events.choices import DatePrecision, GeoPrecision, ViolenceType
 
-from .acled import FileError, RowError, _clean, _country, _header_name, _is_hxl, _number, _records, check_width
+from .acled import FileError, FileHeader, RowError, _country, _number, read_records
+from .acled import read_header as acled_read_header
 
 __all__ = ["FileError", "RowError", "UcdpRow", "read_header", "read_rows"]
 
@@ -113,42 +115,23 @@ class UcdpRow:
         }
 
 
-class Header:
-    """Where each column is, and which schema the columns say the file has."""
+class Header(FileHeader):
+    """A UCDP GED file's header."""
 
-    def __init__(self, raw: list[str]):
-        self.width = len(raw)
-        self.index: dict[str, int] = {}
-        for position, cell in enumerate(raw):
-            name = _header_name(cell)
-            if name and not name.startswith("unnamed:") and name not in self.index:
-                self.index[name] = position
-        missing = [name for name in REQUIRED_COLUMNS if name not in self.index]
-        if not ({"iso3", "country"} & set(self.index)):
-            missing.append("country")
-        if missing:
-            raise FileError(
-                _("This is not a UCDP GED file: the header has no %(columns)s column.")
-                % {"columns": ", ".join(missing)}
-            )
-        self.schema = "current" if "relid" in self.index else "pre-2018"
+    required = REQUIRED_COLUMNS
+    country_columns = frozenset({"iso3", "country"})
+    id_column = "id"
+    not_this_file = gettext_lazy("This is not a UCDP GED file: the header has no %(columns)s column.")
+    not_utf8 = gettext_lazy("The file is not UTF-8 text: save it from UCDP again as CSV (UTF-8).")
 
-    def get(self, row: list[str], name: str) -> str:
-        position = self.index.get(name)
-        if position is None or position >= len(row):
-            return ""
-        return _clean(row[position])
+    @property
+    def schema(self) -> str:
+        return "current" if "relid" in self.index else "pre-2018"
 
 
 def read_header(text: IO[str]) -> tuple[Header, Iterator[tuple[int, list[str]]]]:
-    records = _records(text)
-    try:
-        for _row, cells in records:
-            if any(cell.strip() for cell in cells):
-                return Header(cells), records
-    except UnicodeDecodeError as error:
-        raise FileError(_("The file is not UTF-8 text: save it from UCDP again as CSV (UTF-8).")) from error
-    raise FileError(_("The file is empty."))
+    """The header (the first row with anything in it) and the records after it."""
+    return acled_read_header(text, Header)
 
 
 def _date(value: str, column: str) -> datetime.date:
@@ -193,8 +176,8 @@ def _default_precision(start: datetime.date, end: datetime.date) -> str:
 
 
 def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
-    """One record as a UcdpRow; ValueError with a message fit for the user when a cell cannot be read."""
-    check_width(header, cells)
+    """One record (of the header's width) as a UcdpRow; ValueError with a message fit for the user when a cell
+    cannot be read."""
     get = header.get
     event_id = get(cells, "id")
     if not event_id:
@@ -248,14 +231,4 @@ def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
 
 def read_rows(text: IO[str]) -> Iterator[UcdpRow | RowError]:
     """Each data row of the file, parsed, or the error that stopped it; the HXL row and blank lines skipped."""
-    header, records = read_header(text)
-    try:
-        for number, cells in records:
-            if not any(cell.strip() for cell in cells) or _is_hxl(cells):
-                continue
-            try:
-                yield parse_row(header, number, cells)
-            except ValueError as error:
-                yield RowError(number, header.get(cells, "id"), str(error))
-    except UnicodeDecodeError as error:
-        raise FileError(_("The file is not UTF-8 text: save it from UCDP again as CSV (UTF-8).")) from error
+    return read_records(text, Header, parse_row)

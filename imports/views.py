@@ -15,8 +15,9 @@ from actors.models import Actor
 from events.views.review import editor_required
 
 from .choices import ImportStatus
-from .forms import ImportUploadForm, import_job_start, max_upload_bytes
+from .forms import ImportUploadForm, max_upload_bytes
 from .models import MAX_STORED_ERRORS, ImportJob
+from .services import import_job_start
 
 RECENT_JOBS = 25
 # The first row errors shown on the job page; all the stored ones are in the CSV report.

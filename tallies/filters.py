@@ -5,14 +5,22 @@ from django.utils.translation import gettext_lazy as _
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 from events.choices import Harm, VictimStatus
-from events.filters import ActorFilter, ActorListFilter, CasualtyFilterSet, StrictBooleanFilter
+from events.filters import (
+    ActorFilter,
+    ActorListFilter,
+    CasualtyFilterSet,
+    DateWindowForm,
+    StrictBooleanFilter,
+    applied_elsewhere,
+    date_window,
+)
 from events.models import CasualtyRecord
 
 from .choices import AttributionLevel, Measure, PeriodType
 from .models import TallyCell
 
 
-class TallyFilterForm(forms.Form):
+class TallyFilterForm(DateWindowForm):
     """Rules between parameters, each error naming the parameter to fix."""
 
     def clean(self):
@@ -24,51 +32,53 @@ class TallyFilterForm(forms.Form):
         dated = data.get("date_after") or data.get("date_before")
         if dated and (data.get("period") or PeriodType.ALL) == PeriodType.ALL and "period" not in self.errors:
             self.add_error("period", _("A date range needs period year, quarter or month."))
-        after, before = data.get("date_after"), data.get("date_before")
-        if after and before and after > before:
-            self.add_error("date_before", _("date_before cannot come before date_after."))
         return data
 
 
 class TallyFilterSet(FilterSet):
     """Which tallies to read. None of these filters the cells directly: selectors.tally_query reads them."""
 
-    actor = ActorFilter(method="_kept", help_text=_("One actor: its id or any of its names, e.g. Wagner Group."))
+    actor = ActorFilter(
+        method=applied_elsewhere, help_text=_("One actor: its id or any of its names, e.g. Wagner Group.")
+    )
     actors = ActorListFilter(
-        method="_kept",
+        method=applied_elsewhere,
         help_text=_("A set of actors counted together, each casualty record once: ids or names, comma-separated."),
     )
     include_related = StrictBooleanFilter(
-        method="_kept", help_text=_("Also the actors' units, predecessors and successors (Wagner -> Africa Corps).")
+        method=applied_elsewhere,
+        help_text=_("Also the actors' units, predecessors and successors (Wagner -> Africa Corps)."),
     )
     measure = django_filters.ChoiceFilter(
-        method="_kept",
+        method=applied_elsewhere,
         choices=Measure.choices,
         help_text=_("perpetrated (default): records attributed to the actors; involved: ACLED's convention."),
     )
     attribution = django_filters.ChoiceFilter(
-        method="_kept",
+        method=applied_elsewhere,
         choices=AttributionLevel.choices,
         help_text=_("confirmed: confirmed attributions only; alleged (default): confirmed and alleged."),
     )
     period = django_filters.ChoiceFilter(
-        method="_kept", choices=PeriodType.choices, help_text=_("all (default), year, quarter or month.")
+        method=applied_elsewhere, choices=PeriodType.choices, help_text=_("all (default), year, quarter or month.")
     )
-    date_after = django_filters.DateFilter(
-        method="_kept", help_text=_("Periods starting on or after this date (YYYY-MM-DD).")
-    )
-    date_before = django_filters.DateFilter(
-        method="_kept", help_text=_("Periods starting on or before this date (YYYY-MM-DD).")
+    date_after, date_before = date_window(
+        after_help=_("Periods starting on or after this date (YYYY-MM-DD)."),
+        before_help=_("Periods starting on or before this date (YYYY-MM-DD)."),
     )
     country = django_filters.CharFilter(
-        method="_kept", validators=[validate_country_code], help_text=_("ISO 3166-1 alpha-3; default: all countries.")
+        method=applied_elsewhere,
+        validators=[validate_country_code],
+        help_text=_("ISO 3166-1 alpha-3; default: all countries."),
     )
-    admin1 = django_filters.CharFilter(method="_kept", help_text=_("With country: one region, e.g. Gao."))
+    admin1 = django_filters.CharFilter(method=applied_elsewhere, help_text=_("With country: one region, e.g. Gao."))
     harm = django_filters.ChoiceFilter(
-        method="_kept", choices=Harm.choices, help_text=_("One harm, e.g. killed; default: every harm.")
+        method=applied_elsewhere, choices=Harm.choices, help_text=_("One harm, e.g. killed; default: every harm.")
     )
     victim_status = django_filters.ChoiceFilter(
-        method="_kept", choices=VictimStatus.choices, help_text=_("civilian, combatant or unknown; default: all.")
+        method=applied_elsewhere,
+        choices=VictimStatus.choices,
+        help_text=_("civilian, combatant or unknown; default: all."),
     )
 
     examples = {
@@ -90,9 +100,6 @@ class TallyFilterSet(FilterSet):
         model = TallyCell
         fields = []
         form = TallyFilterForm
-
-    def _kept(self, queryset, name, value):
-        return queryset
 
 
 class TallyRecordFilterForm(forms.Form):

@@ -69,11 +69,8 @@ def incident_list(request):
     query.pop("cursor", None)
     api = reverse("api:incident-list")
     exports = [(name, f"{api}?{_with(query, format=name)}") for name in EXPORT_FORMATS]
-    staff = is_staff_member(request.user)
-    shown = STAFF_FORM_FIELDS if staff else FORM_FIELDS
     context = {
-        "fields": [filterset.form[name] for name in shown],
-        "other_errors": {name: messages for name, messages in errors.items() if name not in shown},
+        **filter_form_context(request, filterset, errors),
         "incidents": incidents,
         "next_url": paginator.get_next_link() if paginator else None,
         "previous_url": paginator.get_previous_link() if paginator else None,
@@ -81,6 +78,16 @@ def incident_list(request):
         "orderings": [(name, _with(query, ordering=name)) for name in IncidentCursorPagination.orderings],
     }
     return render(request, "events/incident_list.html", context)
+
+
+def filter_form_context(request, filterset: IncidentFilterSet, errors: dict) -> dict:
+    """What events/_incident_filters.html needs: the form's fields for this visitor, and the errors of the
+    filters it does not show (given in the URL), which would otherwise go unseen."""
+    shown = STAFF_FORM_FIELDS if is_staff_member(request.user) else FORM_FIELDS
+    return {
+        "fields": [filterset.form[name] for name in shown],
+        "other_errors": {name: messages for name, messages in errors.items() if name not in shown},
+    }
 
 
 def _with(query, **values) -> str:

@@ -13,12 +13,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from conflict_tracker.roles import is_staff_member
-
 from ..choices import EventType
 from ..filters import IncidentFilterSet
 from ..models import Incident
-from .incidents import FORM_FIELDS, STAFF_FORM_FIELDS
+from .incidents import filter_form_context
 
 # Enough for years of a country's ACLED events, little enough for Leaflet's SVG renderer and a slow connection.
 MAX_POINTS = 5000
@@ -80,14 +78,11 @@ def incident_map(request):
     if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
         return redirect_to_login(request.get_full_path())
     filterset, query = _filterset(request)
-    staff = is_staff_member(request.user)
-    shown_fields = STAFF_FORM_FIELDS if staff else FORM_FIELDS
     counts = _counts(filterset) if filterset.is_valid() else None
     errors = filterset.errors if counts is None else {}
     encoded = f"?{query.urlencode()}" if query else ""
     context = {
-        "fields": [filterset.form[name] for name in shown_fields],
-        "other_errors": {name: messages for name, messages in errors.items() if name not in shown_fields},
+        **filter_form_context(request, filterset, errors),
         "counts": counts,
         # No points to fetch when the filters are wrong: the form says what to fix instead.
         "points_url": f"{reverse('events:incident-map-points')}{encoded}" if counts else "",

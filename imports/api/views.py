@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 from conflict_tracker.permissions import StaffOnly
 from conflict_tracker.roles import Role, has_role
-from imports.forms import import_job_start
 from imports.models import ImportJob
+from imports.services import import_job_start
 
 from .serializers import ImportJobDetailSerializer, ImportJobInputSerializer, ImportJobSerializer
 

@@ -3,11 +3,13 @@ ucdp.py how a UCDP one differs)."""
 
 import logging
 from contextlib import contextmanager
+from functools import partial
 from typing import IO
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection
+from django.core.files.uploadedfile import UploadedFile
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,18 @@ def import_job_create(*, by: User, kind: str, file_name: str, dry_run: bool = Fa
     if file is not None:
         job.file = file
     job.save()
+    return job
+
+
+def import_job_start(*, by: User, kind: str, file: UploadedFile, dry_run: bool) -> ImportJob:
+    """A pending job holding its file, handed to a worker once the job row is committed (before that the worker
+    could not see it). Robust on_commit: a broker that is down leaves the job pending and logged, not the
+    upload a server error; running the task again later is harmless."""
+    from ..tasks import run_import_job  # the task calls these services; the services only enqueue it
+
+    with transaction.atomic():
+        job = import_job_create(by=by, kind=kind, file_name=file.name or "", dry_run=dry_run, file=file)
+        transaction.on_commit(partial(run_import_job.delay, job.pk), robust=True)
     return job
 
 
