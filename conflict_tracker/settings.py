@@ -203,6 +203,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # (so bulk updates and imports are recorded too), into append-only event tables.
 PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 PGHISTORY_APPEND_ONLY = True
+# The request's user and URL go with the writes of unsafe methods only: a read writes nothing, and pghistory's
+# context on a GET would still pass every query of the request through its wrapper (and add a statement to some).
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # REST API (/api/v1/): researchers use tokens, the browser its session. Whether anonymous clients may read
 # published data is a deployment choice; when they may not, they get 401.

@@ -312,6 +312,18 @@ class IncidentCodeSequence(models.Model):
         return f"{self.country}-{self.year}: {self.last_number}"
 
 
+class IncidentRendering(models.Model):
+    """A published incident as the public list renders it (JSON text, its parts included), kept by database
+    triggers in the same transaction as every write it depends on (events/rendering.py), so that a page of the
+    public list reads its rows rather than joining a dozen tables for each of them. Not tracked: it is derived."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    body = models.TextField()
+
+    def __str__(self) -> str:
+        return f"rendering of incident {self.incident_id}"
+
+
 @pghistory.track()
 class IncidentParticipant(models.Model):
     """An actor's part in an incident: its role, its side and how firmly the sources attribute it."""

@@ -1,0 +1,190 @@
+"""Stored renderings of published incidents (events/rendering.py): after any write, by any path, each published
+incident's stored rendering is what the list would build for a reader who is not staff, and nothing else has one."""
+
+import threading
+
+import orjson
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, connections, transaction
+
+from actors.models import Actor
+from events import rendering
+from events.api import listing
+from events.choices import IncidentStatus
+from events.models import CasualtyRecord, Incident, IncidentRendering, PropertyHarm
+from events.services import incident_retract, incident_update
+from sources.choices import ReviewStatus
+from sources.models import Claim
+from sources.services import claim_review
+from tests.events.api.test_incidents import VICTIM, client_as, full_incident
+
+
+def built(ids: list[int]) -> dict[int, dict]:
+    """What the list builds for the public, incident by incident, without the stored renderings."""
+    with connection.cursor() as cursor:
+        cursor.execute(listing.statement(listing._PAGE_SQL, AnonymousUser()), [ids, "UTC"])
+        return {incident_id: row for incident_id, row in zip(ids, orjson.loads(cursor.fetchone()[0]), strict=True)}
+
+
+def stored() -> dict[int, dict]:
+    return {row.incident_id: orjson.loads(row.body) for row in IncidentRendering.objects.all()}
+
+
+def assert_renderings_current() -> None:
+    published = list(
+        Incident.objects.filter(status=IncidentStatus.PUBLISHED).order_by("id").values_list("id", flat=True)
+    )
+    assert stored() == built(published)
+
+
+@pytest.fixture
+def published(db):
+    return full_incident(title="Attack on Ogossagou")
+
+
+def test_only_published_incidents_have_a_rendering_and_it_is_the_list_s(published):
+    draft = full_incident(IncidentStatus.DRAFT)
+    submitted = full_incident(IncidentStatus.SUBMITTED)
+
+    assert set(stored()) == {published.pk}
+    assert_renderings_current()
+    assert {draft.pk, submitted.pk}.isdisjoint(stored())
+
+
+def test_a_rendering_never_holds_a_victim_s_identity_or_a_record_s_note(published):
+    CasualtyRecord.objects.filter(incident=published).update(note="Seen by the nurse of the village.")
+
+    body = IncidentRendering.objects.get(incident=published).body
+
+    assert VICTIM not in body and "nurse" not in body and "Dogon" not in body
+    assert_renderings_current()
+
+
+def test_an_edit_through_the_services_is_rendered_in_its_transaction(published, editor):
+    with transaction.atomic():
+        incident_update(
+            incident=published, by=editor, expected_version=published.version, fields={"title": "Attack on Sobane"}
+        )
+        assert stored()[published.pk]["title"] == "Attack on Sobane"
+    assert_renderings_current()
+
+
+def test_writes_outside_the_services_are_rendered_too(published):
+    CasualtyRecord.objects.filter(incident=published).update(count_best=6)
+    PropertyHarm.objects.filter(incident=published).delete()
+    Incident.objects.filter(pk=published.pk).update(fatalities_high=9)
+
+    row = stored()[published.pk]
+    assert row["casualty_records"][0]["count_best"] == 6 and row["property_harms"] == [] and row["fatalities_high"] == 9
+    assert_renderings_current()
+
+
+def test_a_claim_s_review_and_an_actor_s_new_name_are_rendered(published, editor):
+    claim = published.claims.get()
+    actor = published.participants.get().actor
+
+    claim_review(claim=claim, by=editor, status=ReviewStatus.DISPUTED, note="The village chief says 3.")
+    Actor.objects.filter(pk=actor.pk).update(name="Katiba Macina")
+
+    row = stored()[published.pk]
+    assert row["claims"][0]["review_status"] == ReviewStatus.DISPUTED
+    assert row["participants"][0]["actor_name"] == "Katiba Macina"
+    assert_renderings_current()
+
+
+def test_a_retracted_incident_loses_its_rendering_and_the_list_its_row(published, editor):
+    client = client_as(None, "anonymous")
+    incident_retract(incident=published, by=editor, reason="A duplicate of MLI-2024-0007.")
+
+    assert published.pk not in stored()
+    assert client.get("/api/v1/incidents/").json()["results"] == []
+
+
+def test_a_claim_moved_to_a_draft_leaves_the_records_that_rest_on_it_without_it(published):
+    """The services refuse a record resting on another incident's claim; SQL can still make one, and the
+    rendering then follows the claim's visibility, as the list does."""
+    draft = full_incident(IncidentStatus.DRAFT)
+    Claim.objects.filter(incident=published).update(incident=draft)
+
+    row = stored()[published.pk]
+    assert row["casualty_records"][0]["claims"] == [] and row["claims"] == []
+    assert_renderings_current()
+
+
+def test_the_public_list_serves_the_stored_rendering(published):
+    client = client_as(None, "anonymous")
+    IncidentRendering.objects.filter(incident=published).update(body='{"code": "stored"}')
+
+    assert client.get("/api/v1/incidents/").json()["results"] == [{"code": "stored"}]
+    assert client_as(None, "anonymous").get(f"/api/v1/incidents/{published.code}/").json()["code"] == published.code
+
+
+def test_an_incident_without_a_rendering_is_built_rather_than_left_out(published):
+    IncidentRendering.objects.all().delete()
+
+    assert client_as(None, "anonymous").get("/api/v1/incidents/").json()["results"] == list(
+        built([published.pk]).values()
+    )
+
+
+def test_deferred_renderings_are_written_once_at_the_end_of_the_block(published):
+    with transaction.atomic():
+        with rendering.renderings_deferred():
+            Incident.objects.filter(pk=published.pk).update(title="Attack on Sobane")
+            CasualtyRecord.objects.filter(incident=published).update(count_best=7)
+            assert stored()[published.pk]["title"] == "Attack on Ogossagou"
+        assert stored()[published.pk]["title"] == "Attack on Sobane"
+        Incident.objects.filter(pk=published.pk).update(title="Attack on Sangha")  # no longer deferred
+        assert stored()[published.pk]["title"] == "Attack on Sangha"
+    assert_renderings_current()
+
+
+def test_install_writes_nothing_when_current_and_renders_everything_when_changed(published):
+    assert rendering.install() is False
+
+    IncidentRendering.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"COMMENT ON FUNCTION {rendering.REFRESH_FUNCTION}(bigint[]) IS 'an older rendering'")
+
+    assert rendering.install() is True
+    assert_renderings_current() and set(stored()) == {published.pk}
+
+
+# serialized_rollback: the flush after the test empties the tables, the roles of the data migrations included.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_review_made_during_an_edit_is_rendered_after_it(editor):
+    """Two transactions: an edit of the incident holds it; a claim's review waits for the edit's end, then renders
+    with both changes rather than writing over the edit's rendering with one made before it."""
+    published = full_incident(title="Attack on Ogossagou")
+    claim = published.claims.get()
+    edit_holds = threading.Event()
+    edit_may_commit = threading.Event()
+
+    def edit():
+        try:
+            with transaction.atomic():
+                incident_update(
+                    incident=published, by=editor, expected_version=published.version, fields={"title": "Sobane"}
+                )
+                edit_holds.set()
+                edit_may_commit.wait(10)
+        finally:
+            connections.close_all()
+
+    editing = threading.Thread(target=edit)
+    editing.start()
+    assert edit_holds.wait(10)
+    reviewing = threading.Thread(
+        target=lambda: (claim_review(claim=claim, by=editor, status=ReviewStatus.ACCEPTED), connections.close_all())
+    )
+    reviewing.start()
+    reviewing.join(0.5)
+    assert reviewing.is_alive()  # waiting for the edit
+    edit_may_commit.set()
+    editing.join(10)
+    reviewing.join(10)
+
+    row = stored()[published.pk]
+    assert row["title"] == "Sobane" and row["claims"][0]["review_status"] == ReviewStatus.ACCEPTED
+    assert_renderings_current()
