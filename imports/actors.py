@@ -51,12 +51,17 @@ def _one(names: list[_Name], day: datetime.date) -> int | None:
 
 
 class ActorResolver:
-    """Names to actor ids for one import; `created` counts the actors it had to create."""
+    """Names to actor ids for one import; `created` counts the actors it had to create.
+
+    Answers are kept per label: once for good when the label's names point to one actor whatever the day (nearly
+    every label, a dated ACLED label being one actor's alias, and every label it created an actor for), else per
+    label and day. A file names a few thousand actors over a million rows, so nearly every name costs a lookup."""
 
     def __init__(self, *, job_label: str):
         self.job_label = job_label
         self.exact: dict[str, list[_Name]] = {}
         self.by_base: dict[str, list[_Name]] = {}
+        self.undated: dict[str, int] = {}
         self.cache: dict[tuple[str, datetime.date], int] = {}
         self.created = 0
         for actor_id, name in Actor.objects.values_list("pk", "name"):
@@ -71,24 +76,29 @@ class ActorResolver:
         self.by_base.setdefault(normalize_actor_name(undated(name)), []).append(entry)
 
     def resolve(self, label: str, *, kind: str | None, on: datetime.date) -> int:
-        key = (normalize_actor_name(label), on)
-        if key not in self.cache:
-            if len(self.cache) >= _CACHE_SIZE:
-                self.cache.clear()  # bounded memory; the index itself answers without a query anyway
-            self.cache[key] = self._resolve(label, kind=kind, on=on)
-        return self.cache[key]
+        actor_id = self.undated.get(label) or self.cache.get((label, on))
+        if actor_id is None:
+            if len(self.cache) + len(self.undated) >= _CACHE_SIZE:
+                # Bounded memory; the index itself answers without a query anyway.
+                self.cache.clear()
+                self.undated.clear()
+            actor_id, any_day = self._resolve(label, kind=kind, on=on)
+            if any_day:
+                self.undated[label] = actor_id
+            else:
+                self.cache[(label, on)] = actor_id
+        return actor_id
 
-    def _resolve(self, label: str, *, kind: str | None, on: datetime.date) -> int:
-        normalized = normalize_actor_name(label)
-        exact = self.exact.get(normalized, [])
-        actor_id = _one(exact, on)
-        if actor_id is not None:
-            return actor_id
-        if not exact:
-            actor_id = _one(self.by_base.get(normalize_actor_name(undated(label)), []), on)
-            if actor_id is not None:
-                return actor_id
-        return self._create(label, kind=kind)
+    def _resolve(self, label: str, *, kind: str | None, on: datetime.date) -> tuple[int, bool]:
+        """The one actor the label's exact names point to on the day; if it has none, the one its undated name's
+        names point to; else a new actor. With whether the answer holds whatever the day."""
+        names = self.exact.get(normalize_actor_name(label)) or self.by_base.get(
+            normalize_actor_name(undated(label)), []
+        )
+        actor_id = _one(names, on)
+        if actor_id is None:
+            return self._create(label, kind=kind), True
+        return actor_id, len({name.actor_id for name in names}) == 1
 
     def _create(self, label: str, *, kind: str | None) -> int:
         """A new actor under the label's undated name, the dated label as its alias for the label's years."""

@@ -8,12 +8,12 @@ never incremented.
 """
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from actors.selectors import actor_lineages
 from events.models import Incident
@@ -159,22 +159,30 @@ def tallies_refresh() -> int:
 def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[datetime.date]]]) -> None:
     """Note, in the transaction of changes to published or formerly published incidents, the cells each one
     touches, given as (incident id, every actor it had or has, every start date it had or has), and have them
-    refreshed once it commits. One query for the subjects and one insert, however many incidents (an import)."""
-    changes = [(incident_id, set(actors), sorted(set(dates))) for incident_id, actors, dates in changes]
+    refreshed once it commits. One statement, however many incidents (an import): each change's subjects, those
+    its actors are members of, are looked up in SQL."""
+    changes = [
+        {
+            "incident_id": incident_id,
+            "actors": list(set(actors)),
+            "start_dates": [str(day) for day in sorted(set(dates))],
+        }
+        for incident_id, actors, dates in changes
+    ]
     if not changes:
         return
-    subjects: dict[int, set[int]] = defaultdict(set)
-    members = TallySubjectMember.objects.filter(actor_id__in=set().union(*(actors for _, actors, _ in changes)))
-    for subject_id, actor_id in members.values_list("subject_id", "actor_id"):
-        subjects[actor_id].add(subject_id)
-    TallyChange.objects.bulk_create(
-        TallyChange(
-            incident_id=incident_id,
-            subjects=sorted(set().union(*(subjects[actor] for actor in actors))),
-            start_dates=dates,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {TallyChange._meta.db_table} (incident_id, subjects, start_dates, enqueued_at)
+            SELECT c.incident_id,
+                   ARRAY(SELECT DISTINCT m.subject_id FROM {TallySubjectMember._meta.db_table} m
+                         WHERE m.actor_id = ANY(c.actors) ORDER BY m.subject_id),
+                   c.start_dates, %s
+            FROM jsonb_to_recordset(%s) AS c(incident_id bigint, actors bigint[], start_dates date[])
+            """,
+            [timezone.now(), Jsonb(changes)],
         )
-        for incident_id, actors, dates in changes
-    )
     # One refresh per transaction, however many changes it notes: an import notes thousands, batch by batch.
     if not any(callback is _enqueue_refresh for _savepoints, callback, _robust in connection.run_on_commit):
         transaction.on_commit(_enqueue_refresh)

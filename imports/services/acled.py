@@ -40,7 +40,8 @@ import itertools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import IO
 
 import pghistory
@@ -60,6 +61,7 @@ from events.choices import (
     ParticipantRole,
     VictimStatus,
 )
+from events.exports import acled_disorder_type
 from events.models import (
     CasualtyClaim,
     CasualtyPerpetrator,
@@ -67,6 +69,7 @@ from events.models import (
     Incident,
     IncidentParticipant,
 )
+from events.rendering import renderings_deferred
 from events.services import incident_codes_reserve
 from sources.choices import FigureQualifier, Reliability, ReviewStatus, SourceKind
 from sources.models import Claim, ClaimActor, Document, Source
@@ -107,6 +110,8 @@ _VIOLENT = {
 # Columns of an ACLED file that say nothing about the event itself: data_id changes with every release and the
 # timestamp with every edit, so neither may make an unchanged event look changed.
 _VOLATILE = {"data_id", "timestamp", "year", "inter1", "inter2", "interaction", "event_id_no_cnty"}
+# The incident's latitude and longitude have five decimal places.
+_COORDINATE = Decimal("0.00001")
 
 
 @dataclass
@@ -139,10 +144,19 @@ class _Event:
     notes: str
     source: str
     extra: dict
-    snapshot: str
-    digest: str
+    described: dict  # the event as the file gives it, which the document keeps as its snapshot
+    digest: str = ""  # AcledImport._digest, once the actors are resolved
     participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
     records: list[_Record] = field(default_factory=list)
+
+    @cached_property
+    def snapshot(self) -> str:
+        """Written only for the events an import writes or must compare with an older digest."""
+        return json.dumps(self.described, sort_keys=True, default=_json_default, ensure_ascii=False)
+
+    @property
+    def snapshot_digest(self) -> str:
+        return hashlib.sha256(self.snapshot.encode()).hexdigest()
 
     @property
     def claim_actors(self) -> list[int]:
@@ -233,7 +247,9 @@ class AcledImport:
             self.job.rows_read = self._stage()
             self.error_count, self.errors, self.job.events_total = self._validate()
             self.progress.report(rows_read=self.job.rows_read, events_total=self.job.events_total)
-            self._merge()
+            # Each batch writes an incident's rows in several statements: rendered once, after the last.
+            with renderings_deferred():
+                self._merge()
             self.job.absent, self.job.absent_ids = self._absent()
             self._save_counts()
             if self.job.dry_run:
@@ -331,6 +347,8 @@ class AcledImport:
             "sub_event_type": reference["sub_event_type"] or "",
             "civilian_targeting": any(r["civilian_targeting"] for r in rows),
         }
+        # The snapshot (the document's text) keeps each side's names sorted, as before the digest described
+        # the writes: its hash is the digest of the events imported then (see _merge_batch).
         described = {
             "event_id": reference["event_id"],
             **{name: value for name, value in fields.items() if name != "title"},
@@ -340,36 +358,78 @@ class AcledImport:
             "source": reference["source"] or "",
             "extra": {name: value for name, value in sorted(extra.items()) if name not in _VOLATILE},
         }
-        snapshot = json.dumps(described, sort_keys=True, default=_json_default, ensure_ascii=False)
         event = _Event(
             event_id=reference["event_id"],
             rows=[r["row_number"] for r in rows],
             fields=fields,
-            side_a=described["side_a"],
-            side_b=described["side_b"],
+            side_a=list(side_a.values()),
+            side_b=list(side_b.values()),
             fatalities=reference["fatalities"],
             notes=reference["notes"] or "",
             source=reference["source"] or "",
             extra=extra,
-            snapshot=snapshot,
-            digest=hashlib.sha256(snapshot.encode()).hexdigest(),
+            described=described,
         )
         violent = fields["event_type"] in _VIOLENT
-        seen = set()
-        for side, names in (("A", event.side_a), ("B", event.side_b)):
-            role = (
-                (ParticipantRole.PERPETRATOR if side == "A" else ParticipantRole.TARGET)
-                if violent
-                else ParticipantRole.OTHER
-            )
-            for name, kind in names:
-                actor_id = self.resolver.resolve(name, kind=kind, on=fields["start_date"])
-                if (actor_id, role) not in seen:  # two labels of one actor, or the same group on both sides
-                    seen.add((actor_id, role))
-                    event.participants.append((actor_id, role, side))
+        roles = {"A": ParticipantRole.PERPETRATOR, "B": ParticipantRole.TARGET} if violent else {}
+        self._add_participants(event, roles)
         fatalities = event.fatalities
         event.records = [_Record(event.victim_status, fatalities, fatalities, fatalities, event.perpetrators)]
+        # What the ACLED export gives back of the kept columns and the incident's fields do not restate (country,
+        # iso and region restate its country, time_precision its date precision; year and the ids are volatile).
+        disorder_type = extra.get("disorder_type") or acled_disorder_type(
+            fields["event_type"], fields["sub_event_type"]
+        )
+        event.digest = self._digest(
+            event,
+            kept={
+                "disorder_type": disorder_type,
+                "source_scale": extra.get("source_scale", ""),
+                "tags": extra.get("tags", ""),
+            },
+        )
         return event
+
+    def _add_participants(self, event: _Event, roles: dict[str, str]) -> dict[str, list[int]]:
+        """The event's participants, in the file's order (side A's names, then side B's), so an export names them
+        as the file did; a side's role from `roles`, "other" if it has none. An actor named twice (two labels of
+        it, or the same group on both sides in one role) takes part once. Returns the actors each side names."""
+        sides: dict[str, list[int]] = {"A": [], "B": []}
+        seen = set()
+        for side, names in (("A", event.side_a), ("B", event.side_b)):
+            role = roles.get(side, ParticipantRole.OTHER)
+            for name, kind in names:
+                actor_id = self.resolver.resolve(name, kind=kind, on=event.fields["start_date"])
+                sides[side].append(actor_id)
+                if (actor_id, role) not in seen:
+                    seen.add((actor_id, role))
+                    event.participants.append((actor_id, role, side))
+        return sides
+
+    def _digest(self, event: _Event, *, kept: dict) -> str:
+        """SHA-256 of what importing the event writes: the incident's fields, its participants (actor ids, in any
+        order: an update keeps the rows it has), its killed records, the document's source and excerpt, the claim,
+        and the `kept` columns of the source that matter. Names are compared as the actors they resolve to, so a
+        dated label, an alias or another order of the same actors is no change, and an event is updated exactly
+        when its import would write something else."""
+        fields = dict(event.fields)
+        for name in ("latitude", "longitude"):
+            if fields[name] is not None:  # as the incident stores it
+                fields[name] = Decimal(str(fields[name])).quantize(_COORDINATE, rounding=ROUND_HALF_UP)
+        written = {
+            "event_id": event.event_id,
+            "fields": fields,
+            "participants": sorted(event.participants),
+            "records": [
+                (record.victim_status, record.low, record.best, record.high, sorted(record.perpetrators), record.note)
+                for record in event.records
+            ],
+            "document": (event.source[:300], event.notes),
+            "claim": self._claim_fields(event),
+            "kept": kept,
+        }
+        text = json.dumps(written, sort_keys=True, default=_json_default, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @staticmethod
     def _title(row: dict) -> str:
@@ -378,24 +438,47 @@ class AcledImport:
         return f"{kind}: {place}"[:300]
 
     def _merge_batch(self, events: list[_Event]) -> None:
-        existing = {
-            imported.external_id: imported
-            for imported in ImportedEvent.objects.filter(
+        known = dict(
+            ImportedEvent.objects.filter(
                 kind=self.kind, external_id__in=[event.event_id for event in events]
-            ).select_related("incident")
-        }
-        new = []
+            ).values_list("external_id", "digest")
+        )
+        new, redigested, changed = [], [], []
         for event in events:
-            imported = existing.get(event.event_id)
-            if imported is None:
+            digest = known.get(event.event_id)
+            if digest is None:
                 new.append(event)
-            elif imported.digest == event.digest:
+            elif digest == event.digest:
                 self.job.unchanged += 1
-            elif imported.incident.version != imported.incident_version:
-                self._left_alone(event, imported)
+            elif digest == event.snapshot_digest:
+                # Imported before the digest described the writes, when it was the snapshot's hash: the same
+                # event as then. Its digest becomes the current one, which a round trip of our export keeps.
+                self.job.unchanged += 1
+                redigested.append(event)
             else:
-                self._update(event, imported)
+                changed.append(event)
+        if changed:
+            imported_as = {
+                imported.external_id: imported
+                for imported in ImportedEvent.objects.filter(
+                    kind=self.kind, external_id__in=[event.event_id for event in changed]
+                ).select_related("incident")
+            }
+            for event in changed:
+                imported = imported_as[event.event_id]
+                if imported.incident.version != imported.incident_version:
+                    self._left_alone(event, imported)
+                else:
+                    self._update(event, imported)
         self._create(new)
+        if redigested:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE imports_importedevent e SET digest = d.digest "
+                    "FROM unnest(%s::text[], %s::text[]) AS d(external_id, digest) "
+                    "WHERE e.kind = %s AND e.external_id = d.external_id",
+                    [[event.event_id for event in redigested], [event.digest for event in redigested], self.kind],
+                )
 
     def _left_alone(self, event: _Event, imported: ImportedEvent) -> None:
         self.job.conflicts += 1
@@ -427,7 +510,7 @@ class AcledImport:
             "accessed_on": self.now.date(),
             "excerpt": event.notes,
             "snapshot_text": event.snapshot,
-            "snapshot_sha256": hashlib.sha256(event.snapshot.encode()).hexdigest(),
+            "snapshot_sha256": event.snapshot_digest,
         }
 
     def _claim_fields(self, event: _Event) -> dict:

@@ -57,16 +57,32 @@ def insert_triggers(models: Iterable) -> list[str]:
 
 
 def copy_insert(model, rows: list[dict], now) -> list[int]:
-    """Insert `rows` (column values by attname; the model's defaults for the rest) with PostgreSQL COPY, ids
-    drawn from the table's sequence first; returns the ids, in order. What bulk_create does, without a model
-    instance, a prepared value and a parsed VALUES list per row: on an import's hundreds of thousands of rows,
-    that was most of the time. Run it under pgtrigger.ignore (which binds on the next statement) to keep the
-    history triggers off: see record_inserts."""
+    """Insert `rows` (column values by attname, the same columns in each row; the model's defaults for the others)
+    with PostgreSQL COPY, ids drawn from the table's sequence first; returns the ids, in order. What bulk_create
+    does, without a model instance, a prepared value and a parsed VALUES list per row: on an import's hundreds of
+    thousands of rows, that was most of the time. Run it under pgtrigger.ignore (which binds on the next
+    statement) to keep the history triggers off: see record_inserts."""
     if not rows:
         return []
     pk = model._meta.pk
-    fields = [pk, *(field for field in model._meta.concrete_fields if not field.generated and field is not pk)]
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    given = list(rows[0])
+    defaulted = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.generated and field is not pk and field.attname not in rows[0]
+    ]
+    defaults = []
+    for field in defaulted:
+        if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+            defaults.append(now)
+        else:
+            defaults.append(_adapted(field, field.get_default()))
+    json_given = [index for index, name in enumerate(given) if isinstance(by_attname[name], models.JSONField)]
     table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(field.column) for field in [pk, *map(by_attname.get, given), *defaulted]
+    )
     with connection.cursor() as cursor:
         # Also the statement pgtrigger's wrapper prefixes with the ignored triggers, for the COPY that follows.
         cursor.execute(
@@ -74,31 +90,17 @@ def copy_insert(model, rows: list[dict], now) -> list[int]:
             [model._meta.db_table, pk.column, len(rows)],
         )
         ids = [value for (value,) in cursor.fetchall()]
-        # Per column after the id: the field, its attname, the value when a row has none (`missing`: the field's
-        # callable default, called per row), and whether it is JSON.
-        missing = object()
-        plan = []
-        for field in fields[1:]:
-            if isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
-                fallback = now
-            elif callable(field.default):
-                fallback = missing
-            else:
-                fallback = field.get_default()
-            plan.append((field, field.attname, fallback, isinstance(field, models.JSONField)))
-        columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row_id, row in zip(ids, rows, strict=True):
-                values = [row_id]
-                for field, attname, fallback, is_json in plan:
-                    value = row.get(attname, fallback)
-                    if value is missing:
-                        value = field.get_default()
-                    if is_json and value is not None:
-                        value = Jsonb(value)
-                    values.append(value)
-                copy.write_row(values)
+                values = [row[name] for name in given]
+                for index in json_given:
+                    values[index] = _adapted(by_attname[given[index]], values[index])
+                copy.write_row([row_id, *values, *defaults])
     return ids
+
+
+def _adapted(field, value):
+    return Jsonb(value) if isinstance(field, models.JSONField) and value is not None else value
 
 
 def record_inserts(model, ids: list[int], context) -> None:

@@ -26,7 +26,6 @@ What a UCDP event becomes (SPEC.md, "Import and export"):
 """
 
 import datetime
-import hashlib
 import json
 from collections.abc import Iterable
 
@@ -42,7 +41,7 @@ from .. import ucdp
 from ..acled import opened
 from ..choices import ImportKind
 from . import staging
-from .acled import BATCH_EVENTS, AcledImport, _Event, _json_default, _Record
+from .acled import BATCH_EVENTS, AcledImport, _Event, _Record
 
 TABLE = "import_ucdp_staging"
 STAGED = ("row_number", "event_id", "event_date", "country", "country_raw", "data", "error")
@@ -146,7 +145,7 @@ class UcdpImport(AcledImport):
                             )
                         )
             cursor.execute(f"CREATE INDEX ON {TABLE} (event_id, row_number)")
-            cursor.execute(f"ANALYZE {TABLE}")
+            cursor.execute(f"ANALYZE {TABLE} (event_id, error)")  # as staging.stage does
         return rows_read
 
     def _validate(self) -> tuple[int, list[dict], int]:
@@ -217,7 +216,6 @@ class UcdpImport(AcledImport):
             **{name: row[name] for name in _FIGURES},
             "extra": dict(sorted(row["extra"].items())),
         }
-        snapshot = json.dumps(described, sort_keys=True, default=_json_default, ensure_ascii=False)
         event = _Event(
             event_id=row["event_id"],
             rows=[staged["row_number"]],
@@ -228,23 +226,17 @@ class UcdpImport(AcledImport):
             notes=row["source_headline"],
             source=row["source_office"],
             extra=row["extra"],
-            snapshot=snapshot,
-            digest=hashlib.sha256(snapshot.encode()).hexdigest(),
+            described=described,
         )
-        sides: dict[str, list[int]] = {"A": [], "B": []}
-        seen = set()
-        for side, names in (("A", row["side_a"]), ("B", row["side_b"])):
-            if violence == ViolenceType.ONE_SIDED:
-                role = ParticipantRole.PERPETRATOR if side == "A" else ParticipantRole.TARGET
-            else:
-                role = ParticipantRole.PERPETRATOR
-            for name, kind in names:
-                actor_id = self.resolver.resolve(name, kind=kind, on=start)
-                sides[side].append(actor_id)
-                if (actor_id, role) not in seen:
-                    seen.add((actor_id, role))
-                    event.participants.append((actor_id, role, side))
+        one_sided = violence == ViolenceType.ONE_SIDED
+        # In fighting (state-based, non-state) both sides did the killing.
+        roles = {
+            "A": ParticipantRole.PERPETRATOR,
+            "B": ParticipantRole.TARGET if one_sided else ParticipantRole.PERPETRATOR,
+        }
+        sides = self._add_participants(event, roles)
         event.records, event.ucdp_note = self._records(row, violence, sides)
+        event.digest = self._digest(event, kept=row["extra"])
         return event
 
     def _records(self, row: dict, violence: int, sides: dict[str, list[int]]) -> tuple[list[_Record], str]:
@@ -355,7 +347,7 @@ class UcdpImport(AcledImport):
             "accessed_on": self.now.date(),
             "excerpt": event.notes,
             "snapshot_text": event.snapshot,
-            "snapshot_sha256": hashlib.sha256(event.snapshot.encode()).hexdigest(),
+            "snapshot_sha256": event.snapshot_digest,
         }
 
     def _claim_fields(self, event: _Event) -> dict:

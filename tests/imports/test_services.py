@@ -22,6 +22,7 @@ from sources.models import Claim, Document, Source
 from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
 from tallies.tasks import refresh_tallies
+from tests.events.test_rendering import assert_renderings_current
 
 from .conftest import FILES
 
@@ -421,9 +422,29 @@ def test_a_revised_release_updates_only_the_changed_events_each_with_a_revision(
     assert sorted(TallyChange.objects.values_list("incident_id", flat=True)) == sorted(
         [revised_event.pk, incident_of("MLI9004").pk]
     )
+    # The public list's stored renderings show the new and the updated events, rendered once each at the end.
+    assert_renderings_current()
     # Importing the same release again changes nothing.
     again = run_import("acled_current_revised.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_events_imported_when_the_digest_hashed_the_snapshot_are_still_known_unchanged(known_actors, run_import):
+    run_import("acled_current.csv")
+    current = dict(ImportedEvent.objects.values_list("external_id", "digest"))
+    for imported in ImportedEvent.objects.select_related("document"):
+        # What imports stored before the digest described the writes: the hash of the document's snapshot.
+        ImportedEvent.objects.filter(pk=imported.pk).update(digest=imported.document.snapshot_sha256)
+    assert not set(current.values()) & set(ImportedEvent.objects.values_list("digest", flat=True))
+
+    job = run_import("acled_current_revised.csv")
+
+    # MLI9002 was only stamped again, MLI9001 has a new fatality count.
+    assert (job.created, job.updated, job.unchanged) == (1, 1, 1)
+    assert incident_of("MLI9002").version == 1
+    assert incident_of("MLI9001").version == 2
+    # The unchanged event now holds the current digest, the one a round trip of the export keeps.
+    assert ImportedEvent.objects.get(external_id="MLI9002").digest == current["MLI9002"]
 
 
 def test_an_incident_edited_here_since_its_import_is_left_alone(known_actors, run_import):
