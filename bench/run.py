@@ -408,12 +408,13 @@ faster than [Datasette](https://datasette.io/) serves the same rows on the same 
 
 Both sides serve the same published incidents and are checked to return the same 50 incidents, in the same
 order, with the same value in every column, before anything is timed. The API reads PostgreSQL, filters with
-django-filter, pages with its keyset cursor and joins each incident's participants, casualty records, property
-harms and claims at request time: the page's ids, then one prepared statement in which PostgreSQL writes the page
-as JSON (events/api/listing.py). Datasette reads a SQLite copy in which those nested parts are stored pre-joined
-as JSON text columns: it sends the same information with less work per request. Datasette's row counts and
-facets are switched off (`_nocount`, `_nofacet`), as the API counts only when asked (`with_total=true`). Each
-side has the indexes that serve the queried filters and orderings (bench/export.py lists SQLite's).
+django-filter and pages with its keyset cursor: the page's ids, then one prepared statement that reads each
+published incident as the public sees it, its participants, casualty records, property harms and claims
+included, from the renderings the database keeps up to date on every write (events/rendering.py,
+events/api/listing.py). Datasette reads a SQLite copy in which those nested parts are likewise stored pre-joined
+as JSON text columns. Datasette's row counts and facets are switched off (`_nocount`, `_nofacet`), as the API
+counts only when asked (`with_total=true`). Each side has the indexes that serve the queried filters and
+orderings (bench/export.py lists SQLite's).
 
 ---
 """
