@@ -33,31 +33,45 @@ PENDING_TABLE = "incident_renderings_pending"
 # Per table: the incidents a change to it touches, selected from its transition table {rows}. A claim's status
 # counts on its own incident's records, and a change of incident (or of that incident's visibility) on any record
 # that rests on it, which the services never allow across incidents, but the admin and SQL could.
-_CLAIM_LINKS = """
-    UNION SELECT r.incident_id FROM {claims}
-        JOIN events_casualtyclaim l ON l.claim_id = c.id
-        JOIN events_casualtyrecord r ON r.id = l.casualty_record_id
-    UNION SELECT h.incident_id FROM {claims}
-        JOIN events_propertyharmclaim l ON l.claim_id = c.id
-        JOIN events_propertyharm h ON h.id = l.property_harm_id"""
-_OF_RECORD = "SELECT r.incident_id FROM {rows} x JOIN events_casualtyrecord r ON r.id = x.casualty_record_id"
-_OF_PROPERTY_HARM = "SELECT h.incident_id FROM {rows} x JOIN events_propertyharm h ON h.id = x.property_harm_id"
+#
+# Each step looks up one table by an indexed key given as an array (`= ANY(ARRAY(...))`), never a join: with
+# statistics taken while a table was nearly empty (a first import, a test database), the planner otherwise nests
+# a whole scan of the table inside the loop over the changed rows, and an import's batches grew slower with every
+# batch (the tenth took 13 s where the first took 1 s). The functions' planner settings make each step a lookup
+# by index condition whatever the statistics say (with index-only scans allowed, the planner would still read a
+# whole two-column unique index with a filter); every lookup here and in the refresh is by an indexed key. The
+# steps are joined by UNION ALL, as a plain UNION's sorted input had the planner read a whole index in its order;
+# an incident named twice is rendered once all the same.
+PLANNER_SETTINGS = {"enable_seqscan": "off", "enable_indexonlyscan": "off"}
+_BY_INDEX = " ".join(f"SET {name} = {value}" for name, value in PLANNER_SETTINGS.items())
+_CITING = """
+    UNION ALL SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ARRAY(
+        SELECT l.casualty_record_id FROM events_casualtyclaim l WHERE l.claim_id = ANY({claims})))
+    UNION ALL SELECT h.incident_id FROM events_propertyharm h WHERE h.id = ANY(ARRAY(
+        SELECT l.property_harm_id FROM events_propertyharmclaim l WHERE l.claim_id = ANY({claims})))"""
+_OF_RECORD = (
+    "SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ARRAY(SELECT casualty_record_id FROM {rows}))"
+)
+_OF_PROPERTY_HARM = (
+    "SELECT h.incident_id FROM events_propertyharm h WHERE h.id = ANY(ARRAY(SELECT property_harm_id FROM {rows}))"
+)
 _TOUCHED = {
     "events_incident": "SELECT id FROM {rows}"
-    + _CLAIM_LINKS.replace("{claims}", "{rows} x JOIN sources_claim c ON c.incident_id = x.id"),
+    + _CITING.replace(
+        "{claims}", "ARRAY(SELECT c.id FROM sources_claim c WHERE c.incident_id = ANY(ARRAY(SELECT id FROM {rows})))"
+    ),
     "events_incidentparticipant": "SELECT incident_id FROM {rows}",
     "events_casualtyrecord": "SELECT incident_id FROM {rows}",
     "events_casualtyperpetrator": _OF_RECORD,
     "events_casualtyclaim": _OF_RECORD,
     "events_propertyharm": "SELECT incident_id FROM {rows}",
     "events_propertyharmclaim": _OF_PROPERTY_HARM,
-    "sources_claim": "SELECT incident_id FROM {rows}" + _CLAIM_LINKS.replace("{claims}", "{rows} c"),
+    "sources_claim": "SELECT incident_id FROM {rows}" + _CITING.replace("{claims}", "ARRAY(SELECT id FROM {rows})"),
 }
 # An actor is rendered by name in its incidents' participants: only a new name touches them (a new actor has no
 # incidents yet, and one with incidents cannot be deleted).
-_ACTOR_RENAMED = """SELECT p.incident_id FROM new_rows n
-    JOIN old_rows o ON o.id = n.id AND o.name IS DISTINCT FROM n.name
-    JOIN events_incidentparticipant p ON p.actor_id = n.id"""
+_ACTOR_RENAMED = """SELECT p.incident_id FROM events_incidentparticipant p WHERE p.actor_id = ANY(ARRAY(
+    SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id AND o.name IS DISTINCT FROM n.name))"""
 _TRANSITION_TABLES = {
     "INSERT": "NEW TABLE AS new_rows",
     "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
@@ -72,7 +86,7 @@ def _touched_by(table: str) -> dict[str, str]:
     touched = _TOUCHED[table]
     return {
         "INSERT": touched.format(rows="new_rows"),
-        "UPDATE": f"{touched.format(rows='new_rows')} UNION {touched.format(rows='old_rows')}",
+        "UPDATE": f"{touched.format(rows='new_rows')} UNION ALL {touched.format(rows='old_rows')}",
         "DELETE": touched.format(rows="old_rows"),
     }
 
@@ -84,7 +98,8 @@ def _refresh_function_sql() -> str:
     itself (a claim's review, an actor's new name) then waits for an edit of it in progress, and renders after it
     with a new snapshot, rather than writing over its rendering with one made before it."""
     body = listing.statement(listing.INCIDENT_OBJECT_SQL, AnonymousUser()).replace("%%", "%")
-    return f"""CREATE OR REPLACE FUNCTION {REFRESH_FUNCTION}(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+    return f"""CREATE OR REPLACE FUNCTION {REFRESH_FUNCTION}(ids bigint[]) RETURNS void LANGUAGE plpgsql
+{_BY_INDEX} AS $fn$
 BEGIN
     PERFORM 1 FROM events_incident WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     DELETE FROM events_incidentrendering WHERE incident_id = ANY(ids);
@@ -117,7 +132,7 @@ def _trigger_sql(table: str) -> list[str]:
         for operation, sql in touched_by.items()
     )
     statements = [
-        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql {_BY_INDEX} AS $fn$
 BEGIN
     {branches}
     END IF;
