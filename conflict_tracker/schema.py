@@ -119,7 +119,7 @@ GEOJSON_SCHEMA = {
         },
     },
 }
-# What each export format gives, for the `format` parameter (events/exports.py documents the mappings).
+# What each export format gives, for the `format` parameter (the modules of events/exports/ document the mappings).
 EXPORT_FORMAT_DESCRIPTIONS = {
     "csv": "our own columns",
     "acled": (

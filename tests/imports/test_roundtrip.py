@@ -23,7 +23,7 @@ from .conftest import FILES
 
 pytestmark = pytest.mark.django_db
 
-# ACLED's day, week and month; a year is not among them (module docstring of events/exports.py).
+# ACLED's day, week and month; a year is not among them (module docstring of events/exports/acled.py).
 ACLED_PRECISION = {"year": DatePrecision.MONTH}
 # The column the round trip may change: the time of the last change.
 VOLATILE = {"timestamp"}

@@ -570,7 +570,7 @@ def test_the_json_list_is_unchanged(dataset):
 
 
 def test_an_export_reads_in_chunks_with_two_queries_each(db, monkeypatch, django_assert_num_queries):
-    monkeypatch.setattr("events.exports.CHUNK_SIZE", 2)
+    monkeypatch.setattr("events.exports.rows.CHUNK_SIZE", 2)
     for _ in range(5):
         full_incident()
     client = APIClient()

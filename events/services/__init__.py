@@ -1,0 +1,67 @@
+"""Every write to an incident and its parts: creation, edits with the version check, and the workflow.
+
+Each function runs in one transaction and one pghistory context, so all the rows it changes form one
+revision that records who did it and why.
+
+Where each part lives: `incidents` creates, edits and reverts an incident (with the version check) and saves it with
+the evidence entered alongside; `parts` holds the dataclasses an incident's parts travel in and writes them;
+`workflow` moves an incident through submit, return, reopen, publish and retract; `codes` reserves incident codes.
+"""
+
+from .codes import incident_codes_reserve
+from .incidents import (
+    EDITABLE_FIELDS,
+    EditConflict,
+    EvidenceData,
+    incident_create,
+    incident_editable_by,
+    incident_revert,
+    incident_save_with_evidence,
+    incident_update,
+)
+from .parts import (
+    CASUALTY_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    PROPERTY_HARM_COLUMNS,
+    VICTIM_COLUMNS,
+    CasualtyData,
+    IncidentParts,
+    ParticipantData,
+    PropertyHarmData,
+    VictimData,
+)
+from .workflow import (
+    TransitionNotAllowed,
+    incident_publish,
+    incident_reopen,
+    incident_retract,
+    incident_return,
+    incident_submit,
+)
+
+__all__ = [
+    "CASUALTY_COLUMNS",
+    "EDITABLE_FIELDS",
+    "PARTICIPANT_COLUMNS",
+    "PROPERTY_HARM_COLUMNS",
+    "VICTIM_COLUMNS",
+    "CasualtyData",
+    "EditConflict",
+    "EvidenceData",
+    "IncidentParts",
+    "ParticipantData",
+    "PropertyHarmData",
+    "TransitionNotAllowed",
+    "VictimData",
+    "incident_codes_reserve",
+    "incident_create",
+    "incident_editable_by",
+    "incident_publish",
+    "incident_reopen",
+    "incident_retract",
+    "incident_return",
+    "incident_revert",
+    "incident_save_with_evidence",
+    "incident_submit",
+    "incident_update",
+]

@@ -1,0 +1,231 @@
+"""Creating and editing an incident: its fields and parts saved against the version they were based on, a revert
+to an earlier version, and the form's one save with the sources, documents and claims entered alongside.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pghistory
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actors.models import Actor
+from conflict_tracker.roles import Role, has_role
+from sources.models import Claim
+from tallies.services import tally_change_record
+
+from ..choices import IncidentStatus
+from ..models import Incident
+from .codes import incident_codes_reserve
+from .parts import IncidentParts, _part, _recount_fatalities, _write_parts
+
+EDITABLE_FIELDS = (
+    "title",
+    "notes",
+    "start_date",
+    "end_date",
+    "date_precision",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+    "violence_type",
+    "civilian_targeting",
+)
+
+
+class EditConflict(Exception):
+    """Someone changed the incident since the version this write was based on."""
+
+    def __init__(self, incident: Incident, expected_version: int):
+        self.incident = incident
+        self.expected_version = expected_version
+        self.current_version = incident.version
+        super().__init__(
+            _(
+                "%(code)s was changed by someone else (your version %(expected)s, now %(current)s). "
+                "Reload it, reapply your changes and save again."
+            )
+            % {"code": incident.code, "expected": expected_version, "current": incident.version}
+        )
+
+
+def _require_role(user: User, *roles: Role, action: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
+
+
+def _validated(incident: Incident) -> None:
+    incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
+
+
+def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | None = None) -> Incident:
+    """Create a draft incident with its parts; its code (MLI-2025-0042) comes from its country and start year."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("create incidents"))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    with transaction.atomic(), pghistory.context(user=by.pk, action="incident.create"):
+        incident = Incident(created_by=by, **fields)
+        _validated(incident)
+        (incident.code,) = incident_codes_reserve([(incident.country, incident.start_date.year)])
+        incident.save()
+        if parts is not None:
+            _write_parts(incident, parts)
+            _recount_fatalities(incident)
+    return incident
+
+
+def incident_editable_by(incident: Incident, user: User) -> bool:
+    """Analysts work on drafts and returned incidents; editors also on submitted and published ones."""
+    if has_role(user, Role.EDITOR):
+        editable = {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
+    elif has_role(user, Role.ANALYST):
+        editable = {IncidentStatus.DRAFT, IncidentStatus.RETURNED}
+    else:
+        editable = set()
+    return incident.status in editable
+
+
+def incident_update(
+    *,
+    incident: Incident,
+    by: User,
+    expected_version: int,
+    fields: dict[str, Any] | None = None,
+    parts: IncidentParts | None = None,
+) -> Incident:
+    """Save changes made to `expected_version`; if the incident has moved on since, raise EditConflict.
+
+    The version check and the write are one conditional UPDATE, which also locks the row until commit, so of
+    two concurrent saves of the same version exactly one wins and the other is told.
+    """
+    return _save(
+        incident,
+        by=by,
+        expected_version=expected_version,
+        fields=fields or {},
+        parts=parts,
+        context={"action": "incident.update"},
+    )
+
+
+def incident_revert(*, incident: Incident, by: User, to_version: int, expected_version: int) -> Incident:
+    """Bring back the incident's fields and parts as they were at `to_version`, as a new revision.
+
+    The workflow state stays as it is: a revert undoes edits, not reviews.
+    """
+    from ..selectors import incident_state_at  # selectors build on this module's dataclasses
+
+    _require_role(by, Role.EDITOR, action=_("revert incidents"))
+    fields, parts = incident_state_at(incident, to_version)
+    return _save(
+        incident,
+        by=by,
+        expected_version=expected_version,
+        fields=fields,
+        parts=parts,
+        context={"action": "incident.revert", "reverted_to": to_version},
+    )
+
+
+def _save(
+    incident: Incident,
+    *,
+    by: User,
+    expected_version: int,
+    fields: dict[str, Any],
+    parts: IncidentParts | None,
+    context: dict[str, Any],
+) -> Incident:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+    if not incident_editable_by(incident, by):
+        raise PermissionDenied(
+            _("Your role may not edit an incident that is %(status)s.") % {"status": incident.get_status_display()}
+        )
+    with transaction.atomic(), pghistory.context(user=by.pk, **context):
+        candidate = Incident.objects.get(pk=incident.pk)
+        counted = candidate.status == IncidentStatus.PUBLISHED
+        actors_before = list(candidate.participants.values_list("actor_id", flat=True)) if counted else []
+        start_before = candidate.start_date
+        for name, value in fields.items():
+            setattr(candidate, name, value)
+        _validated(candidate)
+        changed = {name: getattr(candidate, name) for name in fields}
+        updated = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+            **changed, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if updated != 1:
+            raise EditConflict(Incident.objects.get(pk=incident.pk), expected_version)
+        if parts is not None:
+            _write_parts(candidate, parts)
+            _recount_fatalities(candidate)
+        if counted:
+            tally_change_record(incident=candidate, actors_before=actors_before, start_before=start_before)
+    incident.refresh_from_db()
+    return incident
+
+
+@dataclass
+class EvidenceData:
+    """A source claim entered together with the incident: an existing source or a new one (`source_fields`), a new
+    document of it and the claim it makes. Casualty and property records may cite it in their `claims` before it
+    exists; incident_save_with_evidence() puts the claim it creates in its place."""
+
+    document_fields: dict[str, Any]
+    claim_fields: dict[str, Any]
+    source: Any = None
+    source_fields: dict[str, Any] = field(default_factory=dict)
+    actors: list[Actor] = field(default_factory=list)
+
+
+def incident_save_with_evidence(
+    *,
+    by: User,
+    incident: Incident | None,
+    expected_version: int | None,
+    fields: dict[str, Any],
+    parts: IncidentParts,
+    evidence: list[EvidenceData],
+) -> Incident:
+    """Create (incident None) or update an incident, its parts and the sources, documents and claims entered with
+    it, all or nothing: the form's one save. Refusals name their place (`evidence[0].document.url`,
+    `casualty_records[1].count_high`) so each lands next to its field; an EditConflict undoes the new evidence too.
+    """
+    from sources.services import claim_create, document_create, source_create  # sources build on this module
+
+    with transaction.atomic():
+        if incident is None and not evidence:
+            return incident_create(by=by, fields=fields, parts=parts)
+        if incident is None:
+            # Claims name their incident, so it exists first; its parts follow once the claims they cite do.
+            incident = incident_create(by=by, fields=fields)
+            expected_version, fields = incident.version, {}
+        created: dict[int, Claim] = {}
+        for index, item in enumerate(evidence):
+            where = f"evidence[{index}]"
+            source = item.source
+            if source is None:
+                with _part(f"{where}.source"):
+                    source = source_create(by=by, fields=item.source_fields)
+            with _part(f"{where}.document"):
+                document = document_create(by=by, fields={**item.document_fields, "source": source})
+            with _part(f"{where}.claim"):
+                created[id(item)] = claim_create(
+                    by=by, document=document, incident=incident, fields=item.claim_fields, actors=item.actors
+                )
+        for record in [*parts.casualty_records, *parts.property_harms]:
+            record.claims = [created.get(id(claim), claim) for claim in record.claims]
+        return incident_update(incident=incident, by=by, expected_version=expected_version, fields=fields, parts=parts)

@@ -1,0 +1,138 @@
+"""The workflow: submit, return, reopen, publish and retract, each a conditional update from the states it may
+start from.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+import pghistory
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from conflict_tracker.roles import Role
+from sources.choices import ReviewStatus
+from tallies.services import tally_change_record
+
+from ..choices import IncidentStatus
+from ..models import Incident
+from .incidents import EditConflict, _require_role
+
+
+class TransitionNotAllowed(Exception):
+    """The requested workflow step does not start from the incident's current state."""
+
+
+def _transition(
+    incident: Incident,
+    *,
+    by: User,
+    action: str,
+    from_statuses: Iterable[str],
+    to_status: str,
+    context: dict[str, Any] | None = None,
+    **changes: Any,
+) -> Incident:
+    from_statuses = list(from_statuses)
+    with transaction.atomic(), pghistory.context(user=by.pk, action=action, **(context or {})):
+        updated = Incident.objects.filter(pk=incident.pk, status__in=from_statuses, version=incident.version).update(
+            status=to_status, version=F("version") + 1, updated_at=timezone.now(), **changes
+        )
+        if updated != 1:
+            current = Incident.objects.get(pk=incident.pk)
+            if current.version != incident.version:
+                raise EditConflict(current, incident.version)
+            raise TransitionNotAllowed(
+                _("%(code)s is %(status)s: it cannot be %(action)s from that state.")
+                % {"code": current.code, "status": current.get_status_display(), "action": action.split(".")[-1]}
+            )
+        if IncidentStatus.PUBLISHED in (to_status, *from_statuses):
+            # Entering or leaving the published record changes the tallies.
+            tally_change_record(incident=incident, actors_before=[], start_before=None)
+    incident.refresh_from_db()
+    return incident
+
+
+def incident_submit(*, incident: Incident, by: User) -> Incident:
+    """Send a draft to the editors; it needs a type and at least one source claim to review."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("submit incidents"))
+    if not incident.event_type or not incident.sub_event_type:
+        raise ValidationError(_("Choose an event type and sub-event type before submitting."))
+    if not incident.claims.exists():
+        raise ValidationError(_("Attach at least one source claim before submitting: editors review claims."))
+    return _transition(
+        incident,
+        by=by,
+        action="incident.submit",
+        from_statuses=[IncidentStatus.DRAFT],
+        to_status=IncidentStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        return_comment="",
+    )
+
+
+def incident_return(*, incident: Incident, by: User, comment: str) -> Incident:
+    """Send a submitted incident back to its analyst with what to fix."""
+    _require_role(by, Role.EDITOR, action=_("return incidents"))
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what needs fixing: a returned incident needs a comment.")})
+    return _transition(
+        incident,
+        by=by,
+        action="incident.return",
+        from_statuses=[IncidentStatus.SUBMITTED],
+        to_status=IncidentStatus.RETURNED,
+        context={"comment": comment},
+        return_comment=comment,
+    )
+
+
+def incident_reopen(*, incident: Incident, by: User) -> Incident:
+    """Take a returned incident back to draft to work on the editor's comment (which stays visible)."""
+    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("reopen incidents"))
+    return _transition(
+        incident,
+        by=by,
+        action="incident.reopen",
+        from_statuses=[IncidentStatus.RETURNED],
+        to_status=IncidentStatus.DRAFT,
+    )
+
+
+def incident_publish(*, incident: Incident, by: User) -> Incident:
+    """Publish a submitted incident; refused unless an editor accepted at least one of its claims."""
+    _require_role(by, Role.EDITOR, action=_("publish incidents"))
+    if not incident.claims.filter(review_status=ReviewStatus.ACCEPTED).exists():
+        raise ValidationError(
+            _("%(code)s has no accepted claim: accept a source claim before publishing.") % {"code": incident.code}
+        )
+    return _transition(
+        incident,
+        by=by,
+        action="incident.publish",
+        from_statuses=[IncidentStatus.SUBMITTED],
+        to_status=IncidentStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+
+
+def incident_retract(*, incident: Incident, by: User, reason: str) -> Incident:
+    """Withdraw a published incident from the public record; the record and the reason are kept."""
+    _require_role(by, Role.EDITOR, action=_("retract incidents"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for retracting: it is kept with the record.")})
+    return _transition(
+        incident,
+        by=by,
+        action="incident.retract",
+        from_statuses=[IncidentStatus.PUBLISHED],
+        to_status=IncidentStatus.RETRACTED,
+        context={"reason": reason},
+        retraction_reason=reason,
+        retracted_at=timezone.now(),
+    )
