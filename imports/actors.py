@@ -92,13 +92,17 @@ class ActorResolver:
     def _resolve(self, label: str, *, kind: str | None, on: datetime.date) -> tuple[int, bool]:
         """The one actor the label's exact names point to on the day; if it has none, the one its undated name's
         names point to; else a new actor. With whether the answer holds whatever the day."""
-        names = self.exact.get(normalize_actor_name(label)) or self.by_base.get(
-            normalize_actor_name(undated(label)), []
-        )
+        exact = self.exact.get(normalize_actor_name(label))
+        names = exact or self.by_base.get(normalize_actor_name(undated(label)), [])
         actor_id = _one(names, on)
         if actor_id is None:
             return self._create(label, kind=kind), True
-        return actor_id, len({name.actor_id for name in names}) == 1
+        any_day = len({name.actor_id for name in names}) == 1
+        if not exact and any_day:
+            # A dated label seen for the first time becomes the actor's alias, so that it can be looked up by the
+            # name the file gives (the API's actor filter, the actor search) as well as by the names it had.
+            self._dated_alias(actor_id, label)
+        return actor_id, any_day
 
     def _create(self, label: str, *, kind: str | None) -> int:
         """A new actor under the label's undated name, the dated label as its alias for the label's years."""
@@ -120,15 +124,21 @@ class ActorResolver:
         actor.save()
         self.created += 1
         self._index(actor.name, _Name(actor.pk, None, None))
-        years = (int(match["start"]), int(match["end"] or match["start"])) if match else (0, 0)
-        if match and years[0] <= years[1] and normalize_actor_name(label) != normalize_actor_name(actor.name):
-            alias = ActorAlias(
-                actor=actor,
-                name=label.strip()[:200],
-                valid_from=datetime.date(int(match["start"]), 1, 1),
-                valid_until=datetime.date(int(match["end"]), 12, 31) if match["end"] else None,
-                note=_("ACLED's dated label."),
-            )
-            alias.save()
-            self._index(alias.name, _Name(actor.pk, alias.valid_from, alias.valid_until))
+        if normalize_actor_name(label) != normalize_actor_name(actor.name):
+            self._dated_alias(actor.pk, label)
         return actor.pk
+
+    def _dated_alias(self, actor_id: int, label: str) -> None:
+        """ACLED's dated label as the actor's alias for the label's years; nothing for a label with no years."""
+        match = _DATED.match(label.strip())
+        if not match or int(match["start"]) > int(match["end"] or match["start"]):
+            return
+        alias = ActorAlias(
+            actor_id=actor_id,
+            name=label.strip()[:200],
+            valid_from=datetime.date(int(match["start"]), 1, 1),
+            valid_until=datetime.date(int(match["end"]), 12, 31) if match["end"] else None,
+            note=_("ACLED's dated label."),
+        )
+        alias.save()
+        self._index(alias.name, _Name(actor_id, alias.valid_from, alias.valid_until))

@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.core.files import File
 
-from actors.models import Actor
+from actors.models import Actor, ActorAlias
 from events.models import CasualtyRecord, Incident, IncidentParticipant
 from imports.choices import ImportKind, ImportStatus
 from imports.models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
@@ -378,6 +378,10 @@ def test_a_200000_row_file_imports_in_bounded_memory_with_exact_counts(tmp_path,
         army = country[6][0][0].rsplit(" (", 1)[0]
         assert Actor.objects.filter(name=army).count() == 1, army
         assert not Actor.objects.filter(name__startswith=f"{army} (").exists(), army
+        # Each of its labels is its alias, so the API finds it by the name the file gives.
+        assert set(ActorAlias.objects.filter(actor__name=army).values_list("name", flat=True)) == {
+            label for label, _until in country[6]
+        }, army
         assert IncidentParticipant.objects.filter(actor__name=army).exists(), army
     assert job.actors_created == Actor.objects.filter(needs_review=True).count() > 60
 

@@ -301,6 +301,17 @@ def test_dated_labels_of_one_force_resolve_to_one_actor_ignoring_case_and_accent
     fama = known_actors["fama"]
     assert set(IncidentParticipant.objects.filter(side="A").values_list("actor_id", flat=True)) == {fama.pk}
     assert job.actors_created == 1  # Katiba Serma only
+    # The one dated label the army did not have yet is now its alias, for the label's years; the others were known.
+    assert list(
+        ActorAlias.objects.filter(actor=fama)
+        .order_by("valid_from", "name")
+        .values_list("name", "valid_from", "valid_until")
+    ) == [
+        ("Military Forces of Mali (2013-)", datetime.date(2013, 1, 1), None),
+        ("Military Forces of Mali (2013-2020)", datetime.date(2013, 9, 4), datetime.date(2020, 8, 18)),
+        ("Military Forces of Mali (2020-2021)", datetime.date(2020, 8, 18), datetime.date(2021, 5, 24)),
+        ("Military Forces of Mali (2021-)", datetime.date(2021, 5, 24), None),
+    ]
 
 
 def test_an_ambiguous_name_is_never_merged(known_actors, run_import, tmp_path):
