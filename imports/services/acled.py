@@ -39,62 +39,32 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 from typing import IO
 
 import pghistory
-import pgtrigger
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.choices import ActorKind
-from events.choices import (
-    Attribution,
-    EventType,
-    GeoPrecision,
-    Harm,
-    IncidentStatus,
-    ParticipantRole,
-    VictimStatus,
-)
+from events.choices import EventType, GeoPrecision, Harm, ParticipantRole
 from events.exports import acled_disorder_type
-from events.models import (
-    CasualtyClaim,
-    CasualtyPerpetrator,
-    CasualtyRecord,
-    Incident,
-    IncidentParticipant,
-)
 from events.rendering import renderings_deferred
-from events.services import incident_codes_reserve
-from sources.choices import FigureQualifier, Reliability, ReviewStatus, SourceKind
-from sources.models import Claim, ClaimActor, Document, Source
+from sources.choices import FigureQualifier, Reliability, SourceKind
+from sources.models import Source
 from tallies.models import TallyChange
-from tallies.services import tally_change_record, tally_changes_record
 
 from .. import acled
 from ..actors import ActorResolver
 from ..choices import ImportKind
 from ..models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from . import staging
-from .history import Progress, context_row, copy_insert, insert_triggers, record_inserts
+from .file_events import _Event, _json_default, _Record
+from .history import Progress, context_row
+from .writer import BULK_MODELS, EventWriter
 
 BATCH_EVENTS = 2000
-# The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
-BULK_MODELS = (
-    Incident,
-    Document,
-    Claim,
-    ClaimActor,
-    IncidentParticipant,
-    CasualtyRecord,
-    CasualtyPerpetrator,
-    CasualtyClaim,
-)
 # Serialises imports of one dataset: two runs creating the same event ids would otherwise both insert them.
 _LOCK_KEYS = {ImportKind.ACLED: 7_402_201, ImportKind.UCDP: 7_402_202}
 
@@ -114,77 +84,7 @@ _VOLATILE = {"data_id", "timestamp", "year", "inter1", "inter2", "interaction", 
 _COORDINATE = Decimal("0.00001")
 
 
-@dataclass
-class _Record:
-    """One killed record an event becomes: its victims' status, counts and the actors it is attributed to (among
-    the event's perpetrator participants; none means unattributed)."""
-
-    victim_status: str
-    low: int
-    best: int
-    high: int
-    perpetrators: list[int] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def key(self) -> tuple[str, frozenset[int]]:
-        return self.victim_status, frozenset(self.perpetrators)
-
-
-@dataclass
-class _Event:
-    """One event of the file as it will be written: rows joined, actors resolved."""
-
-    event_id: str
-    rows: list[int]
-    fields: dict
-    side_a: list[tuple[str, str | None]]
-    side_b: list[tuple[str, str | None]]
-    fatalities: int
-    notes: str
-    source: str
-    extra: dict
-    described: dict  # the event as the file gives it, which the document keeps as its snapshot
-    digest: str = ""  # AcledImport._digest, once the actors are resolved
-    participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
-    records: list[_Record] = field(default_factory=list)
-
-    @cached_property
-    def snapshot(self) -> str:
-        """Written only for the events an import writes or must compare with an older digest."""
-        return json.dumps(self.described, sort_keys=True, default=_json_default, ensure_ascii=False)
-
-    @property
-    def snapshot_digest(self) -> str:
-        return hashlib.sha256(self.snapshot.encode()).hexdigest()
-
-    @property
-    def claim_actors(self) -> list[int]:
-        """The actors the claim attributes its figures to: every record's perpetrators."""
-        return list(dict.fromkeys(actor for record in self.records for actor in record.perpetrators))
-
-    def totals(self) -> dict:
-        return {
-            "fatalities_low": sum(record.low for record in self.records),
-            "fatalities_best": sum(record.best for record in self.records),
-            "fatalities_high": sum(record.high for record in self.records),
-        }
-
-    @property
-    def victim_status(self) -> str:
-        if self.fields["event_type"] == EventType.VIOLENCE_AGAINST_CIVILIANS:
-            return VictimStatus.CIVILIAN
-        return VictimStatus.UNKNOWN
-
-    @property
-    def perpetrators(self) -> list[int]:
-        """SPEC: the killed of violence against civilians are attributed to side A; all else is unattributed."""
-        if self.fields["event_type"] != EventType.VIOLENCE_AGAINST_CIVILIANS:
-            return []
-        return [actor for actor, role, side in self.participants if side == "A" and role == ParticipantRole.PERPETRATOR]
-
-
-class AcledImport:
+class AcledImport(EventWriter):
     """One run of an ACLED import over one file, for one job. The UCDP import (ucdp.py) is this with its own
     reading, staging, events and provenance: the hooks _stage, _validate, _absent, _batches, _event, _source,
     _document_fields and _claim_fields."""
@@ -480,23 +380,6 @@ class AcledImport:
                     [[event.event_id for event in redigested], [event.digest for event in redigested], self.kind],
                 )
 
-    def _left_alone(self, event: _Event, imported: ImportedEvent) -> None:
-        self.job.conflicts += 1
-        self._note(
-            _(
-                "Row %(row)s: %(event)s changed in %(dataset)s, but %(code)s was edited here since the last "
-                "import (version %(ours)s, now %(current)s): left as it is; merge %(dataset)s's change by hand."
-            )
-            % {
-                "row": event.rows[0],
-                "dataset": self.dataset,
-                "event": event.event_id,
-                "code": imported.incident.code,
-                "ours": imported.incident_version,
-                "current": imported.incident.version,
-            }
-        )
-
     def _document_fields(self, event: _Event) -> dict:
         timestamp = event.extra.get("timestamp", "")
         published = None
@@ -529,290 +412,7 @@ class AcledImport:
             "country": event.fields["country"],
         }
 
-    def _create(self, events: list[_Event]) -> None:
-        if not events:
-            return
-        with pgtrigger.ignore(*insert_triggers(BULK_MODELS)):
-            written = self._insert(events)
-        for model, ids in written.items():
-            record_inserts(model, ids, self.context)
-
-    def _insert(self, events: list[_Event]) -> dict:
-        """Insert the new events' rows, a COPY per table (history.copy_insert); returns the ids written, by
-        model."""
-        user_id, now = self.job.user_id, self.now
-        codes = incident_codes_reserve([_code_key(event) for event in events])
-        incidents = copy_insert(
-            Incident,
-            [
-                {
-                    "code": code,
-                    "status": IncidentStatus.PUBLISHED,
-                    "published_at": now,
-                    "created_by_id": user_id,
-                    **event.totals(),
-                    **event.fields,
-                }
-                for code, event in zip(codes, events, strict=True)
-            ],
-            now,
-        )
-        documents = copy_insert(
-            Document, [{"source_id": self.source.pk, **self._document_fields(event)} for event in events], now
-        )
-        claims = copy_insert(
-            Claim,
-            [
-                {
-                    "document_id": document,
-                    "incident_id": incident,
-                    "review_status": ReviewStatus.ACCEPTED,
-                    "reviewed_by_id": user_id,
-                    "reviewed_at": now,
-                    "review_note": self.job_label,
-                    **self._claim_fields(event),
-                }
-                for event, incident, document in zip(events, incidents, documents, strict=True)
-            ],
-            now,
-        )
-        claim_actors = copy_insert(
-            ClaimActor,
-            [
-                {"claim_id": claim, "actor_id": actor_id}
-                for event, claim in zip(events, claims, strict=True)
-                for actor_id in event.claim_actors
-            ],
-            now,
-        )
-        participant_rows = [
-            {
-                "incident_id": incident,
-                "actor_id": actor_id,
-                "role": role,
-                "side": side,
-                "attribution": Attribution.ALLEGED,
-            }
-            for event, incident in zip(events, incidents, strict=True)
-            for actor_id, role, side in event.participants
-        ]
-        participants = copy_insert(IncidentParticipant, participant_rows, now)
-        by_key = {
-            (row["incident_id"], row["actor_id"], row["role"]): pk
-            for row, pk in zip(participant_rows, participants, strict=True)
-        }
-        planned = [
-            (spec, incident, claim)
-            for event, incident, claim in zip(events, incidents, claims, strict=True)
-            for spec in event.records
-        ]
-        records = copy_insert(
-            CasualtyRecord,
-            [
-                {
-                    "incident_id": incident,
-                    "harm": Harm.KILLED,
-                    "victim_status": spec.victim_status,
-                    "count_low": spec.low,
-                    "count_best": spec.best,
-                    "count_high": spec.high,
-                    "note": spec.note,
-                }
-                for spec, incident, _claim in planned
-            ],
-            now,
-        )
-        first_records: dict[int, int] = {}
-        for (_spec, incident, _claim), record in zip(planned, records, strict=True):
-            first_records.setdefault(incident, record)
-        perpetrator_links = copy_insert(
-            CasualtyPerpetrator,
-            [
-                {
-                    "incident_id": incident,
-                    "casualty_record_id": record,
-                    "participant_id": by_key[(incident, actor_id, ParticipantRole.PERPETRATOR)],
-                }
-                for (spec, incident, _claim), record in zip(planned, records, strict=True)
-                for actor_id in dict.fromkeys(spec.perpetrators)
-            ],
-            now,
-        )
-        claim_links = copy_insert(
-            CasualtyClaim,
-            [
-                {"casualty_record_id": record, "claim_id": claim}
-                for (_spec, _incident, claim), record in zip(planned, records, strict=True)
-            ],
-            now,
-        )
-        version = Incident._meta.get_field("version").default  # a new incident's; the COPY wrote it
-        copy_insert(
-            ImportedEvent,
-            [
-                {
-                    "kind": self.kind,
-                    "external_id": event.event_id,
-                    "incident_id": incident,
-                    "document_id": document,
-                    "claim_id": claim,
-                    "casualty_record_id": first_records.get(incident),
-                    "digest": event.digest,
-                    "incident_version": version,
-                    "data": event.extra,
-                    "first_job_id": self.job.pk,
-                    "last_job_id": self.job.pk,
-                }
-                for event, incident, document, claim in zip(events, incidents, documents, claims, strict=True)
-            ],
-            now,
-        )
-        changes = [
-            (incident, {actor for actor, _role, _side in event.participants}, [event.fields["start_date"]])
-            for event, incident in zip(events, incidents, strict=True)
-        ]
-        tally_changes_record(changes)
-        self.job.created += len(events)
-        return {
-            Incident: incidents,
-            Document: documents,
-            Claim: claims,
-            ClaimActor: claim_actors,
-            IncidentParticipant: participants,
-            CasualtyRecord: records,
-            CasualtyPerpetrator: perpetrator_links,
-            CasualtyClaim: claim_links,
-        }
-
-    def _update(self, event: _Event, imported: ImportedEvent) -> None:
-        """Make the incident, its parts, document and claim what the new release says; ids kept, rows that did
-        not change left alone (so the revision shows only what changed)."""
-        incident = imported.incident
-        actors_before = list(incident.participants.values_list("actor_id", flat=True))
-        start_before = incident.start_date
-        updated = Incident.objects.filter(pk=incident.pk, version=imported.incident_version).update(
-            **event.fields,
-            **event.totals(),
-            version=F("version") + 1,
-            updated_at=self.now,
-        )
-        if updated != 1:  # edited here between our read and our write
-            incident.refresh_from_db()
-            self._left_alone(event, imported)
-            return
-        incident.refresh_from_db()
-
-        wanted = {(actor_id, role): side for actor_id, role, side in event.participants}
-        current = {(p.actor_id, p.role): p for p in IncidentParticipant.objects.filter(incident=incident)}
-        gone = [p.pk for key, p in current.items() if key not in wanted]
-        IncidentParticipant.objects.filter(pk__in=gone).delete()  # their perpetrator links go with them
-        for key, side in wanted.items():
-            participant = current.get(key)
-            if participant is None:
-                current[key] = IncidentParticipant.objects.create(
-                    incident=incident, actor_id=key[0], role=key[1], side=side, attribution=Attribution.ALLEGED
-                )
-            elif participant.side != side:
-                IncidentParticipant.objects.filter(pk=participant.pk).update(side=side)
-        records = self._update_records(event, imported, incident, current)
-
-        Document.objects.filter(pk=imported.document_id).update(**self._document_fields(event))
-        Claim.objects.filter(pk=imported.claim_id).update(**self._claim_fields(event))
-        ClaimActor.objects.filter(claim_id=imported.claim_id).exclude(actor_id__in=event.claim_actors).delete()
-        present = set(ClaimActor.objects.filter(claim_id=imported.claim_id).values_list("actor_id", flat=True))
-        ClaimActor.objects.bulk_create(
-            ClaimActor(claim_id=imported.claim_id, actor_id=actor_id)
-            for actor_id in event.claim_actors
-            if actor_id not in present
-        )
-
-        ImportedEvent.objects.filter(pk=imported.pk).update(
-            digest=event.digest,
-            incident_version=incident.version,
-            data=event.extra,
-            casualty_record=records[0] if records else None,
-            last_job=self.job,
-        )
-        if incident.status == IncidentStatus.PUBLISHED:
-            tally_change_record(incident=incident, actors_before=actors_before, start_before=start_before)
-            self.job.updated += 1
-
-    def _update_records(
-        self, event: _Event, imported: ImportedEvent, incident: Incident, participants: dict
-    ) -> list[CasualtyRecord]:
-        """The killed records of the import's claim made what the event says: each kept record updated in place
-        (matched on its victims' status and perpetrators, then in order), the surplus deleted, the missing (also
-        one deleted here) created. Returns them in the event's order."""
-        existing = list(CasualtyRecord.objects.filter(claims=imported.claim_id).order_by("id"))
-        links: dict[int, set[int]] = {record.pk: set() for record in existing}
-        for record_id, actor_id in CasualtyPerpetrator.objects.filter(casualty_record__in=existing).values_list(
-            "casualty_record_id", "participant__actor_id"
-        ):
-            links[record_id].add(actor_id)
-        pairs: list[CasualtyRecord | None] = [None] * len(event.records)
-        free = list(existing)
-        for index, spec in enumerate(event.records):
-            match = next((r for r in free if (r.victim_status, frozenset(links[r.pk])) == spec.key), None)
-            if match is not None:
-                pairs[index] = match
-                free.remove(match)
-        for index in range(len(pairs)):
-            if pairs[index] is None and free:
-                pairs[index] = free.pop(0)
-        CasualtyRecord.objects.filter(pk__in=[record.pk for record in free]).delete()
-        records = []
-        for spec, record in zip(event.records, pairs, strict=True):
-            if record is None:
-                record = _casualty_record(incident, spec)
-                record.save()
-                CasualtyClaim.objects.create(casualty_record=record, claim_id=imported.claim_id)
-                links[record.pk] = set()
-            else:
-                CasualtyRecord.objects.filter(pk=record.pk).update(
-                    victim_status=spec.victim_status,
-                    count_low=spec.low,
-                    count_best=spec.best,
-                    count_high=spec.high,
-                    note=spec.note,
-                )
-            CasualtyPerpetrator.objects.filter(casualty_record=record).exclude(
-                participant__actor_id__in=spec.perpetrators
-            ).delete()
-            CasualtyPerpetrator.objects.bulk_create(
-                CasualtyPerpetrator(
-                    incident=incident,
-                    casualty_record=record,
-                    participant=participants[(actor_id, ParticipantRole.PERPETRATOR)],
-                )
-                for actor_id in dict.fromkeys(spec.perpetrators)
-                if actor_id not in links[record.pk]
-            )
-            records.append(record)
-        return records
-
     def _save_counts(self) -> None:
         self.job.error_count = self.error_count
         self.job.errors = self.errors
         self.job.notes = self.notes
-
-
-def _casualty_record(incident: Incident, spec: _Record) -> CasualtyRecord:
-    return CasualtyRecord(
-        incident=incident,
-        harm=Harm.KILLED,
-        victim_status=spec.victim_status,
-        count_low=spec.low,
-        count_best=spec.best,
-        count_high=spec.high,
-        note=spec.note,
-    )
-
-
-def _code_key(event: _Event) -> tuple[str, int]:
-    return event.fields["country"], event.fields["start_date"].year
-
-
-def _json_default(value):
-    if isinstance(value, datetime.date | Decimal):
-        return str(value)
-    raise TypeError(type(value))

@@ -41,7 +41,8 @@ from .. import ucdp
 from ..acled import opened
 from ..choices import ImportKind
 from . import staging
-from .acled import BATCH_EVENTS, AcledImport, _Event, _Record
+from .acled import BATCH_EVENTS, AcledImport
+from .file_events import _Event, _Record
 
 TABLE = "import_ucdp_staging"
 STAGED = ("row_number", "event_id", "event_date", "country", "country_raw", "data", "error")

@@ -17,7 +17,7 @@ from imports import services
 from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportedEvent, ImportJob
 from imports.services import acled as acled_import
-from imports.services import history
+from imports.services import history, writer
 from sources.models import Claim, Document, Source
 from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
@@ -643,7 +643,7 @@ def test_a_revised_actor_list_replaces_participants_and_attribution_in_place(kno
 def test_every_row_the_bulk_path_writes_has_its_history_snapshot_under_the_import_context(known_actors, run_import):
     job = run_import("acled_current.csv")
 
-    for model in acled_import.BULK_MODELS:
+    for model in writer.BULK_MODELS:
         event_model = history.event_model(model)
         rows = {row["id"]: row for row in model.objects.values()}
         snapshots = list(event_model.objects.filter(pgh_label="insert").select_related("pgh_context"))

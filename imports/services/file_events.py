@@ -1,0 +1,87 @@
+"""The in-memory form of an imported file's events, as an import will write them (acled.py, ucdp.py): the events,
+their killed records, and the JSON their snapshots and digests are computed from."""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from events.choices import EventType, ParticipantRole, VictimStatus
+
+
+@dataclass
+class _Record:
+    """One killed record an event becomes: its victims' status, counts and the actors it is attributed to (among
+    the event's perpetrator participants; none means unattributed)."""
+
+    victim_status: str
+    low: int
+    best: int
+    high: int
+    perpetrators: list[int] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, frozenset[int]]:
+        return self.victim_status, frozenset(self.perpetrators)
+
+
+@dataclass
+class _Event:
+    """One event of the file as it will be written: rows joined, actors resolved."""
+
+    event_id: str
+    rows: list[int]
+    fields: dict
+    side_a: list[tuple[str, str | None]]
+    side_b: list[tuple[str, str | None]]
+    fatalities: int
+    notes: str
+    source: str
+    extra: dict
+    described: dict  # the event as the file gives it, which the document keeps as its snapshot
+    digest: str = ""  # AcledImport._digest, once the actors are resolved
+    participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
+    records: list[_Record] = field(default_factory=list)
+
+    @cached_property
+    def snapshot(self) -> str:
+        """Written only for the events an import writes or must compare with an older digest."""
+        return json.dumps(self.described, sort_keys=True, default=_json_default, ensure_ascii=False)
+
+    @property
+    def snapshot_digest(self) -> str:
+        return hashlib.sha256(self.snapshot.encode()).hexdigest()
+
+    @property
+    def claim_actors(self) -> list[int]:
+        """The actors the claim attributes its figures to: every record's perpetrators."""
+        return list(dict.fromkeys(actor for record in self.records for actor in record.perpetrators))
+
+    def totals(self) -> dict:
+        return {
+            "fatalities_low": sum(record.low for record in self.records),
+            "fatalities_best": sum(record.best for record in self.records),
+            "fatalities_high": sum(record.high for record in self.records),
+        }
+
+    @property
+    def victim_status(self) -> str:
+        if self.fields["event_type"] == EventType.VIOLENCE_AGAINST_CIVILIANS:
+            return VictimStatus.CIVILIAN
+        return VictimStatus.UNKNOWN
+
+    @property
+    def perpetrators(self) -> list[int]:
+        """SPEC: the killed of violence against civilians are attributed to side A; all else is unattributed."""
+        if self.fields["event_type"] != EventType.VIOLENCE_AGAINST_CIVILIANS:
+            return []
+        return [actor for actor, role, side in self.participants if side == "A" and role == ParticipantRole.PERPETRATOR]
+
+
+def _json_default(value):
+    if isinstance(value, datetime.date | Decimal):
+        return str(value)
+    raise TypeError(type(value))

@@ -1,0 +1,335 @@
+"""The rows an import writes: new events created in bulk (a COPY per table, history snapshots written by one
+statement per table), changed ones updated in place, and those edited here since their last import left alone."""
+
+import pgtrigger
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from events.choices import Attribution, Harm, IncidentStatus, ParticipantRole
+from events.models import (
+    CasualtyClaim,
+    CasualtyPerpetrator,
+    CasualtyRecord,
+    Incident,
+    IncidentParticipant,
+)
+from events.services import incident_codes_reserve
+from sources.choices import ReviewStatus
+from sources.models import Claim, ClaimActor, Document
+from tallies.services import tally_change_record, tally_changes_record
+
+from ..models import ImportedEvent
+from .file_events import _Event, _Record
+from .history import copy_insert, insert_triggers, record_inserts
+
+# The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
+BULK_MODELS = (
+    Incident,
+    Document,
+    Claim,
+    ClaimActor,
+    IncidentParticipant,
+    CasualtyRecord,
+    CasualtyPerpetrator,
+    CasualtyClaim,
+)
+
+
+class EventWriter:
+    """The writing half of an import (acled.AcledImport): what each event of a batch becomes in the database, given
+    the importing class's job, kind, dataset, job_label, source, now and history context, and its _note,
+    _document_fields and _claim_fields."""
+
+    def _left_alone(self, event: _Event, imported: ImportedEvent) -> None:
+        self.job.conflicts += 1
+        self._note(
+            _(
+                "Row %(row)s: %(event)s changed in %(dataset)s, but %(code)s was edited here since the last "
+                "import (version %(ours)s, now %(current)s): left as it is; merge %(dataset)s's change by hand."
+            )
+            % {
+                "row": event.rows[0],
+                "dataset": self.dataset,
+                "event": event.event_id,
+                "code": imported.incident.code,
+                "ours": imported.incident_version,
+                "current": imported.incident.version,
+            }
+        )
+
+    def _create(self, events: list[_Event]) -> None:
+        if not events:
+            return
+        with pgtrigger.ignore(*insert_triggers(BULK_MODELS)):
+            written = self._insert(events)
+        for model, ids in written.items():
+            record_inserts(model, ids, self.context)
+
+    def _insert(self, events: list[_Event]) -> dict:
+        """Insert the new events' rows, a COPY per table (history.copy_insert); returns the ids written, by
+        model."""
+        user_id, now = self.job.user_id, self.now
+        codes = incident_codes_reserve([_code_key(event) for event in events])
+        incidents = copy_insert(
+            Incident,
+            [
+                {
+                    "code": code,
+                    "status": IncidentStatus.PUBLISHED,
+                    "published_at": now,
+                    "created_by_id": user_id,
+                    **event.totals(),
+                    **event.fields,
+                }
+                for code, event in zip(codes, events, strict=True)
+            ],
+            now,
+        )
+        documents = copy_insert(
+            Document, [{"source_id": self.source.pk, **self._document_fields(event)} for event in events], now
+        )
+        claims = copy_insert(
+            Claim,
+            [
+                {
+                    "document_id": document,
+                    "incident_id": incident,
+                    "review_status": ReviewStatus.ACCEPTED,
+                    "reviewed_by_id": user_id,
+                    "reviewed_at": now,
+                    "review_note": self.job_label,
+                    **self._claim_fields(event),
+                }
+                for event, incident, document in zip(events, incidents, documents, strict=True)
+            ],
+            now,
+        )
+        claim_actors = copy_insert(
+            ClaimActor,
+            [
+                {"claim_id": claim, "actor_id": actor_id}
+                for event, claim in zip(events, claims, strict=True)
+                for actor_id in event.claim_actors
+            ],
+            now,
+        )
+        participant_rows = [
+            {
+                "incident_id": incident,
+                "actor_id": actor_id,
+                "role": role,
+                "side": side,
+                "attribution": Attribution.ALLEGED,
+            }
+            for event, incident in zip(events, incidents, strict=True)
+            for actor_id, role, side in event.participants
+        ]
+        participants = copy_insert(IncidentParticipant, participant_rows, now)
+        by_key = {
+            (row["incident_id"], row["actor_id"], row["role"]): pk
+            for row, pk in zip(participant_rows, participants, strict=True)
+        }
+        planned = [
+            (spec, incident, claim)
+            for event, incident, claim in zip(events, incidents, claims, strict=True)
+            for spec in event.records
+        ]
+        records = copy_insert(
+            CasualtyRecord,
+            [
+                {
+                    "incident_id": incident,
+                    "harm": Harm.KILLED,
+                    "victim_status": spec.victim_status,
+                    "count_low": spec.low,
+                    "count_best": spec.best,
+                    "count_high": spec.high,
+                    "note": spec.note,
+                }
+                for spec, incident, _claim in planned
+            ],
+            now,
+        )
+        first_records: dict[int, int] = {}
+        for (_spec, incident, _claim), record in zip(planned, records, strict=True):
+            first_records.setdefault(incident, record)
+        perpetrator_links = copy_insert(
+            CasualtyPerpetrator,
+            [
+                {
+                    "incident_id": incident,
+                    "casualty_record_id": record,
+                    "participant_id": by_key[(incident, actor_id, ParticipantRole.PERPETRATOR)],
+                }
+                for (spec, incident, _claim), record in zip(planned, records, strict=True)
+                for actor_id in dict.fromkeys(spec.perpetrators)
+            ],
+            now,
+        )
+        claim_links = copy_insert(
+            CasualtyClaim,
+            [
+                {"casualty_record_id": record, "claim_id": claim}
+                for (_spec, _incident, claim), record in zip(planned, records, strict=True)
+            ],
+            now,
+        )
+        version = Incident._meta.get_field("version").default  # a new incident's; the COPY wrote it
+        copy_insert(
+            ImportedEvent,
+            [
+                {
+                    "kind": self.kind,
+                    "external_id": event.event_id,
+                    "incident_id": incident,
+                    "document_id": document,
+                    "claim_id": claim,
+                    "casualty_record_id": first_records.get(incident),
+                    "digest": event.digest,
+                    "incident_version": version,
+                    "data": event.extra,
+                    "first_job_id": self.job.pk,
+                    "last_job_id": self.job.pk,
+                }
+                for event, incident, document, claim in zip(events, incidents, documents, claims, strict=True)
+            ],
+            now,
+        )
+        changes = [
+            (incident, {actor for actor, _role, _side in event.participants}, [event.fields["start_date"]])
+            for event, incident in zip(events, incidents, strict=True)
+        ]
+        tally_changes_record(changes)
+        self.job.created += len(events)
+        return {
+            Incident: incidents,
+            Document: documents,
+            Claim: claims,
+            ClaimActor: claim_actors,
+            IncidentParticipant: participants,
+            CasualtyRecord: records,
+            CasualtyPerpetrator: perpetrator_links,
+            CasualtyClaim: claim_links,
+        }
+
+    def _update(self, event: _Event, imported: ImportedEvent) -> None:
+        """Make the incident, its parts, document and claim what the new release says; ids kept, rows that did
+        not change left alone (so the revision shows only what changed)."""
+        incident = imported.incident
+        actors_before = list(incident.participants.values_list("actor_id", flat=True))
+        start_before = incident.start_date
+        updated = Incident.objects.filter(pk=incident.pk, version=imported.incident_version).update(
+            **event.fields,
+            **event.totals(),
+            version=F("version") + 1,
+            updated_at=self.now,
+        )
+        if updated != 1:  # edited here between our read and our write
+            incident.refresh_from_db()
+            self._left_alone(event, imported)
+            return
+        incident.refresh_from_db()
+
+        wanted = {(actor_id, role): side for actor_id, role, side in event.participants}
+        current = {(p.actor_id, p.role): p for p in IncidentParticipant.objects.filter(incident=incident)}
+        gone = [p.pk for key, p in current.items() if key not in wanted]
+        IncidentParticipant.objects.filter(pk__in=gone).delete()  # their perpetrator links go with them
+        for key, side in wanted.items():
+            participant = current.get(key)
+            if participant is None:
+                current[key] = IncidentParticipant.objects.create(
+                    incident=incident, actor_id=key[0], role=key[1], side=side, attribution=Attribution.ALLEGED
+                )
+            elif participant.side != side:
+                IncidentParticipant.objects.filter(pk=participant.pk).update(side=side)
+        records = self._update_records(event, imported, incident, current)
+
+        Document.objects.filter(pk=imported.document_id).update(**self._document_fields(event))
+        Claim.objects.filter(pk=imported.claim_id).update(**self._claim_fields(event))
+        ClaimActor.objects.filter(claim_id=imported.claim_id).exclude(actor_id__in=event.claim_actors).delete()
+        present = set(ClaimActor.objects.filter(claim_id=imported.claim_id).values_list("actor_id", flat=True))
+        ClaimActor.objects.bulk_create(
+            ClaimActor(claim_id=imported.claim_id, actor_id=actor_id)
+            for actor_id in event.claim_actors
+            if actor_id not in present
+        )
+
+        ImportedEvent.objects.filter(pk=imported.pk).update(
+            digest=event.digest,
+            incident_version=incident.version,
+            data=event.extra,
+            casualty_record=records[0] if records else None,
+            last_job=self.job,
+        )
+        if incident.status == IncidentStatus.PUBLISHED:
+            tally_change_record(incident=incident, actors_before=actors_before, start_before=start_before)
+            self.job.updated += 1
+
+    def _update_records(
+        self, event: _Event, imported: ImportedEvent, incident: Incident, participants: dict
+    ) -> list[CasualtyRecord]:
+        """The killed records of the import's claim made what the event says: each kept record updated in place
+        (matched on its victims' status and perpetrators, then in order), the surplus deleted, the missing (also
+        one deleted here) created. Returns them in the event's order."""
+        existing = list(CasualtyRecord.objects.filter(claims=imported.claim_id).order_by("id"))
+        links: dict[int, set[int]] = {record.pk: set() for record in existing}
+        for record_id, actor_id in CasualtyPerpetrator.objects.filter(casualty_record__in=existing).values_list(
+            "casualty_record_id", "participant__actor_id"
+        ):
+            links[record_id].add(actor_id)
+        pairs: list[CasualtyRecord | None] = [None] * len(event.records)
+        free = list(existing)
+        for index, spec in enumerate(event.records):
+            match = next((r for r in free if (r.victim_status, frozenset(links[r.pk])) == spec.key), None)
+            if match is not None:
+                pairs[index] = match
+                free.remove(match)
+        for index in range(len(pairs)):
+            if pairs[index] is None and free:
+                pairs[index] = free.pop(0)
+        CasualtyRecord.objects.filter(pk__in=[record.pk for record in free]).delete()
+        records = []
+        for spec, record in zip(event.records, pairs, strict=True):
+            if record is None:
+                record = _casualty_record(incident, spec)
+                record.save()
+                CasualtyClaim.objects.create(casualty_record=record, claim_id=imported.claim_id)
+                links[record.pk] = set()
+            else:
+                CasualtyRecord.objects.filter(pk=record.pk).update(
+                    victim_status=spec.victim_status,
+                    count_low=spec.low,
+                    count_best=spec.best,
+                    count_high=spec.high,
+                    note=spec.note,
+                )
+            CasualtyPerpetrator.objects.filter(casualty_record=record).exclude(
+                participant__actor_id__in=spec.perpetrators
+            ).delete()
+            CasualtyPerpetrator.objects.bulk_create(
+                CasualtyPerpetrator(
+                    incident=incident,
+                    casualty_record=record,
+                    participant=participants[(actor_id, ParticipantRole.PERPETRATOR)],
+                )
+                for actor_id in dict.fromkeys(spec.perpetrators)
+                if actor_id not in links[record.pk]
+            )
+            records.append(record)
+        return records
+
+
+def _casualty_record(incident: Incident, spec: _Record) -> CasualtyRecord:
+    return CasualtyRecord(
+        incident=incident,
+        harm=Harm.KILLED,
+        victim_status=spec.victim_status,
+        count_low=spec.low,
+        count_best=spec.best,
+        count_high=spec.high,
+        note=spec.note,
+    )
+
+
+def _code_key(event: _Event) -> tuple[str, int]:
+    return event.fields["country"], event.fields["start_date"].year
