@@ -171,7 +171,9 @@ def _staff_only_operations(generator) -> set[tuple[str, str]]:
     for path, _regex, method, callback in generator.endpoints or []:
         permissions = callback.initkwargs.get("permission_classes", callback.cls.permission_classes)
         if StaffOnly in permissions:
-            operations.add((path, method.lower()))
+            # As the schema writes the path: a detail route's {pk} becomes the model's {id}.
+            schema_path = generator.coerce_path(path, method, generator.create_view(callback, method))
+            operations.add((schema_path, method.lower()))
     return operations
 
 

@@ -107,3 +107,9 @@ def test_every_reference_names_a_component(schema):
     referenced = set(re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", text))
 
     assert referenced <= set(schema["components"]["schemas"])
+
+
+def test_staff_only_reads_document_their_403_detail_routes_included(schema):
+    for path in ("/api/v1/imports/", "/api/v1/imports/{id}/", "/api/v1/incidents/{code}/revisions/"):
+        assert "403" in schema["paths"][path]["get"]["responses"], path
+    assert "403" not in schema["paths"]["/api/v1/incidents/{code}/"]["get"]["responses"]
