@@ -102,6 +102,27 @@ def incident_period() -> Func:
     )
 
 
+# What an incident says happened (when, where, what kind of violence), in the order the API, the form, the admin
+# and the CSV export give them: one list, so a new fact cannot reach one of them and not the others.
+INCIDENT_FACTS = (
+    "start_date",
+    "end_date",
+    "date_precision",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location_name",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "event_type",
+    "sub_event_type",
+    "violence_type",
+    "civilian_targeting",
+)
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
         """The one rule for who sees which incidents: staff see every state, everyone else only published ones."""

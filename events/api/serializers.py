@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from actors.models import Actor
-from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
+from events.models import INCIDENT_FACTS, CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
 from events.services import (
     EDITABLE_FIELDS,
     CasualtyData,
@@ -98,21 +98,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "title",
             "notes",
             "status",
-            "start_date",
-            "end_date",
-            "date_precision",
-            "country",
-            "admin1",
-            "admin2",
-            "admin3",
-            "location_name",
-            "latitude",
-            "longitude",
-            "geo_precision",
-            "event_type",
-            "sub_event_type",
-            "violence_type",
-            "civilian_targeting",
+            *INCIDENT_FACTS,
             "fatalities_low",
             "fatalities_best",
             "fatalities_high",

@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 
 from ..choices import ParticipantRole
+from ..models import INCIDENT_FACTS
 from .rows import _iso_date, _iso_datetime, _names, _text, incident_rows
 
 # -- plain CSV -------------------------------------------------------------------------------------------------------
@@ -10,21 +11,7 @@ from .rows import _iso_date, _iso_datetime, _names, _text, incident_rows
 CSV_COLUMNS = [
     "code",
     "title",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "event_type",
-    "sub_event_type",
-    "violence_type",
-    "civilian_targeting",
+    *INCIDENT_FACTS,
     "fatalities_low",
     "fatalities_best",
     "fatalities_high",

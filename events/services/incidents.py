@@ -19,29 +19,11 @@ from sources.models import Claim
 from tallies.services import tally_change_record
 
 from ..choices import IncidentStatus
-from ..models import Incident
+from ..models import INCIDENT_FACTS, Incident
 from .codes import incident_codes_reserve
 from .parts import IncidentParts, _part, _recount_fatalities, _write_parts
 
-EDITABLE_FIELDS = (
-    "title",
-    "notes",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "country",
-    "admin1",
-    "admin2",
-    "admin3",
-    "location_name",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "event_type",
-    "sub_event_type",
-    "violence_type",
-    "civilian_targeting",
-)
+EDITABLE_FIELDS = ("title", "notes", *INCIDENT_FACTS)
 
 
 class EditConflict(Exception):

@@ -58,7 +58,8 @@ def insert_triggers(models: Iterable) -> list[str]:
 
 def copy_insert(model, rows: list[dict], now) -> list[int]:
     """Insert `rows` (column values by attname, the same columns in each row; the model's defaults for the others)
-    with PostgreSQL COPY, ids drawn from the table's sequence first; returns the ids, in order. What bulk_create
+    with PostgreSQL COPY, ids drawn from the table's sequence first; returns the ids, in order. Defaults are
+    computed once per call: a value that must differ per row (a uuid4) has to be given in the rows. What bulk_create
     does, without a model instance, a prepared value and a parsed VALUES list per row: on an import's hundreds of
     thousands of rows, that was most of the time. Run it under pgtrigger.ignore (which binds on the next
     statement) to keep the history triggers off: see record_inserts."""
