@@ -106,7 +106,16 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# Redis answers within REDIS_TIMEOUT seconds or counts as down: the throttle then lets requests through and a task
+# that cannot be enqueued is logged and swept up later, so a Redis outage slows no request by more than this.
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -142,6 +151,8 @@ STORAGES = {
 # Security: strict by default, relaxed only by DEBUG for local development.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health endpoints answer plain HTTP too: compose's health check asks from inside the container.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -184,19 +195,50 @@ CONTENT_SECURITY_POLICY = {
 }
 
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = REDIS_URL
+# No result backend: nothing reads task results (jobs and tally changes keep their state in tables), and the Redis
+# backend retried for 20 s, inside the request, to reach a Redis that was down.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# With Redis, a task whose worker died without acking it is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # With Redis, a task whose worker died without acking it is redelivered after this many seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    # One attempt to connect for a publish (kombu would otherwise retry for 2 s); the worker's own reconnection
+    # follows broker_connection_retry and is not affected.
+    "max_retries": 0,
+}
+# One attempt to publish: requests enqueue on commit (conflict_tracker.tasks.enqueue_on_commit) and must not wait for
+# a broker that is down; a tally change not enqueued is applied by the sweep (tallies.tasks.sweep_tally_changes).
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 # The full rebuild checks the incremental updates and picks up what they do not see (new actor relations and
 # sets); TALLY_REBUILD_HOURS apart, on the hour.
 TALLY_REBUILD_HOURS = env.int("TALLY_REBUILD_HOURS", default=6)
+# A tally change whose refresh has not come this many seconds after its commit (the broker was down) is applied by
+# the sweep, which beat sends as often.
+TALLY_SWEEP_SECONDS = env.int("TALLY_SWEEP_SECONDS", default=60)
+# The worker's heartbeat (a task beat sends, conflict_tracker.tasks.worker_heartbeat), and the ages past which
+# /health/ready/ fails: of the heartbeat, and of the oldest tally change not applied yet.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=120)
+HEALTH_TALLY_CHANGE_MAX_AGE = env.int("HEALTH_TALLY_CHANGE_MAX_AGE", default=600)
+# Sweeps and heartbeats that a stopped worker did not take expire rather than pile up in the queue.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "rebuild-tallies": {"task": "tallies.tasks.rebuild_tallies", "schedule": TALLY_REBUILD_HOURS * 3600},
+    "sweep-tally-changes": {
+        "task": "tallies.tasks.sweep_tally_changes",
+        "schedule": TALLY_SWEEP_SECONDS,
+        "options": {"expires": TALLY_SWEEP_SECONDS},
+    },
+    "worker-heartbeat": {
+        "task": "conflict_tracker.tasks.worker_heartbeat",
+        "schedule": WORKER_HEARTBEAT_SECONDS,
+        "options": {"expires": WORKER_HEARTBEAT_SECONDS},
+    },
 }
 
 # Every change to a tracked model is a revision: inserts, updates and deletes, written by database triggers

@@ -1,10 +1,14 @@
 """One throttle check per request, by who is asking, in one round trip to Redis."""
 
+import logging
 import uuid
 import weakref
 
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 # DRF's sliding window, run by Redis itself: a sorted set of the caller's request times under the throttle's key.
 # Times older than the window leave it; the request is counted if fewer than `allowed` remain. Answers whether it
@@ -58,10 +62,15 @@ class RoleRateThrottle(SimpleRateThrottle):
             return super().allow_request(request, view)
         self.key = self.redis_format % {"scope": self.scope, "ident": self._ident(request)}
         self.now = self.timer()
-        allowed, self.counted, oldest = _sliding_window(client)(
-            keys=[self.cache.make_and_validate_key(self.key)],
-            args=[repr(self.now), self.duration, self.num_requests, uuid.uuid4().hex],
-        )
+        try:
+            allowed, self.counted, oldest = _sliding_window(client)(
+                keys=[self.cache.make_and_validate_key(self.key)],
+                args=[repr(self.now), self.duration, self.num_requests, uuid.uuid4().hex],
+            )
+        except RedisError as error:
+            # Fail open: an outage of Redis must not take the API down with it (REDIS_TIMEOUT bounds the wait).
+            logger.warning("Request not throttled, Redis is unavailable: %s", error)
+            return True
         self.oldest = float(oldest)
         return bool(allowed)
 

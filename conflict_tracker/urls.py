@@ -6,8 +6,12 @@ from django.views.generic import RedirectView
 
 from events.views.incidents import home
 
+from . import health
+
 urlpatterns = [
     path("", home, name="home"),
+    path("health/", health.live, name="health"),
+    path("health/ready/", health.ready, name="health-ready"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, the API docs). Lazy: the static
     # files manifest of production exists only once collectstatic has run, not when URLs are first loaded.
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True)),

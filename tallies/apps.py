@@ -6,3 +6,6 @@ class TalliesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tallies"
     verbose_name = _("Casualty tallies")
+
+    def ready(self) -> None:
+        from . import health  # noqa: F401  (registers the tallies' check of /health/ready/)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from actors.selectors import actor_lineages
+from conflict_tracker.tasks import enqueue_on_commit
 from events.models import Incident
 
 from .choices import PeriodType, SubjectKind
@@ -156,6 +157,16 @@ def tallies_refresh() -> int:
         return len(changes)
 
 
+def tallies_refresh_overdue(*, older_than: datetime.timedelta) -> int:
+    """tallies_refresh, if a pending change has waited longer than `older_than`: its refresh was not enqueued (the
+    broker was down at the commit) or was lost. The changes are an outbox written with the data; this sweeps it,
+    so every change is applied without waiting for another. Returns how many changes it applied."""
+    overdue = TallyChange.objects.filter(applied_at__isnull=True, enqueued_at__lte=timezone.now() - older_than)
+    if not overdue.exists():
+        return 0
+    return tallies_refresh()
+
+
 def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[datetime.date]]]) -> None:
     """Note, in the transaction of changes to published or formerly published incidents, the cells each one
     touches, given as (incident id, every actor it had or has, every start date it had or has), and have them
@@ -183,15 +194,9 @@ def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[da
             """,
             [timezone.now(), Jsonb(changes)],
         )
-    # One refresh per transaction, however many changes it notes: an import notes thousands, batch by batch.
-    if not any(callback is _enqueue_refresh for _savepoints, callback, _robust in connection.run_on_commit):
-        transaction.on_commit(_enqueue_refresh)
-
-
-def _enqueue_refresh() -> None:
     from .tasks import refresh_tallies  # tasks call the services; the services only enqueue them
 
-    refresh_tallies.delay()
+    enqueue_on_commit(refresh_tallies)
 
 
 def tally_change_record(*, incident: Incident, actors_before: Iterable[int], start_before: datetime.date | None):

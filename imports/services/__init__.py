@@ -3,7 +3,6 @@ ucdp.py how a UCDP one differs)."""
 
 import logging
 from contextlib import contextmanager
-from functools import partial
 from typing import IO
 
 from django.contrib.auth.models import User
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conflict_tracker.roles import Role, has_role
+from conflict_tracker.tasks import enqueue_on_commit
 
 from ..acled import FileError
 from ..choices import ImportKind, ImportStatus
@@ -43,13 +43,13 @@ def import_job_create(*, by: User, kind: str, file_name: str, dry_run: bool = Fa
 
 def import_job_start(*, by: User, kind: str, file: UploadedFile, dry_run: bool) -> ImportJob:
     """A pending job holding its file, handed to a worker once the job row is committed (before that the worker
-    could not see it). Robust on_commit: a broker that is down leaves the job pending and logged, not the
-    upload a server error; running the task again later is harmless."""
+    could not see it). A broker that is down leaves the job pending and logged, not the upload a server error;
+    running the task again later is harmless."""
     from ..tasks import run_import_job  # the task calls these services; the services only enqueue it
 
     with transaction.atomic():
         job = import_job_create(by=by, kind=kind, file_name=file.name or "", dry_run=dry_run, file=file)
-        transaction.on_commit(partial(run_import_job.delay, job.pk), robust=True)
+        enqueue_on_commit(run_import_job, job.pk)
     return job
 
 

@@ -23,6 +23,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 
 from conflict_tracker.celery import app
 from events.services import (
@@ -36,7 +37,7 @@ from events.services import (
 from sources.services import claim_review
 from tallies.models import TallyCell, TallyChange
 from tallies.services import _LOCK_KEY, tallies_rebuild
-from tallies.tasks import rebuild_tallies, refresh_tallies
+from tallies.tasks import rebuild_tallies, refresh_tallies, sweep_tally_changes
 from tests.factories import ActorFactory, ClaimFactory
 
 # The Redis database the test broker uses; the one of the settings (0 by default) stays for everyone else.
@@ -504,6 +505,48 @@ def test_two_refreshes_at_once_apply_each_change_once(broker, test_database, ana
     publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
 
     results, errors = _run_side_by_side(test_database, [refresh_tallies, refresh_tallies])
+
+    assert errors == []
+    assert sorted(results) == [0, 1]
+    assert not pending_changes()
+    side_by_side = cells()
+    tallies_rebuild()
+    assert cells() == side_by_side
+
+
+def age_pending_changes(settings) -> None:
+    """Make the pending changes older than the sweep waits for, as the minutes after a broker outage would."""
+    TallyChange.objects.filter(applied_at__isnull=True).update(
+        enqueued_at=F("enqueued_at") - datetime.timedelta(seconds=settings.TALLY_SWEEP_SECONDS + 1)
+    )
+
+
+@pytest.mark.django_db
+def test_the_sweep_run_twice_applies_an_overdue_change_once(analyst, editor, settings):
+    fama = ActorFactory(name="FAMa")
+    publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12)
+    assert sweep_tally_changes() == 0, "a fresh change waits for the refresh its commit enqueued"
+
+    age_pending_changes(settings)
+
+    assert sweep_tally_changes() == 1
+    swept = cells()
+    assert all_time_cell(fama).best == 12
+    assert sweep_tally_changes() == 0
+    assert cells() == swept
+    tallies_rebuild()
+    assert cells() == swept
+
+
+@transactional
+def test_two_sweeps_at_once_apply_each_change_once(broker, test_database, analyst, editor, settings):
+    fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
+    publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
+    tallies_rebuild()
+    publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+    age_pending_changes(settings)
+
+    results, errors = _run_side_by_side(test_database, [sweep_tally_changes, sweep_tally_changes])
 
     assert errors == []
     assert sorted(results) == [0, 1]

@@ -1,0 +1,109 @@
+"""Outages degrade, never fail: with Redis stopped the API still reads and writes, the tally change the broker could
+not take is applied by the sweep once it is overdue, and after PostgreSQL restarts no request fails.
+
+Redis is a server of the test's own (private_redis), stopped and started again; PostgreSQL is the suite's own,
+restarted through conflict_tracker.localservices when that is what runs it (as under `make test` and in CI).
+"""
+
+import datetime
+import logging
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from conflict_tracker import localservices
+from tallies.models import TallyChange
+from tallies.services import tallies_rebuild
+from tallies.tasks import sweep_tally_changes
+from tests.events.api.test_incident_writes import client_for, incident_fields
+from tests.factories import ActorFactory
+from tests.tallies import test_tasks as tally_tasks
+from tests.tallies.test_tasks import age_pending_changes, all_time_cell, cells, pending_changes, publish
+
+test_database = tally_tasks.test_database
+
+INCIDENTS = "/api/v1/incidents/"
+THROTTLE_WARNING = "Request not throttled, Redis is unavailable"
+ENQUEUE_WARNING = "Could not enqueue tallies.tasks.refresh_tallies"
+
+transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def edit_casualties(editor, code: str, best: int):
+    """An editor's PATCH of the incident's casualty record, with a new best count."""
+    client = client_for(editor)
+    incident = client.get(f"{INCIDENTS}{code}/").json()
+    record = {**incident["casualty_records"][0], "count_best": best}
+    return client.patch(
+        f"{INCIDENTS}{code}/", {"version": incident["version"], "casualty_records": [record]}, format="json"
+    )
+
+
+@transactional
+def test_with_redis_stopped_reads_and_writes_answer_and_the_sweep_applies_the_change(
+    private_redis, caplog, settings, analyst, editor
+):
+    fama = ActorFactory(name="FAMa")
+    incident = publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12).incident
+    tallies_rebuild()
+    before = cells()
+    private_redis.stop()
+
+    with caplog.at_level(logging.WARNING):
+        listed = APIClient().get(INCIDENTS)
+        created = client_for(analyst).post(INCIDENTS, incident_fields(), format="json")
+        # Commits, then cannot enqueue the tally refresh: the request still answers, the change stays pending.
+        edited = edit_casualties(editor, incident.code, best=14)
+
+    assert (listed.status_code, created.status_code, edited.status_code) == (200, 201, 200)
+    assert THROTTLE_WARNING in caplog.text
+    assert ENQUEUE_WARNING in caplog.text
+    (change,) = pending_changes()
+    assert cells() == before
+
+    private_redis.start()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert APIClient().get(INCIDENTS).status_code == 200
+        assert edit_casualties(editor, incident.code, best=15).status_code == 200
+    assert THROTTLE_WARNING not in caplog.text and ENQUEUE_WARNING not in caplog.text
+
+    # The refresh of the second edit is in the queue, but no worker runs here: the sweep must apply both changes.
+    assert sweep_tally_changes() == 0, "a change younger than TALLY_SWEEP_SECONDS waits for its own refresh"
+    age_pending_changes(settings)
+    assert sweep_tally_changes() == 2
+    assert not pending_changes()
+    assert TallyChange.objects.get(pk=change).applied_at is not None
+    assert all_time_cell(fama).best == 15
+    swept = cells()
+    tallies_rebuild()
+    assert cells() == swept
+
+
+def suite_postgres() -> localservices.Config | None:
+    """The local services' settings, if the suite's database is the PostgreSQL they run; else None."""
+    cfg = localservices.Config.from_env()
+    database = connection.settings_dict
+    if (database["HOST"], str(database["PORT"])) != ("127.0.0.1", str(cfg.pg_port)):
+        return None
+    return cfg if localservices.postgres_pid(cfg) is not None else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_postgresql_restarts_no_request_fails(app_server, test_database, private_redis):
+    cfg = suite_postgres()
+    if cfg is None:
+        pytest.skip(
+            "the suite's PostgreSQL is an external server (DATABASE_URL), which a test must not restart; "
+            "run with DATABASE_URL unset, as `make test` and CI do, to restart the local one"
+        )
+    server = app_server(DATABASE_URL=test_database.url, REDIS_URL=private_redis.url)
+    assert server.get(INCIDENTS)[0] == 200  # the server keeps this connection (CONN_MAX_AGE)
+
+    localservices.stop_postgres(cfg)
+    localservices.start_postgres(cfg)
+    connection.close()  # this process's connection went with the server too
+
+    statuses = [server.get(INCIDENTS)[0] for _ in range(3)]
+    assert statuses == [200, 200, 200], server.log()
