@@ -38,7 +38,7 @@ def enqueue_on_commit(task: Task, *args: object) -> None:
     however often a transaction asks (an import notes thousands of tally changes, batch by batch).
 
     The data is committed by then: a broker that is down is logged and the request answers as usual. Work that must
-    not be lost is recorded in a table that a beat task sweeps (tallies.tasks.apply_overdue_changes)."""
+    not be lost is recorded in a table that a beat task sweeps (tallies.tasks.sweep_tally_changes)."""
     publish = _Publish(task, args)
     if not any(callback == publish for _savepoints, callback, _robust in connection.run_on_commit):
         # Robust: whatever else a publish raises is logged by Django, not raised to the user after the commit.
