@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
 # after AXES_FAILURE_LIMIT of them that pair is refused for AXES_COOLOFF_MINUTES (0: until an admin deletes its
 # "access attempt" in the admin). Each failure is logged with the username and the address.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None

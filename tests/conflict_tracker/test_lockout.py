@@ -4,7 +4,9 @@ and the API token endpoint; per username and address, from the address the proxy
 import logging
 
 import pytest
+import redis
 from axes.models import AccessAttempt
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -109,6 +111,21 @@ def test_behind_one_proxy_the_lockout_counts_the_address_the_proxy_saw(admin_use
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {ATTACKER}
     # Another client through the same proxy is not the attacker.
     assert sign_in(door, "pw", address=proxy, HTTP_X_FORWARDED_FOR=f"{ATTACKER}, 198.51.100.1").status_code == signed_in
+
+
+def test_the_lockout_holds_with_redis_down(admin_user, settings, free_tcp_port):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_tcp_port}/0",
+        }
+    }
+    with pytest.raises(redis.ConnectionError):
+        cache.get("anything")
+    for _ in range(LIMIT):
+        sign_in("page", "guess")
+
+    assert_locked_out(sign_in("page", "pw"), "page")
 
 
 def test_an_admin_unlocks_a_locked_out_user_in_the_admin(admin_user):
