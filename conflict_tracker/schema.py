@@ -32,7 +32,7 @@ ERROR_SCHEMA = {
                 "code": {
                     "type": "string",
                     "description": "What went wrong, for programs: invalid, not_authenticated, authentication_failed, "
-                    "permission_denied, not_found, method_not_allowed, conflict, throttled ...",
+                    "permission_denied, not_found, method_not_allowed, conflict, throttled, locked_out ...",
                     "example": "invalid",
                 },
                 "message": {

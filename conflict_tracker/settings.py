@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "conflict_tracker",
     "actors",
     "sources",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in page's answer into the lockout page when django-axes locked the client out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "conflict_tracker.urls"
@@ -271,8 +274,10 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "conflict_tracker.exceptions.api_exception_handler",
-    # Anonymous throttling counts per client address: behind N proxies, NUM_PROXIES=N reads it from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    # The one setting for where a client's address comes from, for the throttles and the login lockout alike
+    # (conflict_tracker.addresses): 0, REMOTE_ADDR alone and X-Forwarded-For ignored; behind N trusted reverse
+    # proxies, N, and the address the outermost of them saw is read from the right of X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 # API tokens (conflict_tracker.tokens): several per user, stored hashed, sent as "Authorization: Token <token>".
 # They last API_TOKEN_TTL_DAYS (0: until revoked), counted from their creation: using a token never extends it.
@@ -319,6 +324,26 @@ SPECTACULAR_SETTINGS = {
         "conflict_tracker.schema.document_filters",
     ],
 }
+
+# Login lockout (django-axes) on every sign-in door: the pages, the admin and the API token endpoint. Failures are
+# counted in the database (not Redis) per username *and* address, so an attacker elsewhere cannot lock a user out;
+# after AXES_FAILURE_LIMIT of them that pair is refused for AXES_COOLOFF_MINUTES (0: until an admin deletes its
+# "access attempt" in the admin). Each failure is logged with the username and the address.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES) if AXES_COOLOFF_MINUTES > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "conflict_tracker.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "conflict_tracker.lockout.locked_out_page"
+# Axes masks the username and address in its log lines by default; who failed from where is what the log is for.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_COOLOFF_MESSAGE = _(
+    "Too many failed sign-ins with this username from your address. Try again later, or ask an admin to unlock it."
+)
+AXES_PERMALOCK_MESSAGE = _("Too many failed sign-ins with this username from your address. Ask an admin to unlock it.")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -4,7 +4,8 @@ A user may hold several tokens (one per script or machine). Only a hash of each 
 is shown once, when it is created, and is recognised afterwards by its first characters (`token_key`), which are
 safe to show. Each token expires after REST_KNOX["TOKEN_TTL"] unless that is None.
 
-    POST   /api/v1/auth/token/               username + password -> a new token (throttled: the "auth" rate)
+    POST   /api/v1/auth/token/               username + password -> a new token (throttled: the "auth" rate;
+                                             locked out per username and address after AXES_FAILURE_LIMIT failures)
     DELETE /api/v1/auth/token/               revoke the token the request is made with
     GET    /api/v1/auth/tokens/              the caller's live tokens, never the secrets
     DELETE /api/v1/auth/tokens/              revoke all the caller's tokens
@@ -27,8 +28,10 @@ from knox.settings import knox_settings
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from conflict_tracker.lockout import check_not_locked_out
+from conflict_tracker.throttling import ScopedRateThrottle
 
 TAGS = ["auth"]
 REVOKED = OpenApiResponse(description="Revoked.")
@@ -66,7 +69,8 @@ def live_tokens(*, user: User) -> QuerySet[AuthToken]:
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    # As long as a username can be (the lockout records failures per username, in a column of this size).
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
 
     default_error_messages = {
@@ -75,8 +79,10 @@ class TokenRequestSerializer(serializers.Serializer):
     }
 
     def validate(self, attrs):
-        user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
+        request = self.context["request"]
+        user = authenticate(request, username=attrs["username"], password=attrs["password"])
         if user is None:
+            check_not_locked_out(request)
             self.fail("invalid_credentials")
         return {"user": user}
 
@@ -118,7 +124,7 @@ class NewAuthTokenSerializer(serializers.ModelSerializer):
 class TokenView(APIView):
     """POST: a new token for a username and password. DELETE: revoke the token this request is made with."""
 
-    # Guessing passwords here costs the tight "auth" rate, per client address.
+    # Guessing passwords here costs the tight "auth" rate, per client address, and the login lockout.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 

@@ -1,10 +1,17 @@
 """The API throttle (conflict_tracker/throttling.py): DRF's sliding window, decided by Redis in one round trip."""
 
+import json
 import pickle
 import random
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.test import RequestFactory
 from rest_framework.request import Request
@@ -131,3 +138,53 @@ def test_a_throttled_caller_is_told_when_to_come_back(db, rates, monkeypatch):
     assert response["Retry-After"] == "30"
     clock.now += 30
     assert client.get("/api/v1/actors/").status_code == 200
+
+
+def test_rotating_x_forwarded_for_does_not_escape_the_throttle(db, rates):
+    client = APIClient()
+
+    statuses = [client.get("/api/v1/actors/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(db, rates, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    client = APIClient(REMOTE_ADDR="10.0.0.2")
+
+    def get(forwarded_for):
+        return client.get("/api/v1/actors/", HTTP_X_FORWARDED_FOR=forwarded_for).status_code
+
+    assert [get(f"192.0.2.{n}, 203.0.113.7") for n in range(4)] == [200, 200, 200, 429]
+    assert get("203.0.113.7, 198.51.100.1") == 200
+
+
+def test_parallel_sign_ins_cannot_pass_the_auth_rate_together(live_server, monkeypatch):
+    """Fifty password guesses sent at once: the throttle decides and counts each in one step, so no more than the
+    rate get to the password check, however they interleave."""
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"auth": "10/hour", "anon": None, "user": None})
+    start = threading.Barrier(50)
+
+    def guess(n: int) -> str:
+        # A username each: the login lockout, which counts per username, stays out of the way of the throttle.
+        body = json.dumps({"username": f"nobody{n}", "password": "guess"}).encode()
+        request = urllib.request.Request(
+            f"{live_server.url}/api/v1/auth/token/", body, {"Content-Type": "application/json"}
+        )
+        start.wait()
+        while True:
+            try:
+                urllib.request.urlopen(request, timeout=60)
+            except urllib.error.HTTPError as error:
+                return json.load(error)["error"]["code"]
+            except ConnectionResetError:
+                # The test server queues 10 connections and resets the others, before any reaches the app.
+                continue
+            return "signed in"
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        codes = Counter(pool.map(guess, range(50)))
+
+    assert codes == {"invalid": 10, "throttled": 40}
+    # Each guess that reached the password check is a failure on record.
+    assert AccessAttempt.objects.count() == 10
