@@ -13,6 +13,22 @@ from django.utils import translation
 from tests.factories import UserFactory
 
 
+def pytest_collection_modifyitems(items):
+    """Refuse a transactional test without serialized_rollback: its flush lets post_migrate recreate content types,
+    and the next serialized_rollback test then fails to restore its own copy of them (a duplicate key)."""
+    unserialized = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db"))
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if unserialized:
+        raise pytest.UsageError(
+            "Mark these transactional tests with serialized_rollback=True too: " + ", ".join(unserialized)
+        )
+
+
 @pytest.fixture
 def analyst(db):
     return UserFactory(username="analyst", role="analyst")

@@ -150,7 +150,7 @@ def compose_health_check(service: str, port: int) -> list[str]:
     return [sys.executable, *(part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in arguments)]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_compose_health_check_of_web_passes_against_production_settings(app_server, test_database):
     server = app_server(DATABASE_URL=test_database.url, REDIS_URL=settings.REDIS_URL)
     command = compose_health_check("web", server.port)

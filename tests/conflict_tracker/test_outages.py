@@ -90,7 +90,7 @@ def suite_postgres() -> localservices.Config | None:
     return cfg if localservices.postgres_pid(cfg) is not None else None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_after_postgresql_restarts_no_request_fails(app_server, test_database, private_redis):
     cfg = suite_postgres()
     if cfg is None:
