@@ -134,17 +134,10 @@ def _country(alpha_3: str) -> tuple[str, str]:
     return str(int(country.numeric)), country.name
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so a CSV writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(header: list[str], rows: Iterable[list], hashtags: dict[str, str] | None = None) -> Iterator[str]:
     """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows; a cell a
     spreadsheet would run as a formula starts with an apostrophe."""
-    writer = csv_writer(_Echo())
+    writer = csv_writer()
     yield writer.writerow(header)
     if hashtags is not None:
         yield writer.writerow([hashtags.get(name, "") for name in header])

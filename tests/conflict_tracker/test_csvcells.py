@@ -64,12 +64,30 @@ def test_a_written_cell_never_starts_as_a_formula(text):
 
 def test_the_writer_writes_every_row_formula_safe():
     out = io.StringIO()
-    writer = csv_writer(out, lineterminator="\n")
+    writer = csv_writer(out)
 
-    writer.writerow(["=cmd", -3, "-3.61", "plain", None, "@x"])
+    writer.writerow(["=cmd", -3, "-3.61", "plain", None, "@x", "a, -b", "-3.61,x"])
 
-    assert out.getvalue() == "'=cmd,-3,-3.61,plain,,'@x\n"
-    assert next(csv.reader(io.StringIO(out.getvalue()))) == ["'=cmd", "-3", "-3.61", "plain", "", "'@x"]
+    assert out.getvalue() == '\'=cmd,-3,-3.61,plain,,\'@x,"a, -b","\'-3.61,x"\r\n'
+    assert csv_writer().writerow(["-1", "-1e"]) == "-1,'-1e\r\n"
+
+
+CELLS = st.one_of(
+    st.text(),
+    st.text(alphabet="=+-@\t\r'\",.0123456789eE x\n", max_size=8),
+    st.integers(),
+    st.floats(),
+    st.decimals(),
+    st.none(),
+)
+
+
+@given(st.lists(CELLS, max_size=6))
+def test_the_writer_writes_what_formula_safe_makes_of_each_cell(row):
+    expected = io.StringIO()
+    csv.writer(expected).writerow([formula_safe(cell) for cell in row])
+
+    assert csv_writer().writerow(row) == expected.getvalue()
 
 
 def test_every_csv_the_app_writes_goes_through_the_formula_safe_writer():
