@@ -3,9 +3,18 @@
     {"error": {"status": 400, "code": "invalid", "message": "kind: ...", "fields": {"kind": ["..."]}}}
 
 `fields` appears only for invalid input. A 500 says nothing about its cause; the traceback goes to the log.
+A hostile body gets the same shape: too large a body is a 413, too many form fields or files a 400, each naming
+its limit (JSON nested too deep is the parser's 400: conflict_tracker.parsers).
 """
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -30,11 +39,48 @@ class Conflict(exceptions.APIException):
         self.current_version = current_version
 
 
+class BodyTooLarge(exceptions.APIException):
+    """413: the body, uploaded files aside, is larger than DATA_UPLOAD_MAX_MEMORY_SIZE."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "too_large"
+
+
+class TooManyFields(exceptions.APIException):
+    """400: a form with more fields or files than DATA_UPLOAD_MAX_NUMBER_FIELDS / DATA_UPLOAD_MAX_NUMBER_FILES."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = gettext_lazy("The request has too many fields.")
+    default_code = "too_many_fields"
+
+
 def error_body(status_code: int, code: str, message: str, fields: dict | None = None, **extra) -> dict:
     error = {"status": status_code, "code": code, "message": message}
     if fields:
         error["fields"] = fields
     return {"error": error | extra}
+
+
+def _from_request(exc: Exception) -> Exception:
+    """Django refuses a body past its limits (when the view reads it) with a SuspiciousOperation, which would be its
+    HTML 400 page; these are the API errors naming the limit."""
+    if isinstance(exc, RequestDataTooBig):
+        return BodyTooLarge(
+            _("The request body is larger than %(limit)d bytes, the most the API accepts.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return TooManyFields(
+            _("The request has more than %(limit)d fields, the most the API accepts.")
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}
+        )
+    if isinstance(exc, TooManyFilesSent):
+        return TooManyFields(
+            _("The request has more than %(limit)d files, the most the API accepts.")
+            % {"limit": settings.DATA_UPLOAD_MAX_NUMBER_FILES}
+        )
+    return exc
 
 
 def _from_service(exc: Exception) -> Exception:
@@ -98,7 +144,7 @@ def _validation_error(response, detail) -> dict:
 
 def api_exception_handler(exc, context):
     """DRF's handler (status, headers such as Retry-After and WWW-Authenticate), then the one body shape."""
-    exc = _from_service(exc)
+    exc = _from_service(_from_request(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None  # Unexpected: Django logs it and server_error() answers 500.
@@ -113,6 +159,17 @@ def api_exception_handler(exc, context):
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def bad_request(request, exception):
+    """Django's 400 (a SuspiciousOperation raised outside an API view: a host not allowed, a body read by
+    middleware) in the one shape under /api/."""
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    exc = _from_request(exception)
+    if isinstance(exc, exceptions.APIException):
+        return JsonResponse(error_body(exc.status_code, exc.default_code, str(exc.detail)), status=exc.status_code)
+    return JsonResponse(error_body(400, "bad_request", _("Bad request.")), status=400)
 
 
 def page_not_found(request, exception):

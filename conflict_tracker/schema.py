@@ -56,11 +56,15 @@ ERROR_SCHEMA = {
     },
 }
 ERROR_DESCRIPTIONS = {
-    "400": "A parameter or field is invalid; the error names it.",
+    "400": (
+        "A parameter or field is invalid, and the error names it; or the body is not JSON, is nested too deep or "
+        "has too many form fields, and the error names the limit."
+    ),
     "401": "No valid credentials: a wrong or revoked token, or anonymous reading is switched off.",
     "403": "The caller's role may not do this.",
     "404": "No such object, or not one the caller may see (or a page number past the last page).",
     "409": "The write was based on an outdated version, or the workflow does not allow this step now.",
+    "413": "The body (an uploaded file aside) is larger than the API accepts; the error names the limit.",
     "429": "Too many requests; Retry-After says when to try again.",
 }
 SAFE_METHODS = ("get", "head", "options")
@@ -191,6 +195,8 @@ def document_errors(result, generator, request, public):
         codes = ["401", "429"]
         if in_query or "requestBody" in operation:
             codes.append("400")
+        if "requestBody" in operation:
+            codes.append("413")
         if unsafe or (path, method) in staff_only:
             codes.append("403")
         if in_path or "page" in in_query:

@@ -255,6 +255,13 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # REST API (/api/v1/): researchers use tokens, the browser its session. Whether anonymous clients may read
 # published data is a deployment choice; when they may not, they get 401.
 API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
+# Hostile bodies: JSON nested deeper than this is a 400 (orjson, the parser, reads no deeper than 1024 levels; our
+# deepest body, an incident with its casualty records and their named victims, is 5 levels deep). A body (other than an
+# uploaded file, which streams to disk) larger than DATA_UPLOAD_MAX_MEMORY_SIZE is a 413, a form with more than
+# DATA_UPLOAD_MAX_NUMBER_FIELDS fields a 400; Django's defaults, read here so that a deployment can move them.
+API_JSON_MAX_DEPTH = min(env.int("API_JSON_MAX_DEPTH", default=32), 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so that a 401 names the Token scheme in WWW-Authenticate.
@@ -270,6 +277,11 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "conflict_tracker.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["conflict_tracker.filters.StrictFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "conflict_tracker.parsers.ORJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["conflict_tracker.renderers.ORJSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -25,5 +25,6 @@ urlpatterns = [
 ]
 
 # JSON under /api/, Django's pages elsewhere.
+handler400 = "conflict_tracker.exceptions.bad_request"
 handler404 = "conflict_tracker.exceptions.page_not_found"
 handler500 = "conflict_tracker.exceptions.server_error"

@@ -12,6 +12,8 @@ its own and a file of any length needs the memory of one row. What varies betwee
   day-first and month-first alike, and guessing per row would put some events in the wrong month silently;
 - actor types as ACLED's numbers 1-8 or as their labels; `NA` for empty; BOM, CRLF, quoted commas and newlines
   (the csv module and the utf-8-sig codec); a truncated last row, reported as a row error.
+- cells our own exports wrote formula-safe (`'=`, `'-`, `'@` ...: conflict_tracker.csvcells), read back without the
+  apostrophe, so that importing an export gives back the values it was made from.
 
 The file handling (FileHeader, read_header, read_records) serves the UCDP reader (imports/ucdp.py) too.
 """
@@ -34,6 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actors.choices import ACLED_INTER_CODES, ActorKind
+from conflict_tracker.csvcells import original_cells
 from events.choices import DatePrecision, EventType, SubEventType
 
 # Files with fields longer than the csv module's default (128 KiB) are a broken quote, not a long note; but
@@ -281,7 +284,9 @@ def _records(text: IO[str], not_utf8: str) -> Iterator[tuple[int, list[str]]]:
     decoded is a FileError saying `not_utf8`."""
     reader = csv.reader(text, strict=False)
     try:
-        yield from enumerate(reader, start=1)
+        # A cell our exports made formula-safe ('=, '-, '@ ...) is read back as it was.
+        for number, cells in enumerate(reader, start=1):
+            yield number, original_cells(cells)
     except UnicodeDecodeError as error:
         raise FileError(str(not_utf8)) from error
 

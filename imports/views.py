@@ -1,8 +1,6 @@
 """The import pages, for editors: upload a file (which becomes a job run by a Celery worker), follow a job's
 progress (htmx polls the job's status fragment while it runs), and download its per-row error report."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -12,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from actors.models import Actor
+from conflict_tracker.csvcells import csv_writer
 from events.views.review import editor_required
 
 from .choices import ImportStatus
@@ -23,9 +22,6 @@ RECENT_JOBS = 25
 # The first row errors shown on the job page; all the stored ones are in the CSV report.
 ERRORS_SHOWN = 10
 ACTORS_SHOWN = 50
-# A spreadsheet runs a cell starting with one of these as a formula: an event id or message taken from an
-# uploaded file must not become one in the editor's spreadsheet.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _recent_jobs():
@@ -92,22 +88,18 @@ def import_job_detail(request, pk: int):
     return render(request, "imports/importjob_detail.html", context)
 
 
-def _cell(value) -> str:
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
-
-
 @editor_required
 @require_GET
 def import_job_errors_csv(request, pk: int):
-    """Every row error the job stored (row number, event id, message), and how many more it counted."""
+    """Every row error the job stored (row number, event id, message), and how many more it counted; an event id or
+    message taken from the uploaded file is written formula-safe, so that it cannot run in the editor's spreadsheet."""
     job = get_object_or_404(ImportJob, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["row", "event_id", "message"])
     for error in job.errors:
-        writer.writerow([error.get("row", ""), _cell(error.get("event_id", "")), _cell(error.get("message", ""))])
+        writer.writerow([error.get("row", ""), error.get("event_id", ""), error.get("message", "")])
     beyond = job.error_count - len(job.errors)
     if beyond > 0:
         message = _("... and %(count)s more row errors, not stored: a job keeps the first %(max)s.") % {

@@ -1,8 +1,7 @@
 """What every export shares: the incidents read chunk by chunk with their participants and sources, and the
-helpers that write their values as CSV text.
+helpers that write their values as CSV text, formula-safe (conflict_tracker.csvcells).
 """
 
-import csv
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -13,6 +12,7 @@ import pycountry
 from django.conf import settings
 from django.utils import timezone
 
+from conflict_tracker.csvcells import csv_writer
 from sources.choices import ReviewStatus
 from sources.models import Claim
 
@@ -134,16 +134,10 @@ def _country(alpha_3: str) -> tuple[str, str]:
     return str(int(country.numeric)), country.name
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(header: list[str], rows: Iterable[list], hashtags: dict[str, str] | None = None) -> Iterator[str]:
-    """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows."""
-    writer = csv.writer(_Echo())
+    """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows; a cell a
+    spreadsheet would run as a formula starts with an apostrophe."""
+    writer = csv_writer()
     yield writer.writerow(header)
     if hashtags is not None:
         yield writer.writerow([hashtags.get(name, "") for name in header])

