@@ -18,13 +18,17 @@ request_logger = logging.getLogger("conflict_tracker.request")
 
 
 class ClientErrorsWithoutTraceback(logging.Filter):
-    """Django's `django.request` logs a PermissionDenied (403) with its traceback, as it does a server error; a
-    refusal is no fault of ours, so a 4xx is one warning line and only a 5xx keeps its traceback."""
+    """Django logs a PermissionDenied (a 403 page) with its traceback, and a SuspiciousOperation (a 400: a Host not
+    allowed, too many fields) as an error with its traceback. A client's mistake is no fault of ours: a record of a
+    4xx response is a warning line without traceback, and only a 5xx keeps its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "status_code", 500) < 500:
+        status = getattr(record, "status_code", None)
+        if status is not None and status < 500:
             record.exc_info = None
             record.exc_text = None
+            if record.levelno > logging.WARNING:
+                record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
         return True
 
 
@@ -86,13 +90,17 @@ def logging_config(*, json_lines: bool, level: str) -> dict:
         },
         "formatters": {"default": formatter},
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]},
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                # On the handler, not on django.request: Django's security loggers are many, each its own.
+                "filters": ["request_id", "client_errors_without_traceback"],
+            },
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             # Django's own console and mail handlers go: its records reach the root handler like any other.
             "django": {"level": level},
-            "django.request": {"filters": ["client_errors_without_traceback"]},
             # django-guid tells at INFO whether each request brought an id; only its warnings matter.
             "django_guid": {"level": "WARNING"},
         },

@@ -1,11 +1,15 @@
-"""Logs: a refusal or a missing page is one warning line without a traceback, a server error keeps its traceback;
-each request gets a request id, taken from X-Request-ID when it is a UUID, and returns it.
+"""Logs: a refused, missing or malformed request is one warning line without a traceback, a server error keeps its
+traceback; each request gets a request id, taken from X-Request-ID when it is a UUID, returned and on every line of
+the request; one line per request with its method, path, status and duration.
 
-The JSON lines themselves are checked on the real server, in tests/test_production_server.py.
+The tests read what the configured console handler writes (plain text here, as with DEBUG on); the JSON lines are
+checked on the real server, in tests/test_production_server.py.
 """
 
+import io
 import logging
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from django.urls import path
@@ -17,6 +21,16 @@ def _fails(request):
 
 # This module is also the URLconf of the server-error test.
 urlpatterns = [path("fails/", _fails)]
+
+
+@pytest.fixture
+def console() -> Iterator[io.StringIO]:
+    """What the root logger's console handler (settings.LOGGING) writes during the test."""
+    [handler] = [handler for handler in logging.getLogger().handlers if handler.name == "console"]
+    output = io.StringIO()
+    previous = handler.setStream(output)
+    yield output
+    handler.setStream(previous)
 
 
 def _records(caplog, logger: str) -> list[logging.LogRecord]:
@@ -36,27 +50,35 @@ def _records(caplog, logger: str) -> list[logging.LogRecord]:
         ("post", "/api/v1/sources/", 403),
     ],
 )
-def test_a_client_error_is_one_warning_without_traceback(client, researcher, caplog, method, url, status):
+def test_a_client_error_is_one_warning_line_without_traceback(client, researcher, console, method, url, status):
     client.force_login(researcher)
-    with caplog.at_level(logging.INFO):
-        response = getattr(client, method)(url)
+    response = getattr(client, method)(url)
     assert response.status_code == status
-    [warning] = _records(caplog, "django.request")
-    assert (warning.levelname, warning.status_code) == ("WARNING", status)
-    assert (warning.exc_info, warning.exc_text) == (None, None)
-    [line] = _records(caplog, "conflict_tracker.request")
-    assert (line.levelname, line.method, line.path, line.status) == ("INFO", method.upper(), url, status)
+    # Django logs the refusal where it turns the exception into a response: before or after the request's line.
+    lines = sorted(console.getvalue().splitlines(), key=lambda line: line.split()[3])
+    assert [line.split()[2:4] for line in lines] == [
+        ["INFO", "conflict_tracker.request"],
+        ["WARNING", "django.request"],
+    ]
+    assert all(f"[{response['X-Request-ID']}]" in line for line in lines)
+    assert lines[0].endswith(f"{method.upper()} {url} {status}")
+
+
+def test_a_host_not_allowed_is_a_warning_without_traceback(client, db, console):
+    assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+    [warning] = [line for line in console.getvalue().splitlines() if "django.security.DisallowedHost" in line]
+    assert warning.split()[2] == "WARNING"
+    assert "Traceback" not in console.getvalue()
 
 
 @pytest.mark.urls(__name__)
-def test_a_server_error_keeps_its_traceback(client, caplog):
+def test_a_server_error_keeps_its_traceback(client, console):
     client.raise_request_exception = False
-    with caplog.at_level(logging.INFO):
-        response = client.get("/fails/")
-    assert response.status_code == 500
-    [error] = _records(caplog, "django.request")
-    assert error.levelname == "ERROR"
-    assert error.exc_info[0] is RuntimeError
+    assert client.get("/fails/").status_code == 500
+    output = console.getvalue()
+    assert " ERROR django.request " in output
+    assert "Traceback" in output
+    assert "RuntimeError: a bug" in output
 
 
 def test_each_request_gets_a_new_request_id(client, db):
