@@ -11,7 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
+# Dependencies first, so that a code change does not reinstall them. requirements.lock holds the runtime dependencies
+# only: no test tools, no embedded PostgreSQL or Redis (those are in requirements-dev.lock, for the venv).
 COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
@@ -29,4 +30,5 @@ RUN useradd --system --no-create-home --uid 10001 app \
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "conflict_tracker.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# Threaded workers, their number, timeouts and logs: gunicorn.conf.py, driven by GUNICORN_* variables.
+CMD ["gunicorn", "--config", "gunicorn.conf.py"]

@@ -21,18 +21,20 @@ help:
 	@echo "make test           run the test suite (PYTEST_ARGS=... to pass options)"
 	@echo "make lint           ruff, Django system checks, missing migrations"
 	@echo "make format         ruff format and fixes"
-	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make lock           regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make messages       update the French catalogue from the code and compile it (needs GNU gettext)"
 	@echo "make services       start PostgreSQL and Redis (those whose URL is unset)"
 	@echo "make services-down  stop them"
 	@echo "make bench          run the benchmarks"
 	@echo "make clean          stop the services, remove the venv, var/ (local data) and caches"
 
-$(STAMP): requirements.lock pyproject.toml
+# The venv holds the runtime lock plus the local services and the test tools (requirements-dev.lock, which pins the
+# runtime packages at the same versions); the image installs requirements.lock alone.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11 or newer is needed; install it or pass PYTHON=/path/to/python3" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -54,12 +56,16 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Keeps the current pins where pyproject.toml allows them; LOCK_ARGS=--upgrade moves everything to the newest.
-# The header names `make lock`, and no index or wheel dir of this machine is written into the file.
+# Two locks from pyproject.toml: requirements.lock, the runtime dependencies only (the production image), and
+# requirements-dev.lock, those plus the `local` and `dev` extras (the venv), constrained by the first so that both
+# pin the same versions. Keeps the current pins where pyproject.toml allows them; LOCK_ARGS=--upgrade moves
+# everything to the newest. The headers name `make lock`, and no index or wheel dir of this machine is written.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS)
 lock: $(STAMP)
-	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --allow-unsafe --extra dev --strip-extras \
-		--no-emit-index-url --no-emit-trusted-host --no-emit-find-links $(LOCK_ARGS) \
-		--output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra local --extra dev --constraint requirements.lock --output-file requirements-dev.lock \
+		pyproject.toml
 
 # The compiled catalogue is committed, so running the app needs no gettext; updating it does.
 messages: $(STAMP)

@@ -455,7 +455,7 @@ def write_report(config, meta, export_info, versions, counts, results, urls) -> 
         "## Setup",
         "",
         f"- API: gunicorn, {config['workers']} workers (gthread, 1 thread each, keep-alive), production settings "
-        "(DEBUG off, access log on), anonymous client, throttling in the path with rates set out of reach.",
+        "(DEBUG off, JSON log lines), anonymous client, throttling in the path with rates set out of reach.",
         "- Datasette: `datasette serve --immutable`, its defaults otherwise (one process, 3 SQL threads), "
         "`?_shape=objects&_size=50&_nocount=1&_nofacet=1`.",
         f"- Load: {'wrk' if measure.tool() == 'wrk' else 'bench/measure.py'}, {config['seconds']:.0f} s per URL "
@@ -530,7 +530,7 @@ def main() -> int:
     ours_base = f"http://127.0.0.1:{api_port}/api/v1/incidents/"
     datasette_root = f"http://127.0.0.1:{datasette_port}"
     datasette_base = f"{datasette_root}/{SQLITE_PATH.stem}/incidents.json"
-    gunicorn = servers.gunicorn_command(api_port, config["workers"], BENCH_DIR / "gunicorn-access.log")
+    gunicorn = servers.gunicorn_command(api_port, config["workers"])
     datasette_server = servers.datasette_command(datasette, SQLITE_PATH, datasette_port)
     log(f"Serving the API on :{api_port} and Datasette on :{datasette_port}")
     with (

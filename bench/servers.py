@@ -59,14 +59,15 @@ def serve(command: list[str], *, cwd: Path, env: dict, log_path: Path, ready_url
         _stop(process)
 
 
-def gunicorn_command(port: int, workers: int, access_log: Path) -> list[str]:
-    """As in production (docker-compose.yml): gunicorn on the WSGI app with an access log; gthread workers with
-    one thread each, the sync worker's model but with HTTP keep-alive."""
+def gunicorn_command(port: int, workers: int) -> list[str]:
+    """As in production (gunicorn.conf.py, its JSON line per request included), but with gthread workers of one
+    thread each, the sync worker's model with HTTP keep-alive."""
     return [
         sys.executable,
         "-m",
         "gunicorn",
-        "conflict_tracker.wsgi",
+        "--config",
+        "gunicorn.conf.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -77,8 +78,6 @@ def gunicorn_command(port: int, workers: int, access_log: Path) -> list[str]:
         "1",
         "--keep-alive",
         "30",
-        "--access-logfile",
-        str(access_log),
     ]
 
 

