@@ -8,6 +8,7 @@ from django.contrib.messages import ERROR, SUCCESS
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pghistory.models import Events
 
 from actors.choices import ActorKind, RelationKind
 from actors.models import Actor, ActorAlias, ActorRelation
@@ -370,3 +371,102 @@ def test_an_admin_keeps_the_named_actor_sets(client, admin_user):
     assert set(actor_set.members.all()) == {fama, wagner}
     assert client.get(_url(ActorSet, "changelist")).status_code == 200
     assert client.get(_url(ActorSet, "change", actor_set.pk)).status_code == 200
+
+
+# Sources, documents and claims save through sources.services too
+
+
+def _action(obj) -> str:
+    return Events.objects.tracks(obj).order_by("-pgh_id").first().pgh_context["action"]
+
+
+def test_an_editor_changing_an_accepted_quote_in_the_admin_reviews_it_anew(client, editor, submitted):
+    claim = submitted.claims.get()
+    claim_review(claim=claim, by=UserFactory(username="first-editor", role="editor"), status=ReviewStatus.ACCEPTED)
+    client.force_login(editor)
+    url = _url(Claim, "change", claim.pk)
+    data = _form_data(client.get(url))
+    data["quote"] = "At least 500 civilians were executed."
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    claim.refresh_from_db()
+    assert (claim.quote, claim.review_status, claim.reviewed_by) == (data["quote"], ReviewStatus.ACCEPTED, editor)
+    assert _action(claim) == "claim.update"
+
+
+def test_a_claim_cannot_be_moved_to_another_incident_in_the_admin(client, editor, incident):
+    claim = incident.claims.get()
+    published = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=datetime.datetime.now(datetime.UTC))
+    client.force_login(editor)
+    url = _url(Claim, "change", claim.pk)
+    page = client.get(url)
+    assert "incident" not in page.context["adminform"].form.fields
+    data = _form_data(page)
+    data.update(incident=published.pk, quote="Moved.")
+    assert client.post(url, data).status_code == 302
+    claim.refresh_from_db()
+    assert (claim.incident, claim.quote) == (incident, "Moved.")
+
+
+def test_a_claim_added_in_the_admin_is_pending_and_recorded_by_the_service(client, editor, incident):
+    document = ClaimFactory().document
+    actor = ActorFactory()
+    client.force_login(editor)
+    data = _form_data(client.get(_url(Claim, "add")))
+    data.update(document=document.pk, incident=incident.pk, quote="Soldiers shot the men.")
+    data.update({"actor_links-TOTAL_FORMS": "1", "actor_links-0-actor": actor.pk})
+    response = client.post(_url(Claim, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    claim = Claim.objects.get(quote="Soldiers shot the men.")
+    assert (claim.review_status, list(claim.attributed_actors.all())) == (ReviewStatus.PENDING, [actor])
+    assert _action(claim) == "claim.create"
+
+
+def test_documents_and_sources_save_in_the_admin_through_the_services(client, editor):
+    client.force_login(editor)
+    data = _form_data(client.get(_url(Source, "add")))
+    data.update(name="Human Rights Watch", kind="human_rights_ngo", reliability="B")
+    assert client.post(_url(Source, "add"), data).status_code == 302
+    source = Source.objects.get(name="Human Rights Watch")
+    data = _form_data(client.get(_url(Document, "add")))
+    data.update(source=source.pk, title="Mali: Massacre", snapshot_text="What the page said.")
+    assert client.post(_url(Document, "add"), data).status_code == 302
+    document = Document.objects.get(title="Mali: Massacre")
+    assert (_action(source), _action(document)) == ("source.create", "document.create")
+
+    url = _url(Document, "change", document.pk)
+    data = _form_data(client.get(url))
+    data.update(title="Mali: Massacre by Army", snapshot_text="Rewritten.", source=ClaimFactory().document.source_id)
+    assert client.post(url, data).status_code == 302
+    document.refresh_from_db()
+    # The description is corrected; the source and the archived snapshot stay as recorded.
+    assert (document.title, document.source, document.snapshot_text) == (
+        "Mali: Massacre by Army",
+        source,
+        "What the page said.",
+    )
+    assert _action(document) == "document.update"
+
+
+def test_a_document_refused_by_the_service_keeps_the_form(client, editor):
+    taken = ClaimFactory().document
+    document = Document.objects.create(source=taken.source, title="Another page")
+    client.force_login(editor)
+    url = _url(Document, "change", document.pk)
+    data = _form_data(client.get(url))
+    data["url"] = taken.url
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "This source already has a document at this URL: cite that one." in str(
+        response.context["adminform"].form.errors
+    )
+    document.refresh_from_db()
+    assert document.url == ""
+
+
+@pytest.mark.parametrize("model", [Source, Document, Claim, Incident])
+def test_nothing_is_deleted_in_the_admin_not_even_by_an_admin(client, admin_user, incident, model):
+    obj = model.objects.first()
+    client.force_login(admin_user)
+    assert client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
