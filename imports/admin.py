@@ -17,11 +17,19 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ImportedEvent)
 class ImportedEventAdmin(admin.ModelAdmin):
+    """What each dataset event became, written by the import only: changed or deleted here, a re-import would
+    duplicate the event or overwrite an incident it no longer owns."""
+
     list_display = ("external_id", "kind", "incident", "last_job")
     list_filter = ("kind",)
     search_fields = ("external_id", "incident__code")
     raw_id_fields = ("incident", "document", "claim", "casualty_record", "first_job", "last_job")
-    readonly_fields = ("digest", "incident_version", "data")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,3 +1,7 @@
+"""The admin of sources, documents and claims: every save is a call to sources.services, which decide who may
+change what (editors correct sources and documents; a reviewed claim changes only as a new review; a claim never
+moves to another incident), and nothing is deleted."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -6,39 +10,66 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from conflict_tracker.admin import ServiceSaveAdmin, kept_forms, service_error_message
+
+from . import services
 from .choices import ReviewStatus
 from .models import Claim, ClaimActor, Document, Source
-from .services import claim_review
 
 # A URL typed without a scheme is taken as https (Django 6's default, opted into now).
 HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
-def service_error_message(exc: Exception) -> str:
-    """The text of a service's refusal, for an admin message."""
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or str(_("You may not do this."))
+def _changed(form: forms.ModelForm, names: tuple[str, ...]) -> dict:
+    return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ServiceSaveAdmin):
     list_display = ("name", "acronym", "kind", "reliability", "country", "language")
     list_filter = ("kind", "reliability", "country", "language")
     search_fields = ("name", "acronym")
+    fields = services.SOURCE_EDITABLE_FIELDS
     formfield_overrides = HTTPS_URLS
+
+    def save_related(self, request, form, formsets, change):
+        source = form.instance
+        if change:
+            fields = _changed(form, services.SOURCE_EDITABLE_FIELDS)
+            self.call_service(services.source_update, source=source, by=request.user, fields=fields)
+        else:
+            fields = {name: form.cleaned_data[name] for name in services.SOURCE_EDITABLE_FIELDS}
+            self.adopt(source, self.call_service(services.source_create, by=request.user, fields=fields))
+
+
+DOCUMENT_RECORDED_FIELDS = ("source", "snapshot_file", "snapshot_text")
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ServiceSaveAdmin):
     list_display = ("title", "source", "published_on", "language", "accessed_on", "has_snapshot")
     list_select_related = ("source",)
     list_filter = ("source__kind", "language", "published_on")
     search_fields = ("title", "url", "author", "source__name", "source__acronym")
     autocomplete_fields = ("source",)
-    readonly_fields = ("snapshot_sha256", "created_at")
+    fields = (*DOCUMENT_RECORDED_FIELDS, *services.DOCUMENT_EDITABLE_FIELDS, "snapshot_sha256", "created_at")
     date_hierarchy = "published_on"
     formfield_overrides = HTTPS_URLS
+
+    def get_readonly_fields(self, request, obj=None):
+        # A document keeps its source and its archived snapshot once recorded (document_update).
+        recorded = DOCUMENT_RECORDED_FIELDS if obj is not None else ()
+        return (*recorded, "snapshot_sha256", "created_at")
+
+    def save_related(self, request, form, formsets, change):
+        document = form.instance
+        if change:
+            fields = _changed(form, services.DOCUMENT_EDITABLE_FIELDS)
+            self.call_service(services.document_update, document=document, by=request.user, fields=fields)
+        else:
+            names = (*DOCUMENT_RECORDED_FIELDS, *services.DOCUMENT_EDITABLE_FIELDS)
+            fields = {name: form.cleaned_data[name] for name in names}
+            self.adopt(document, self.call_service(services.document_create, by=request.user, fields=fields))
 
     @admin.display(boolean=True, description=_("snapshot"))
     def has_snapshot(self, document: Document) -> bool:
@@ -51,6 +82,9 @@ class ClaimActorInline(admin.TabularInline):
     extra = 0
 
 
+CLAIM_REVIEW_FIELDS = ("review_status", "reviewed_by", "reviewed_at", "review_note", "created_at")
+
+
 class ClaimReviewForm(ActionForm):
     note = forms.CharField(
         label=_("Review note"), required=False, help_text=_("Required to reject a claim or mark it disputed.")
@@ -58,7 +92,7 @@ class ClaimReviewForm(ActionForm):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ServiceSaveAdmin):
     list_display = (
         "__str__",
         "incident",
@@ -73,11 +107,35 @@ class ClaimAdmin(admin.ModelAdmin):
     list_filter = ("review_status", "measure", "harm", "victim_status", "document__source__kind")
     search_fields = ("quote", "document__title", "document__source__name", "=incident__code")
     autocomplete_fields = ("document", "incident")
-    readonly_fields = ("review_status", "reviewed_by", "reviewed_at", "review_note", "created_at")
+    fields = ("document", "incident", *services.CLAIM_EDITABLE_FIELDS, *CLAIM_REVIEW_FIELDS)
     inlines = (ClaimActorInline,)
     action_form = ClaimReviewForm
     actions = ("accept", "reject", "mark_disputed")
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # A claim stays with its document and its incident; its review changes through the review actions.
+        return CLAIM_REVIEW_FIELDS if obj is None else ("document", "incident", *CLAIM_REVIEW_FIELDS)
+
+    def save_related(self, request, form, formsets, change):
+        claim = form.instance
+        actors = None
+        if any(formset.has_changed() for formset in formsets):
+            actors = [link.cleaned_data["actor"] for link in kept_forms(formsets, ClaimActor)]
+        if change:
+            fields = _changed(form, services.CLAIM_EDITABLE_FIELDS)
+            if fields or actors is not None:
+                self.call_service(services.claim_update, claim=claim, by=request.user, fields=fields, actors=actors)
+            return
+        created = self.call_service(
+            services.claim_create,
+            by=request.user,
+            document=form.cleaned_data["document"],
+            incident=form.cleaned_data["incident"],
+            fields={name: form.cleaned_data[name] for name in services.CLAIM_EDITABLE_FIELDS},
+            actors=actors or [],
+        )
+        self.adopt(claim, created)
 
     @admin.action(description=_("Accept the selected claims"), permissions=["change"])
     def accept(self, request, queryset):
@@ -96,7 +154,7 @@ class ClaimAdmin(admin.ModelAdmin):
         reviewed = 0
         for claim in queryset:
             try:
-                claim_review(claim=claim, by=request.user, status=status, note=note)
+                services.claim_review(claim=claim, by=request.user, status=status, note=note)
             except (ValidationError, PermissionDenied) as exc:
                 self.message_user(
                     request,

@@ -1,6 +1,7 @@
 import hashlib
 
 import pghistory
+import pgtrigger
 from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
@@ -238,6 +239,20 @@ class Claim(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(country="") | Q(country__regex=r"^[A-Z]{3}$"), name="claim_country_iso3"
+            ),
+        ]
+        triggers = [
+            # Evidence stays with the incident it was recorded for: moved, a draft's witness quote would be published
+            # with another incident. The services never move a claim; this holds for every other path too.
+            pgtrigger.Trigger(
+                name="claim_incident_fixed",
+                operation=pgtrigger.Update,
+                when=pgtrigger.Before,
+                condition=pgtrigger.Q(old__incident__df=pgtrigger.F("new__incident")),
+                func="""
+                RAISE EXCEPTION 'claim % cannot move from incident % to incident %', OLD.id, OLD.incident_id,
+                    NEW.incident_id USING ERRCODE = 'check_violation';
+                """,
             ),
         ]
 

@@ -72,7 +72,8 @@ def _next_code(incident) -> str:
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):
-    """A draft incident written directly (tests of the services create theirs through the services)."""
+    """A draft incident written directly (tests of the services create theirs through the services), by the cast's
+    analyst (the `analyst` fixture is the same user), so that analyst may work on it as its author."""
 
     class Meta:
         model = Incident
@@ -85,7 +86,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     event_type = EventType.VIOLENCE_AGAINST_CIVILIANS
     sub_event_type = SubEventType.ATTACK
     status = IncidentStatus.DRAFT
-    created_by = factory.SubFactory(UserFactory, username="factory-analyst", role="analyst")
+    created_by = factory.SubFactory(UserFactory, username="analyst", role="analyst")
     code = factory.LazyAttribute(_next_code)
 
 

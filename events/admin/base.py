@@ -14,11 +14,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.admin import ServiceSaveAdmin as BaseServiceSaveAdmin
 from events import services
 from events.models import Incident
 from events.selectors import incident_parts
 from events.services import IncidentParts
-from sources.admin import service_error_message
 
 SERVICE_ERRORS = (ValidationError, PermissionDenied, services.EditConflict, services.TransitionNotAllowed)
 REVISIONS_SHOWN = 30
@@ -28,17 +28,6 @@ COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "c
 
 def cleaned_values(form: forms.Form, names: tuple[str, ...]) -> dict:
     return {name: form.cleaned_data[name] for name in names}
-
-
-def kept_forms(formsets, model: type[models.Model]) -> list[forms.ModelForm]:
-    """The forms of the model's inline that stay: filled in and not marked for deletion."""
-    return [
-        form
-        for formset in formsets
-        if formset.model is model
-        for form in formset.forms
-        if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
 
 
 def put_part(items: list, ids: list[int], pk: int | None, data) -> int:
@@ -80,73 +69,10 @@ class CurrentParts:
         )
 
 
-class _Refused(Exception):
-    """A service refused a save made in the admin."""
+class ServiceSaveAdmin(BaseServiceSaveAdmin):
+    """Saves through events.services, whose refusals include an edit conflict and a workflow step out of turn."""
 
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
-
-
-class ServiceForm(forms.ModelForm):
-    """Shows, as form errors, a service's refusal of the previous attempt to save this form."""
-
-    refusal: Exception | None = None
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if self.refusal is not None:
-            error = self.refusal
-            if not isinstance(error, ValidationError):
-                error = ValidationError(service_error_message(error))
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    self.add_error(field if field in self.fields else None, errors)
-            else:
-                self.add_error(None, error)
-        return cleaned_data
-
-
-class ServiceSaveAdmin(admin.ModelAdmin):
-    """An admin whose saves are one service call, made in save_related() where the inlines are at hand.
-
-    Django gives save_model() no way to report an error, so a refusal (an edit conflict, a rule, a permission)
-    unwinds the admin's transaction and the same POST is rendered again with the refusal on the form: nothing
-    typed is lost and nothing is half-written.
-    """
-
-    form = ServiceForm
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _Refused as refused:
-            request.admin_refusal = refused.error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.refusal = getattr(request, "admin_refusal", None)
-        return form
-
-    def save_model(self, request, obj, form, change):
-        """Nothing is written here: save_related() makes the one service call."""
-
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The inline formsets are never saved (the service writes the parts), so only the form is described;
-        # the revisions hold every detail.
-        return super().construct_change_message(request, form, [], add)
-
-    def has_delete_permission(self, request, obj=None):
-        # Incidents are never deleted (a published one is retracted); a part is deleted from its parent's page.
-        return False
-
-    @staticmethod
-    def call_service(service, **kwargs):
-        try:
-            return service(**kwargs)
-        except SERVICE_ERRORS as exc:
-            raise _Refused(exc) from exc
+    service_errors = SERVICE_ERRORS
 
 
 class PartInline(admin.TabularInline):

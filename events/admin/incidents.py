@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from pghistory.models import Events
 
+from conflict_tracker.admin import ServiceForm, kept_forms, service_error_message
 from events import services
 from events.models import (
     CasualtyRecord,
@@ -35,7 +36,6 @@ from events.services import (
     ParticipantData,
     PropertyHarmData,
 )
-from sources.admin import service_error_message
 
 from .base import (
     REVISION_COLUMNS,
@@ -43,10 +43,8 @@ from .base import (
     SERVICE_ERRORS,
     CurrentParts,
     PartInline,
-    ServiceForm,
     ServiceSaveAdmin,
     cleaned_values,
-    kept_forms,
 )
 
 # Incidents
@@ -177,10 +175,7 @@ class IncidentAdmin(ServiceSaveAdmin):
                 fields=cleaned_values(form, services.EDITABLE_FIELDS),
                 parts=parts,
             )
-            # The admin logs and redirects to the object it built the form for: make it the created incident.
-            for field in Incident._meta.concrete_fields:
-                setattr(incident, field.attname, getattr(created, field.attname))
-            incident._state.adding = False
+            self.adopt(incident, created)
             return
         fields = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.changed_data}
         if fields or parts is not None:

@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.admin import ServiceForm, kept_forms
 from events import services
 from events.choices import ParticipantRole
 from events.models import (
@@ -32,7 +33,7 @@ from events.services import (
 )
 from sources.models import Claim
 
-from .base import CurrentParts, PartInline, ServiceForm, ServiceSaveAdmin, cleaned_values, kept_forms, nth_id, put_part
+from .base import CurrentParts, PartInline, ServiceSaveAdmin, cleaned_values, nth_id, put_part
 
 # Parts of incidents, each on its own page
 

@@ -136,9 +136,9 @@ def _demo_user(username: str, role: Role | None, summary: DemoSummary) -> User:
         if role is None:
             user = user_model.objects.create_superuser(username, password=settings.DEMO_PASSWORD)
         else:
-            # Analysts and editors work in the admin too; researchers only read the API.
+            # Editors work in the admin too (conflict_tracker.admin.AdminSite); analysts work in the app.
             user = user_model.objects.create_user(
-                username, password=settings.DEMO_PASSWORD, is_staff=role != Role.RESEARCHER
+                username, password=settings.DEMO_PASSWORD, is_staff=role == Role.EDITOR
             )
             user.groups.add(Group.objects.get(name=role))
         summary.created["users"] += 1

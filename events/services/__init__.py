@@ -15,6 +15,7 @@ from .incidents import (
     EvidenceData,
     incident_create,
     incident_editable_by,
+    incident_require_editable,
     incident_revert,
     incident_save_with_evidence,
     incident_update,
@@ -37,6 +38,7 @@ from .workflow import (
     incident_retract,
     incident_return,
     incident_submit,
+    incident_submittable_by,
 )
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "incident_codes_reserve",
     "incident_create",
     "incident_editable_by",
+    "incident_require_editable",
     "incident_publish",
     "incident_reopen",
     "incident_retract",
@@ -63,5 +66,6 @@ __all__ = [
     "incident_revert",
     "incident_save_with_evidence",
     "incident_submit",
+    "incident_submittable_by",
     "incident_update",
 ]

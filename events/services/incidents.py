@@ -68,15 +68,41 @@ def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | 
     return incident
 
 
-def incident_editable_by(incident: Incident, user: User) -> bool:
-    """Analysts work on drafts and returned incidents; editors also on submitted and published ones."""
+# What each role may edit, by the incident's state: analysts their own work in progress, editors anything not yet
+# withdrawn from the record (a retracted incident is kept as it was retracted).
+ANALYST_EDITABLE = frozenset({IncidentStatus.DRAFT, IncidentStatus.RETURNED})
+EDITOR_EDITABLE = frozenset(
+    {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
+)
+
+
+def incident_works_on(incident: Incident, user: User) -> bool:
+    """The incident is the user's to work on: any incident for an editor, only the ones they created for an analyst."""
     if has_role(user, Role.EDITOR):
-        editable = {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
-    elif has_role(user, Role.ANALYST):
-        editable = {IncidentStatus.DRAFT, IncidentStatus.RETURNED}
-    else:
-        editable = set()
-    return incident.status in editable
+        return True
+    return has_role(user, Role.ANALYST) and incident.created_by_id == user.pk
+
+
+def incident_editable_by(incident: Incident, user: User) -> bool:
+    """The one rule for who may change an incident, its parts and its evidence: analysts their own drafts and
+    returned incidents, editors any incident that is a draft, submitted, returned or published."""
+    if not incident_works_on(incident, user):
+        return False
+    return incident.status in (EDITOR_EDITABLE if has_role(user, Role.EDITOR) else ANALYST_EDITABLE)
+
+
+def incident_require_editable(incident: Incident, user: User, action: str) -> None:
+    """Raise PermissionDenied, saying why, unless incident_editable_by()."""
+    if incident_editable_by(incident, user):
+        return
+    if incident.status in ANALYST_EDITABLE and has_role(user, Role.ANALYST):
+        raise PermissionDenied(
+            _("%(code)s is another analyst's: you may not %(action)s it.") % {"code": incident.code, "action": action}
+        )
+    raise PermissionDenied(
+        _("Your role may not %(action)s an incident that is %(status)s.")
+        % {"action": action, "status": incident.get_status_display()}
+    )
 
 
 def incident_update(
@@ -133,10 +159,7 @@ def _save(
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown incident fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    if not incident_editable_by(incident, by):
-        raise PermissionDenied(
-            _("Your role may not edit an incident that is %(status)s.") % {"status": incident.get_status_display()}
-        )
+    incident_require_editable(incident, by, _("edit"))
     with transaction.atomic(), pghistory.context(user=by.pk, **context):
         candidate = Incident.objects.get(pk=incident.pk)
         counted = candidate.status == IncidentStatus.PUBLISHED

@@ -7,7 +7,7 @@ from typing import Any
 
 import pghistory
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,7 +19,7 @@ from tallies.services import tally_change_record
 
 from ..choices import IncidentStatus
 from ..models import Incident
-from .incidents import EditConflict, _require_role
+from .incidents import EditConflict, _require_role, incident_works_on
 
 
 class TransitionNotAllowed(Exception):
@@ -56,9 +56,23 @@ def _transition(
     return incident
 
 
+def _require_works_on(incident: Incident, user: User, action: str) -> None:
+    _require_role(user, Role.ANALYST, Role.EDITOR, action=action)
+    if not incident_works_on(incident, user):
+        raise PermissionDenied(
+            _("%(code)s is another analyst's: only its author or an editor may %(action)s it.")
+            % {"code": incident.code, "action": action}
+        )
+
+
+def incident_submittable_by(incident: Incident, user: User) -> bool:
+    """Drafts go to review by their author or by an editor."""
+    return incident.status == IncidentStatus.DRAFT and incident_works_on(incident, user)
+
+
 def incident_submit(*, incident: Incident, by: User) -> Incident:
     """Send a draft to the editors; it needs a type and at least one source claim to review."""
-    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("submit incidents"))
+    _require_works_on(incident, by, _("submit"))
     if not incident.event_type or not incident.sub_event_type:
         raise ValidationError(_("Choose an event type and sub-event type before submitting."))
     if not incident.claims.exists():
@@ -93,7 +107,7 @@ def incident_return(*, incident: Incident, by: User, comment: str) -> Incident:
 
 def incident_reopen(*, incident: Incident, by: User) -> Incident:
     """Take a returned incident back to draft to work on the editor's comment (which stays visible)."""
-    _require_role(by, Role.ANALYST, Role.EDITOR, action=_("reopen incidents"))
+    _require_works_on(incident, by, _("reopen"))
     return _transition(
         incident,
         by=by,

@@ -2,8 +2,7 @@
 
 from django import template
 
-from ..services import incident_editable_by
-from ..views.form import may_submit
+from ..services import incident_editable_by, incident_submittable_by
 
 register = template.Library()
 
@@ -15,4 +14,4 @@ def may_edit(incident, user) -> bool:
 
 @register.filter(name="may_submit")
 def may_submit_filter(incident, user) -> bool:
-    return user.is_authenticated and may_submit(incident, user)
+    return user.is_authenticated and incident_submittable_by(incident, user)

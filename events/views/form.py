@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from conflict_tracker.roles import Role, has_role
 
-from ..choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, IncidentStatus
+from ..choices import SUB_EVENT_TYPES_BY_EVENT_TYPE
 from ..forms import IncidentFormGroup
 from ..models import Incident
 from ..selectors import incident_revisions, incident_state_at, similar_incidents
@@ -23,6 +23,7 @@ from ..services import (
     incident_editable_by,
     incident_save_with_evidence,
     incident_submit,
+    incident_submittable_by,
 )
 
 
@@ -33,13 +34,6 @@ def _writer(request) -> HttpResponse | None:
     if not has_role(request.user, Role.ANALYST, Role.EDITOR):
         raise PermissionDenied
     return None
-
-
-def may_submit(incident: Incident, user) -> bool:
-    """Drafts go to review by their author, or by an editor."""
-    return incident.status == IncidentStatus.DRAFT and (
-        has_role(user, Role.EDITOR) or (incident.created_by_id == user.pk and has_role(user, Role.ANALYST))
-    )
 
 
 def incident_new(request):
@@ -91,7 +85,7 @@ def _form_page(request, incident: Incident | None):
         group = IncidentFormGroup(incident=incident)
     if incident is not None and "conflict" not in context:
         context["similar"] = similar_incidents(incident, request.user)
-        context["may_submit"] = may_submit(incident, request.user)
+        context["may_submit"] = incident_submittable_by(incident, request.user)
     context.update(_form_context(group))
     return render(request, "events/incident_form.html", context)
 
@@ -147,7 +141,7 @@ def incident_submit_view(request, code: str):
     if refused:
         return refused
     incident = get_object_or_404(Incident.objects.visible_to(request.user), code=code)
-    if not may_submit(incident, request.user):
+    if not incident_submittable_by(incident, request.user):
         raise PermissionDenied
     version = _int(request.POST.get("version"))
     if version is not None:

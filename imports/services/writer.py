@@ -245,7 +245,14 @@ class EventWriter:
         records = self._update_records(event, imported, incident, current)
 
         Document.objects.filter(pk=imported.document_id).update(**self._document_fields(event))
-        Claim.objects.filter(pk=imported.claim_id).update(**self._claim_fields(event))
+        # A new wording of the dataset's claim is accepted by the editor running this import, as the first was.
+        claim_fields = self._claim_fields(event)
+        Claim.objects.filter(pk=imported.claim_id).exclude(**claim_fields).update(
+            **claim_fields,
+            reviewed_by_id=self.job.user_id,
+            reviewed_at=self.now,
+            review_note=self.job_label,
+        )
         ClaimActor.objects.filter(claim_id=imported.claim_id).exclude(actor_id__in=event.claim_actors).delete()
         present = set(ClaimActor.objects.filter(claim_id=imported.claim_id).values_list("actor_id", flat=True))
         ClaimActor.objects.bulk_create(

@@ -23,6 +23,7 @@ from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
 from tallies.tasks import refresh_tallies
 from tests.events.test_rendering import assert_renderings_current
+from tests.factories import UserFactory
 
 from .conftest import FILES
 
@@ -438,6 +439,19 @@ def test_a_revised_release_updates_only_the_changed_events_each_with_a_revision(
     # Importing the same release again changes nothing.
     again = run_import("acled_current_revised.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_a_revised_claim_is_accepted_anew_by_the_editor_running_the_import(known_actors, run_import):
+    run_import("acled_current.csv")
+    second_editor = UserFactory(username="second-editor", role="editor")
+
+    job = run_import("acled_current_revised.csv", by=second_editor)
+
+    revised = ImportedEvent.objects.get(external_id="MLI9001").claim
+    assert (revised.figure_best, revised.review_status, revised.reviewed_by) == (24, "accepted", second_editor)
+    assert revised.review_note == f"ACLED import {job.pk}"
+    # A claim whose wording did not change keeps its first review.
+    assert ImportedEvent.objects.get(external_id="MLI9002").claim.reviewed_by.username == "editor"
 
 
 def test_events_imported_when_the_digest_hashed_the_snapshot_are_still_known_unchanged(known_actors, run_import):

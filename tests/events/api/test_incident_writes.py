@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim
 from sources.choices import ReviewStatus
-from tests.factories import ActorFactory, ClaimFactory, DocumentFactory
+from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, UserFactory
 
 LIST = "/api/v1/incidents/"
 VICTIM = "Aminata Traoré"
@@ -373,6 +373,30 @@ def test_analysts_may_not_publish_or_edit_what_they_submitted(analyst, actors):
     assert client.post(step(created["code"], "publish"), {"version": 3}, format="json").status_code == 403
     assert client.patch(detail(created["code"]), {"version": 3, "title": "x"}, format="json").status_code == 403
     assert Incident.objects.get(code=created["code"]).title == "Convoy attacked near Gao"
+
+
+def test_another_analyst_may_not_edit_add_claims_to_submit_or_reopen_my_draft(analyst, actors):
+    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+    code, version = created["code"], created["version"]
+    other = client_for(UserFactory(username="other-analyst", role="analyst"))
+    refusal = f"{code} is another analyst's"
+
+    edit = other.patch(detail(code), {"version": version, "title": "Mine now"}, format="json")
+    claim = other.post(
+        "/api/v1/claims/", {"document": DocumentFactory().pk, "incident_code": code, "quote": "x"}, format="json"
+    )
+    submit = other.post(step(code, "submit"), {"version": version}, format="json")
+
+    for response in (edit, claim, submit):
+        assert response.status_code == 403
+        assert response.json()["error"]["message"].startswith(refusal)
+    incident = Incident.objects.get(code=code)
+    assert (incident.title, incident.status, incident.version, incident.claims.count()) == (
+        "Convoy attacked near Gao",
+        IncidentStatus.DRAFT,
+        version,
+        1,
+    )
 
 
 def test_an_editor_reverts_to_an_earlier_version_as_a_new_revision(analyst, editor, actors):
