@@ -63,7 +63,7 @@ def test_a_name_is_withheld_whole_word_by_word_and_without_its_accents():
     assert withhold_names("Ag Ahmed", ["Ag Ahmed"]) == WITHHELD  # a short word goes with its whole name
     assert withhold_names("Ag Alhassane", ["Ag Ahmed"]) == "Ag Alhassane"  # but not on its own
     assert withhold_names(QUOTE, []) == QUOTE
-    assert withhold_names("Diallo-Sow and N'DIÁYE", ["Awa Diallo Sow", "Ndiaye"]) == f"{WITHHELD} and N'{WITHHELD}"
+    assert withhold_names("Diallo-Sow and N’DIÁYE", ["Awa Diallo Sow", "N'Diaye"]) == f"{WITHHELD} and {WITHHELD}"
     assert withhold_names("https://example.org/awa-diallo", ["Awa Diallo"]) == f"https://example.org/{WITHHELD}"
 
 
