@@ -121,7 +121,7 @@ def actor_detail(request, pk: int):
                 **figure,
                 "wording": FigureQualifier(figure["figure_qualifier"]).label if figure["figure_qualifier"] else "",
             }
-            for figure in external_figures(actor.attributed_claims.all())
+            for figure in external_figures(actor.attributed_claims.visible_to(request.user))
         ],
         "statuses": STATUS_ORDER,
     }

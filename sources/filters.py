@@ -1,14 +1,10 @@
-import re
-
 import django_filters
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.filters import FilterSet
-from conflict_tracker.redaction import SHORTEST_WORD
+from conflict_tracker.redaction import names_regex, withholder
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
-from events.models import NamedVictim
 
 from .models import Claim, Document, Source
 
@@ -84,14 +80,10 @@ class ClaimFilterSet(FilterSet):
 
     def filter_quote(self, queryset, name, value):
         """Claims whose quote holds `value`. Readers who may not see victims' names read quotes without them
-        (conflict_tracker/redaction.py), so they must not find a claim by one either: a claim of an incident
-        with a named victim whose name holds the text searched for, or one of its words, is left out for them."""
+        (conflict_tracker/redaction.py), so they must not find a claim by one either: when the text searched
+        could cover part of a name, a claim whose quote holds one of those names' words is left out for them."""
         matching = queryset.filter(quote__icontains=value)
         if is_staff_member(self.request.user):
             return matching
-        words = [re.escape(word) for word in re.split(r"\W+", value) if len(word) >= SHORTEST_WORD]
-        names = Q(name__icontains=value)
-        if words:
-            names |= Q(name__iregex=rf"\m({'|'.join(words)})\M")
-        victims = NamedVictim.objects.filter(names, casualty_record__incident=OuterRef("incident_id"))
-        return matching.exclude(Exists(victims))
+        touched = withholder().touched_by(value)
+        return matching.exclude(quote__iregex=names_regex(touched)) if touched else matching

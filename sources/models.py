@@ -4,13 +4,12 @@ import pghistory
 import pgtrigger
 from django.apps import apps
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.constraints import not_greater
-from conflict_tracker.redaction import withhold_names
+from conflict_tracker.redaction import names_digest, public_text
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code, validate_language_code
 from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
@@ -47,21 +46,15 @@ class Source(models.Model):
         return self.name
 
 
-def _victim_names(**scope) -> ArraySubquery:
-    """The names of the named victims of the incidents `scope` picks (an OuterRef): what public texts withhold."""
-    named_victims = apps.get_model("events", "NamedVictim").objects
-    return ArraySubquery(named_victims.filter(**scope).values("name"))
-
-
 class DocumentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DocumentQuerySet":
-        """Staff see every document; others only those behind a claim they may see, so a witness statement
-        gathered for a draft stays unpublished with it, and the excerpt without the names of the victims of
-        the incidents the document speaks of (`Document.excerpt_for_reader`)."""
+        """Staff see every document; others only those cited by a claim they may see, so a witness statement
+        gathered for a draft, or cited only by evidence still in review, stays unpublished with it; and for them
+        its texts without any victim's name (`Document.*_for_reader`, conflict_tracker/redaction.py)."""
         if is_staff_member(user):
             return self
         return self.filter(pk__in=Claim.objects.visible_to(user).values("document_id")).annotate(
-            withheld_names=_victim_names(casualty_record__incident__claims__document=OuterRef("pk"))
+            withheld_names=names_digest()
         )
 
 
@@ -107,11 +100,24 @@ class Document(models.Model):
     def __str__(self) -> str:
         return f"{self.source}: {self.title}"
 
+    # The texts as the reader may see them: victims' names withheld when the queryset that loaded the document
+    # said to (`DocumentQuerySet.visible_to`, for readers who may not see identities).
+    @property
+    def title_for_reader(self) -> str:
+        return public_text(self.title, getattr(self, "withheld_names", None))
+
+    @property
+    def author_for_reader(self) -> str:
+        return public_text(self.author, getattr(self, "withheld_names", None))
+
+    @property
+    def url_for_reader(self) -> str:
+        """A link whose path names a victim ("/mali-moussa-diallo-tue") is shown without the name, broken."""
+        return public_text(self.url, getattr(self, "withheld_names", None))
+
     @property
     def excerpt_for_reader(self) -> str:
-        """The excerpt as the reader may see it: victims' names withheld when the queryset that loaded the
-        document said to (`DocumentQuerySet.visible_to` for readers who may not see identities)."""
-        return withhold_names(self.excerpt, getattr(self, "withheld_names", ()))
+        return public_text(self.excerpt, getattr(self, "withheld_names", None))
 
     def save(self, *args, **kwargs):
         # The digest always describes the stored snapshot, so it is derived here rather than entered.
@@ -133,16 +139,23 @@ class Document(models.Model):
 
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClaimQuerySet":
-        """Claims follow their incident's visibility (so a draft's sources stay unpublished); aggregate claims,
-        with no incident, are public."""
+        """Staff see every claim. Others see a claim once an editor reviewed it, and, if it is about an incident,
+        while they may see that incident: a draft's evidence stays unpublished with it, and evidence added to a
+        published incident waits for its review, as the incident waited for its publication. Reviewed means any
+        verdict: a rejected or disputed claim of a published incident is shown with its verdict, as the record of
+        what the editors weighed. An aggregate claim (no incident) stands alone beside our counts, so only an
+        accepted one is shown. For these readers the quote is read without any victim's name
+        (`Claim.quote_for_reader`, conflict_tracker/redaction.py)."""
         if is_staff_member(user):
             return self
         incidents = self.model._meta.get_field("incident").related_model.objects.visible_to(user)
         # EXISTS per claim (one index probe) rather than IN over every visible incident, which an OR keeps the
         # planner from turning into a join.
-        visible = self.filter(Q(incident__isnull=True) | Exists(incidents.filter(pk=OuterRef("incident_id"))))
-        # The quote without the names of the incident's victims (`Claim.quote_for_reader`).
-        return visible.annotate(withheld_names=_victim_names(casualty_record__incident=OuterRef("incident_id")))
+        visible = self.filter(
+            Q(incident__isnull=True, review_status=ReviewStatus.ACCEPTED)
+            | (~Q(review_status=ReviewStatus.PENDING) & Exists(incidents.filter(pk=OuterRef("incident_id"))))
+        )
+        return visible.annotate(withheld_names=names_digest())
 
 
 @pghistory.track()
@@ -262,8 +275,16 @@ class Claim(models.Model):
     @property
     def quote_for_reader(self) -> str:
         """The quote as the reader may see it: victims' names withheld when the queryset that loaded the claim
-        said to (`ClaimQuerySet.visible_to` for readers who may not see identities)."""
-        return withhold_names(self.quote, getattr(self, "withheld_names", ()))
+        said to (`ClaimQuerySet.visible_to`, for readers who may not see identities)."""
+        return public_text(self.quote, getattr(self, "withheld_names", None))
+
+    @property
+    def document_for_reader(self) -> Document:
+        """The claim's document, its texts read as the claim's quote is: who may see a claim may see what it cites."""
+        document = self.document
+        if hasattr(self, "withheld_names"):
+            document.withheld_names = self.withheld_names
+        return document
 
 
 @pghistory.track()

@@ -172,7 +172,8 @@ def actor_tally_summary(actor_id: int) -> dict:
 def external_figures(claims) -> list[dict]:
     """Aggregate claims (a source's toll for actors over a period) beside our own count of the same: the
     claim's figure, ours under each measure, and the difference from the figure the source gives (its best,
-    else the bound it states). Two queries: the claims, then every comparison at once."""
+    else the bound it states). `claims` come from `Claim.objects.visible_to(reader)`, which decides which
+    claims and how their quotes read. Two queries: the claims, then every comparison at once."""
     claims = list(
         claims.filter(incident__isnull=True).select_related("document__source").prefetch_related("actor_links")
     )
@@ -185,7 +186,7 @@ def external_figures(claims) -> list[dict]:
             {
                 "claim": claim.pk,
                 "source": claim.document.source.name,
-                "quote": claim.quote,
+                "quote": claim.quote_for_reader,
                 "actors": sorted(link.actor_id for link in claim.actor_links.all()),
                 "period_start": claim.period_start,
                 "period_end": claim.period_end,

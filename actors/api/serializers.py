@@ -89,5 +89,6 @@ class ActorDetailSerializer(ActorSerializer):
 
     @extend_schema_field(ExternalFigureSerializer(many=True))
     def get_external_figures(self, actor) -> list[dict]:
-        """Sources' tolls naming this actor, beside our own count of the same."""
-        return ExternalFigureSerializer(external_figures(actor.attributed_claims.all()), many=True).data
+        """Sources' tolls naming this actor that the reader may see, beside our own count of the same."""
+        claims = actor.attributed_claims.visible_to(self.context["request"].user)
+        return ExternalFigureSerializer(external_figures(claims), many=True).data

@@ -31,6 +31,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import generics, pagination, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
+from conflict_tracker.redaction import names_digest, public_text
 from conflict_tracker.roles import is_staff_member
 from events.choices import IncidentStatus
 from events.models import Incident
@@ -143,6 +144,7 @@ class ChangesView(generics.ListAPIView):
     def get_queryset(self):
         since = parse_updated_since(self.request.query_params.get("updated_since"))
         changed = Incident.objects.filter(updated_at__gte=since)
+        withheld = {}
         if is_staff_member(self.request.user):
             change = Case(
                 When(created_at__gte=since, then=Value(Change.CREATED)),
@@ -163,6 +165,8 @@ class ChangesView(generics.ListAPIView):
                 default=Value(Change.UPDATED),
                 output_field=CharField(),
             )
+            # A retraction's reason is read without victims' names (conflict_tracker/redaction.py).
+            withheld = {"withheld_names": names_digest()}
         # Only the columns an entry shows leave the database.
         return changed.order_by().values(
             "code",
@@ -173,6 +177,7 @@ class ChangesView(generics.ListAPIView):
             "retraction_reason",
             change=change,
             changed_at=F("updated_at"),
+            **withheld,
         )
 
     def list(self, request, *args, **kwargs):
@@ -195,5 +200,5 @@ class ChangesView(generics.ListAPIView):
             entry["status"] = row["status"]
         if retracted:
             entry["retracted_at"] = serializers.DateTimeField().to_representation(row["retracted_at"])
-            entry["retraction_reason"] = row["retraction_reason"]
+            entry["retraction_reason"] = public_text(row["retraction_reason"], row.get("withheld_names"))
         return entry

@@ -65,9 +65,9 @@ def _decimal(value: Decimal | None) -> str | None:
 
 # Each incident's parts as JSON arrays, every object's keys in its serializer's order (json_build_object keeps
 # them; jsonb would sort them) and every list in the order the detail view gives it. A casualty record or a
-# property harm lists only the claims its reader may see, as on the detail: {visible_claims} is the SQL of
-# Claim.objects.visible_to(user). The incident's own claims need no such test: the page's incidents are visible
-# to the user, and so, by that same rule, are all their claims. {incident} is the incident's id.
+# property harm, and the incident itself, list only the claims its reader may see, as on the detail:
+# {visible_claims} is the SQL of Claim.objects.visible_to(user) (a published incident's claims still in review
+# are not public). {incident} is the incident's id.
 _PART_SQL = {
     "participants": """(SELECT COALESCE(json_agg(json_build_object(
             'id', p.id, 'actor', p.actor_id, 'actor_name', (SELECT a.name FROM actors_actor a WHERE a.id = p.actor_id),
@@ -104,7 +104,7 @@ _PART_SQL = {
             'id', c.id, 'document', c.document_id, 'review_status', c.review_status
         ) ORDER BY c.id), '[]')
      FROM sources_claim c
-     WHERE c.incident_id = {incident})""",
+     WHERE c.incident_id = {incident} AND c.id IN ({visible_claims}))""",
 }
 _PARTS_SQL = (
     "SELECT page.id, "

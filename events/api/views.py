@@ -115,7 +115,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         ordering = self.paginator.get_ordering_name(request, queryset)
         queryset = queryset.order_by(ordering, "-id" if ordering.startswith("-") else "id")
         prefix = request.build_absolute_uri(reverse("api:incident-list"))
-        return export_response(export_format, queryset, prefix)
+        return export_response(export_format, queryset, prefix, request.user)
 
     def get_queryset(self):
         user = self.request.user

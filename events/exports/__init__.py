@@ -95,12 +95,13 @@ EXPORT_FORMATS = tuple(renderer.format for renderer in EXPORT_RENDERERS)
 # -- the response ----------------------------------------------------------------------------------------------------
 
 
-def export_response(export_format: str, queryset, detail_url_prefix: str) -> StreamingHttpResponse:
-    """The streaming response of one export format over an already filtered, visibility-checked queryset."""
+def export_response(export_format: str, queryset, detail_url_prefix: str, reader) -> StreamingHttpResponse:
+    """The streaming response of one export format over an already filtered, visibility-checked queryset; the
+    evidence each row cites (sources, documents) is what `reader` may see of it."""
     stamp = datetime.date.today().strftime("%Y%m%d")
     if export_format == "geojson":
         content, content_type, filename = (
-            geojson_chunks(queryset, detail_url_prefix),
+            geojson_chunks(queryset, detail_url_prefix, reader),
             "application/geo+json",
             f"incidents-{stamp}.geojson",
         )
@@ -111,7 +112,7 @@ def export_response(export_format: str, queryset, detail_url_prefix: str) -> Str
             "ucdp": (UCDP_COLUMNS, ucdp_rows, None),
             "ucdp-hxl": (UCDP_COLUMNS, ucdp_rows, UCDP_HXL),
         }.get(export_format, (CSV_COLUMNS, csv_rows, None))
-        content = _csv_lines(columns, rows(queryset), hashtags)
+        content = _csv_lines(columns, rows(queryset, reader), hashtags)
         name = "incidents" if export_format == "csv" else f"incidents-{export_format}"
         content_type, filename = "text/csv; charset=utf-8", f"{name}-{stamp}.csv"
     response = StreamingHttpResponse(content, content_type=content_type)

@@ -3,10 +3,9 @@
 ACLED's columns that need more than the incident's own fields:
 
 - `source`: the sources the incident rests on, that is the outlets and organisations behind its claims that were
-  not rejected (pending, accepted or disputed), each once, by its acronym when it has one (ACLED writes "HRW",
-  "AFP") or else its name, in alphabetical order, joined with "; ". The incidents exported are those the
-  requester may see, and a claim is visible exactly when its incident is (Claim.objects.visible_to), so every
-  claim of an exported incident may be shown.
+  not rejected and that the requester may see (Claim.objects.visible_to: for the public, not those still in
+  review), each once, by its acronym when it has one (ACLED writes "HRW", "AFP") or else its name, in
+  alphabetical order, joined with "; ".
 - `source_scale`: ACLED's scale of each of those sources, the distinct scales joined with "-" from the narrowest
   to the widest ("National-International"). A witness is Local; a belligerent channel (Telegram and the like) is
   New media; any other source is National when based in the incident's country, Regional when based in another
@@ -151,8 +150,8 @@ def acled_interaction(inter1: int | str, inter2: int | str) -> int | str:
     return codes[0] * 10 + (codes[1] if len(codes) > 1 else 0)
 
 
-def acled_rows(queryset) -> Iterator[list]:
-    for row, participants, sources in incident_rows(queryset, IMPORTED_FIELDS):
+def acled_rows(queryset, reader) -> Iterator[list]:
+    for row, participants, sources in incident_rows(queryset, reader, IMPORTED_FIELDS):
         side_a, side_b = acled_sides(participants)
         actor1, inter1, assoc1 = _acled_side(side_a)
         actor2, inter2, assoc2 = _acled_side(side_b)

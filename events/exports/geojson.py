@@ -32,13 +32,13 @@ GEOJSON_COLUMNS = (
 )
 
 
-def geojson_chunks(queryset, detail_url_prefix: str) -> Iterator[str]:
+def geojson_chunks(queryset, detail_url_prefix: str, reader) -> Iterator[str]:
     """A FeatureCollection, one feature per incident, as the list has them: a Point where the incident has
     coordinates, and a null geometry (an unlocated feature, RFC 7946 3.2) where it has none, so that an export
     holds every incident the filters match and a map can still count them."""
     yield '{"type": "FeatureCollection", "features": ['
     separator = ""
-    for row, participants, sources in incident_rows(queryset):
+    for row, participants, sources in incident_rows(queryset, reader):
         located = row["latitude"] is not None and row["longitude"] is not None
         feature = {
             "type": "Feature",

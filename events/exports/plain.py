@@ -26,8 +26,8 @@ CSV_COLUMNS = [
 ]
 
 
-def csv_rows(queryset) -> Iterator[list]:
-    for row, participants, sources in incident_rows(queryset):
+def csv_rows(queryset, reader) -> Iterator[list]:
+    for row, participants, sources in incident_rows(queryset, reader):
         yield [
             row["code"],
             row["title"],

@@ -44,13 +44,13 @@ IMPORTED_FIELDS = (
 )
 
 
-def incident_rows(queryset, fields: tuple[str, ...] = ()) -> Iterator[tuple[dict, list[dict], list[dict]]]:
+def incident_rows(queryset, reader, fields: tuple[str, ...] = ()) -> Iterator[tuple[dict, list[dict], list[dict]]]:
     """(incident, its participants, its sources) for every incident of the queryset, in its order, in bounded
-    memory; `fields` are read with the incident's own."""
+    memory; the sources of the claims `reader` may see; `fields` are read with the incident's own."""
     for chunk in _chunks(queryset.values(*PAGE_FIELDS, *fields).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
         participants = _participants(ids)
-        sources = _sources(ids)
+        sources = _sources(ids, reader)
         for row in chunk:
             yield row, participants.get(row["id"], []), sources.get(row["id"], [])
 
@@ -69,11 +69,13 @@ def _participants(incident_ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def _sources(incident_ids: list[int]) -> dict[int, list[dict]]:
-    """Each incident's sources, from its claims that were not rejected; each source once, by label."""
+def _sources(incident_ids: list[int], reader) -> dict[int, list[dict]]:
+    """Each incident's sources, from its claims that were not rejected and that `reader` may see; each source
+    once, by label."""
     found = defaultdict(dict)
     for claim in (
-        Claim.objects.filter(incident_id__in=incident_ids)
+        Claim.objects.visible_to(reader)
+        .filter(incident_id__in=incident_ids)
         .exclude(review_status=ReviewStatus.REJECTED)
         .order_by()
         .values(

@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 
+from conflict_tracker.redaction import public_text
 from imports.choices import ImportKind
 from sources.choices import ReviewStatus
 from sources.models import Claim
@@ -159,32 +160,42 @@ def _killed(incident_ids: list[int]) -> dict[int, list[dict]]:
     return found
 
 
-def _documents(incident_ids: list[int]) -> dict[int, list[dict]]:
-    """Each incident's documents behind claims that were not rejected, each once, oldest first, as GED lists its
-    source articles."""
+def _documents(incident_ids: list[int], reader) -> dict[int, list[dict]]:
+    """Each incident's documents behind claims that were not rejected and that `reader` may see, each once,
+    oldest first, as GED lists its source articles; their headlines as the reader may read them."""
     found = defaultdict(dict)
+    claims = Claim.objects.visible_to(reader)
+    # For readers who may not see victims' names, the digest of the names to withhold (conflict_tracker/redaction).
+    withheld = ["withheld_names"] if "withheld_names" in claims.query.annotations else []
     for claim in (
-        Claim.objects.filter(incident_id__in=incident_ids)
+        claims.filter(incident_id__in=incident_ids)
         .exclude(review_status=ReviewStatus.REJECTED)
         .order_by("incident_id", F("document__published_on").asc(nulls_last=True), "document_id")
-        .values("incident_id", "document_id", "document__source__name", "document__published_on", "document__title")
+        .values(
+            "incident_id",
+            "document_id",
+            "document__source__name",
+            "document__published_on",
+            "document__title",
+            *withheld,
+        )
     ):
         found[claim["incident_id"]].setdefault(
             claim["document_id"],
             {
                 "office": claim["document__source__name"],
                 "date": _iso_date(claim["document__published_on"]),
-                "headline": claim["document__title"],
+                "headline": public_text(claim["document__title"], claim.get("withheld_names")),
             },
         )
     return {incident: list(documents.values()) for incident, documents in found.items()}
 
 
-def _ucdp_incidents(queryset) -> Iterator[tuple[dict, list[dict], list[dict], list[dict]]]:
+def _ucdp_incidents(queryset, reader) -> Iterator[tuple[dict, list[dict], list[dict], list[dict]]]:
     """(incident, participants, killed records, documents), three queries per chunk of incidents."""
     for chunk in _chunks(queryset.values(*PAGE_FIELDS, *IMPORTED_FIELDS[:2]).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
-        participants, killed, documents = _participants(ids), _killed(ids), _documents(ids)
+        participants, killed, documents = _participants(ids), _killed(ids), _documents(ids, reader)
         for row in chunk:
             yield row, participants.get(row["id"], []), killed.get(row["id"], []), documents.get(row["id"], [])
 
@@ -193,8 +204,8 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', "'") + '"'
 
 
-def ucdp_rows(queryset) -> Iterator[list]:
-    for row, participants, killed, documents in _ucdp_incidents(queryset):
+def ucdp_rows(queryset, reader) -> Iterator[list]:
+    for row, participants, killed, documents in _ucdp_incidents(queryset, reader):
         side_a, side_b = (", ".join(part["actor__name"] for part in side) for side in acled_sides(participants))
         if not side_b and row["violence_type"] == ViolenceType.ONE_SIDED:
             side_b = "Civilians"

@@ -17,6 +17,10 @@ class SourceSerializer(serializers.ModelSerializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     source_name = serializers.CharField(source="source.name", read_only=True)
+    # Victims' names are withheld from these unless you may see them (conflict_tracker/redaction.py).
+    title = serializers.CharField(source="title_for_reader", read_only=True)
+    author = serializers.CharField(source="author_for_reader", read_only=True)
+    url = serializers.CharField(source="url_for_reader", read_only=True)
     excerpt = serializers.CharField(
         source="excerpt_for_reader", read_only=True, help_text="Victims' names are withheld unless you may see them."
     )
@@ -81,6 +85,8 @@ class ClaimSerializer(serializers.ModelSerializer):
 
 
 class DocumentInputSerializer(DocumentSerializer):
+    # Written as given: the model's own fields, not the reader's renderings.
+    title = author = url = None
     excerpt = serializers.CharField(required=False, allow_blank=True, help_text="The passage that matters.")
     snapshot_text = serializers.CharField(
         required=False,
@@ -148,5 +154,5 @@ class ClaimDetailSerializer(ClaimSerializer):
     def get_comparison(self, claim) -> dict | None:
         if claim.incident_id is not None:
             return None
-        [figure] = external_figures(Claim.objects.filter(pk=claim.pk))
+        [figure] = external_figures(Claim.objects.visible_to(self.context["request"].user).filter(pk=claim.pk))
         return ExternalFigureSerializer(figure).data

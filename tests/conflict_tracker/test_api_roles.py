@@ -15,7 +15,14 @@ from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
 from imports.choices import ImportKind
 from imports.models import ImportJob
 from sources.choices import ReviewStatus
-from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory, UserFactory
+from tests.factories import (
+    ActorFactory,
+    ClaimFactory,
+    DocumentFactory,
+    IncidentFactory,
+    ReviewedClaimFactory,
+    UserFactory,
+)
 
 ROLES = ("anonymous", "researcher", "analyst", "editor", "admin_user")
 DRAFT_TITLE = "Unverified killings at Boni"
@@ -57,8 +64,9 @@ def world(db):
     draft = _with_victim(IncidentFactory(title=DRAFT_TITLE, notes="Seen by one witness only."))
     submitted = IncidentFactory(status=IncidentStatus.SUBMITTED, submitted_at=timezone.now())
     returned = IncidentFactory(status=IncidentStatus.RETURNED, return_comment="Add a second source.")
-    for incident in (published, submitted, returned):
+    for incident in (submitted, returned):
         ClaimFactory(incident=incident)
+    ReviewedClaimFactory(incident=published)  # the public sees a claim once an editor reviewed it
     ClaimFactory(incident=draft, quote=DRAFT_QUOTE, document=DocumentFactory(title="Witness statement, Boni"))
     ClaimFactory(
         incident=submitted, review_status=ReviewStatus.ACCEPTED, reviewed_by=UserFactory(), reviewed_at=timezone.now()

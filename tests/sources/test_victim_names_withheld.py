@@ -1,5 +1,6 @@
 """Victims' names in the texts the public reads (claim quotes, document excerpts), through every door: the
-claims and documents API, the claim search and the incident page. Staff read them unchanged."""
+claims and documents API, the claim search and the incident page. Staff read them unchanged.
+tests/test_identity_leaks.py walks every door with a planted name; these pin down the rule itself."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,7 +10,7 @@ from django.utils import timezone
 from conflict_tracker.redaction import WITHHELD, withhold_names
 from events.choices import Harm, IncidentStatus, VictimStatus
 from events.models import CasualtyRecord, NamedVictim
-from tests.factories import ClaimFactory, DocumentFactory, IncidentFactory
+from tests.factories import DocumentFactory, IncidentFactory, ReviewedClaimFactory
 
 NAME = "Aminata Walet Fictif"
 QUOTE = f"They took four traders off the bus; {NAME} was one of them. Aminata's brother saw it."
@@ -31,8 +32,9 @@ def witnessed(db):
         count_high=5,
     )
     NamedVictim.objects.create(casualty_record=record, name=NAME)
-    claim = ClaimFactory(incident=incident, quote=QUOTE, document=DocumentFactory(excerpt=EXCERPT))
-    other = ClaimFactory(quote="Aminata, a market town, was calm.")  # no victim of its incident is named so
+    claim = ReviewedClaimFactory(incident=incident, quote=QUOTE, document=DocumentFactory(excerpt=EXCERPT))
+    # No victim of its incident is named so, but a victim of another one is: the word is withheld all the same.
+    other = ReviewedClaimFactory(quote="Aminata, a market town, was calm. Bamako was too.")
     IncidentFactory._meta.model.objects.filter(pk=other.incident_id).update(
         status=IncidentStatus.PUBLISHED, published_at=timezone.now()
     )
@@ -61,6 +63,8 @@ def test_a_name_is_withheld_whole_word_by_word_and_without_its_accents():
     assert withhold_names("Ag Ahmed", ["Ag Ahmed"]) == WITHHELD  # a short word goes with its whole name
     assert withhold_names("Ag Alhassane", ["Ag Ahmed"]) == "Ag Alhassane"  # but not on its own
     assert withhold_names(QUOTE, []) == QUOTE
+    assert withhold_names("Diallo-Sow and N’DIÁYE", ["Awa Diallo Sow", "N'Diaye"]) == f"{WITHHELD} and {WITHHELD}"
+    assert withhold_names("https://example.org/awa-diallo", ["Awa Diallo"]) == f"https://example.org/{WITHHELD}"
 
 
 @pytest.mark.parametrize("role", PUBLIC)
@@ -76,7 +80,7 @@ def test_the_public_reads_quotes_and_excerpts_without_the_name(witnessed, users,
 
     assert quotes[claim.pk] == detail["quote"] == withhold_names(QUOTE, [NAME])
     assert WITHHELD in detail["quote"] and "Aminata" not in detail["quote"]
-    assert quotes[other.pk] == other.quote  # an incident with no named victim keeps its words
+    assert quotes[other.pk] == f"{WITHHELD}, a market town, was calm. Bamako was too."
     assert document["excerpt"] == f"Among those detained was {WITHHELD}, a trader from Sévaré."
     assert "Aminata" not in page and "Walet" not in page
     assert "[name withheld]" in page
@@ -108,8 +112,10 @@ def test_the_public_still_finds_claims_by_their_other_words(witnessed, users, ro
     client = client_as(role)
 
     assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "traders off"}).json()["results"]} == {claim.pk}
-    # "Aminata" the town, in a claim of an incident with no victim of that name, is found.
-    assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "Aminata"}).json()["results"]} == {other.pk}
+    assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "Bamako"}).json()["results"]} == {other.pk}
+    # A victim's name, or part of one, finds no claim that names any victim, whichever incident it is about.
+    assert client.get("/api/v1/claims/", {"q": "Aminata"}).json()["results"] == []
+    assert client.get("/api/v1/claims/", {"q": "mina"}).json()["results"] == []
 
 
 @pytest.mark.parametrize("role", STAFF)
@@ -123,9 +129,10 @@ def test_staff_find_a_claim_by_a_victims_name(witnessed, users, role):
 
 def test_the_claims_list_still_runs_a_fixed_number_of_queries(witnessed, users, django_assert_max_num_queries):
     for _ in range(10):
-        ClaimFactory(incident=witnessed[0].incident, quote=QUOTE)
+        ReviewedClaimFactory(incident=witnessed[0].incident, quote=QUOTE)
     client = client_as("researcher")
-    with django_assert_max_num_queries(6):
+    # One of them loads the victims' names, the first time or when they changed (conflict_tracker/redaction.py).
+    with django_assert_max_num_queries(7):
         assert client.get("/api/v1/claims/", {"page_size": 5}).status_code == 200
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert client.get("/api/v1/claims/", {"page_size": 50}).status_code == 200

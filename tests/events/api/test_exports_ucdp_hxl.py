@@ -18,7 +18,7 @@ from imports.models import ImportedEvent
 from sources.choices import ReviewStatus
 from tests.events.api.test_exports import CASUALTY_NOTE, body, cite, export
 from tests.events.api.test_incidents import VICTIM, client_as, full_incident, incident
-from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, SourceFactory
+from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, ReviewedClaimFactory, SourceFactory
 
 ROLES = ["anonymous", "researcher", "analyst", "editor", "admin_user"]
 STAFF = {"analyst", "editor", "admin_user"}
@@ -94,11 +94,11 @@ def battle(db):
     killed(record, "civilian", 7, by=[islamic_state])
     killed(record, "unknown", 5)
     afp = SourceFactory(name="Agence France Presse")
-    ClaimFactory(
+    ReviewedClaimFactory(
         incident=record,
         document=DocumentFactory(source=afp, title='Iraq violence kills 14, "worst" in weeks', published_on=None),
     )
-    ClaimFactory(
+    ReviewedClaimFactory(
         incident=record,
         document=DocumentFactory(
             source=SourceFactory(name="Reuters News"),

@@ -20,7 +20,7 @@ from events.models import (
     PropertyHarm,
     PropertyHarmClaim,
 )
-from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory
+from tests.factories import ActorAliasFactory, ActorFactory, IncidentFactory, ReviewedClaimFactory
 
 PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor", "admin_user"]
@@ -41,12 +41,12 @@ def incident(status=IncidentStatus.PUBLISHED, **fields):
 
 
 def full_incident(status=IncidentStatus.PUBLISHED, **fields):
-    """An incident with every part: a perpetrator, a killed record naming a victim, burned homes, a claim."""
+    """An incident with every part: a perpetrator, a killed record naming a victim, burned homes, a reviewed claim."""
     record = incident(status, **fields)
     perpetrator = IncidentParticipant.objects.create(
         incident=record, actor=ActorFactory(), role=ParticipantRole.PERPETRATOR, side=Side.A
     )
-    claim = ClaimFactory(incident=record)
+    claim = ReviewedClaimFactory(incident=record)
     killed = CasualtyRecord.objects.create(
         incident=record, harm="killed", victim_status="civilian", count_low=3, count_best=5, count_high=8, children=1
     )

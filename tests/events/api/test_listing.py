@@ -63,7 +63,7 @@ def varied(db):
     """Incidents in every state, with parts of every kind, and claims the public may or may not see."""
     draft = full_incident(IncidentStatus.DRAFT, title="Draft near Tessit")
     hidden_claim = draft.claims.get()  # a draft's claim: staff see it, the public does not
-    aggregate = ClaimFactory(incident=None, measure=ClaimMeasure.EVENTS, quote="More than 900 killed in 2024.")
+    aggregate = ReviewedClaimFactory(incident=None, measure=ClaimMeasure.EVENTS, quote="More than 900 killed in 2024.")
 
     rich = incident(
         title="Attaque à Ogossagou",
@@ -142,6 +142,7 @@ def varied(db):
         "retracted": retracted,
         "hidden_claim": hidden_claim,
         "aggregate": aggregate,
+        "pending": pending,
     }
 
 
@@ -178,10 +179,13 @@ def test_the_public_list_shows_no_victims_and_no_claims_of_unpublished_incidents
     rows = {row["code"]: row for row in listed(client_as(request, role))}
 
     killed = killed_record(rows[varied["rich"].code])
-    # In the order they were cited, without the draft's claim; the aggregate claim is public.
+    # In the order they were cited, without the draft's claim nor the one no editor reviewed yet; the accepted
+    # aggregate claim is public.
     cited = CasualtyClaim.objects.filter(casualty_record_id=killed["id"]).order_by("id").values_list("claim", flat=True)
-    assert killed["claims"] == [claim for claim in cited if claim != varied["hidden_claim"].pk]
-    assert varied["aggregate"].pk in killed["claims"] and len(killed["claims"]) == 3
+    hidden = {varied["hidden_claim"].pk, varied["pending"].pk}
+    assert killed["claims"] == [claim for claim in cited if claim not in hidden]
+    assert varied["aggregate"].pk in killed["claims"] and len(killed["claims"]) == 2
+    assert varied["pending"].pk not in {claim["id"] for claim in rows[varied["rich"].code]["claims"]}
     assert varied["hidden_claim"].pk not in rows[varied["rich"].code]["property_harms"][0]["claims"]
     records = [record for row in rows.values() for record in row["casualty_records"]]
     assert records and all("note" not in record and "named_victims" not in record for record in records)

@@ -3,7 +3,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events.choices import IncidentStatus
-from tests.factories import ClaimFactory, DocumentFactory, IncidentFactory
+from tests.factories import ClaimFactory, DocumentFactory, IncidentFactory, ReviewedClaimFactory
 
 PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor", "admin_user"]
@@ -22,12 +22,15 @@ def published_incident():
 
 @pytest.fixture
 def claims(db):
-    """A claim about a published incident, one about a draft, and an aggregate claim (no incident)."""
+    """Reviewed claims about a published incident and about none (aggregate), one about a draft, and claims no
+    editor reviewed yet, about the published incident and about none."""
     published = published_incident()
     return {
-        "published": ClaimFactory(incident=published, quote="Published: 12 killed."),
-        "draft": ClaimFactory(quote="Draft: 30 killed at the well."),
-        "aggregate": ClaimFactory(incident=None, quote="Aggregate: 900 killed in 2024."),
+        "published": ReviewedClaimFactory(incident=published, quote="Published: 12 killed."),
+        "draft": ReviewedClaimFactory(quote="Draft: 30 killed at the well."),
+        "aggregate": ReviewedClaimFactory(incident=None, quote="Aggregate: 900 killed in 2024."),
+        "in_review": ClaimFactory(incident=published, quote="Added since: 14 killed at the well."),
+        "aggregate_in_review": ClaimFactory(incident=None, quote="Aggregate: 950 killed at the wells in 2024."),
     }
 
 
@@ -37,7 +40,8 @@ def test_claims_of_draft_incidents_never_reach_the_public(request, claims, role)
 
     listed = {claim["id"] for claim in client.get("/api/v1/claims/").json()["results"]}
     assert listed == {claims["published"].pk, claims["aggregate"].pk}
-    assert client.get(f"/api/v1/claims/{claims['draft'].pk}/").status_code == 404
+    for hidden in ("draft", "in_review", "aggregate_in_review"):
+        assert client.get(f"/api/v1/claims/{claims[hidden].pk}/").status_code == 404
     assert client.get("/api/v1/claims/", {"q": "well"}).json()["results"] == []
     assert client.get("/api/v1/claims/", {"incident": claims["draft"].incident_id}).json()["results"] == []
 
@@ -51,6 +55,9 @@ def test_documents_behind_only_draft_incidents_never_reach_the_public(request, c
     listed = {document["id"] for document in client.get("/api/v1/documents/").json()["results"]}
     assert listed == {claims["published"].document_id, claims["aggregate"].document_id}
     assert client.get(f"/api/v1/documents/{draft_document.pk}/").status_code == 404
+    # A document cited only by claims no editor reviewed yet waits with them.
+    for in_review in ("in_review", "aggregate_in_review"):
+        assert client.get(f"/api/v1/documents/{claims[in_review].document_id}/").status_code == 404
     assert client.get(f"/api/v1/documents/{unused_document.pk}/").status_code == 404
 
 
@@ -79,7 +86,7 @@ def test_a_claim_shows_its_incident_code_and_actors_but_not_its_reviewer(claims)
 
 
 def test_documents_filter_by_source(db):
-    kept, other = (ClaimFactory(incident=published_incident()).document for _ in range(2))
+    kept, other = (ReviewedClaimFactory(incident=published_incident()).document for _ in range(2))
 
     results = APIClient().get("/api/v1/documents/", {"source": kept.source_id}).json()["results"]
 
@@ -101,8 +108,9 @@ def test_lists_run_a_fixed_number_of_queries(researcher, django_assert_max_num_q
     incident = published_incident()
     for size, added in ((2, 2), (12, 10)):
         # Each claim comes with its own document and source: the three lists grow together.
-        ClaimFactory.create_batch(added, incident=incident)
-        # Count, page, the caller's groups (role check), prefetched actor links.
-        with django_assert_max_num_queries(4):
+        ReviewedClaimFactory.create_batch(added, incident=incident)
+        # Count, page, the caller's groups (role check), prefetched actor links; the victims' names to withhold
+        # when they changed (conflict_tracker/redaction.py).
+        with django_assert_max_num_queries(5):
             response = client.get(f"/api/v1/{endpoint}/")
         assert response.json()["count"] == size
