@@ -2,7 +2,6 @@ import hashlib
 
 import pghistory
 import pgtrigger
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
