@@ -195,7 +195,6 @@ def test_a_claim_about_an_unknown_incident_is_refused_naming_the_field(analyst):
     assert not Claim.objects.exists()
 
 
-# Held back by ClaimQuerySet.visible_to, which the read side of issue 12 changes: remove the mark with that change.
 @pytest.mark.parametrize("about", ["published incident", "no incident"])
 def test_evidence_added_after_publication_waits_for_an_editor_before_the_public_sees_it(analyst, editor, about):
     if about == "no incident":
