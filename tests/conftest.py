@@ -14,18 +14,24 @@ from tests.factories import UserFactory
 
 
 def pytest_collection_modifyitems(items):
-    """Refuse a transactional test without serialized_rollback: its flush lets post_migrate recreate content types,
-    and the next serialized_rollback test then fails to restore its own copy of them (a duplicate key)."""
-    unserialized = [
-        item.nodeid
-        for item in items
-        if (marker := item.get_closest_marker("django_db"))
-        and marker.kwargs.get("transaction")
-        and not marker.kwargs.get("serialized_rollback")
-    ]
+    """Refuse a transactional test (a `transaction=True` mark, `transactional_db`, `live_server`) that does not restore
+    the migrated rows: its flush lets post_migrate recreate content types, and the next serialized_rollback test then
+    fails to restore its own copy of them (a duplicate key)."""
+    unserialized = []
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = bool({"transactional_db", "live_server"} & set(item.fixturenames)) or bool(
+            marker and marker.kwargs.get("transaction")
+        )
+        serialized = "django_db_serialized_rollback" in item.fixturenames or bool(
+            marker and marker.kwargs.get("serialized_rollback")
+        )
+        if transactional and not serialized:
+            unserialized.append(item.nodeid)
     if unserialized:
         raise pytest.UsageError(
-            "Mark these transactional tests with serialized_rollback=True too: " + ", ".join(unserialized)
+            "Mark these transactional tests with serialized_rollback=True (or request django_db_serialized_rollback): "
+            + ", ".join(unserialized)
         )
 
 

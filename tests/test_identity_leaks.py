@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
@@ -242,11 +242,13 @@ def _found(response, body: str) -> bool:
 
 
 def _walk(client: Client, urls: list[str]) -> list[str]:
+    # Readiness answers 503 while no worker beats, as in this test: a status it reports, not an error.
+    reports_unready = reverse("health-ready")
     problems = []
     for url in urls:
         response = client.get(url)
         body = _body(response)
-        if response.status_code >= 500:
+        if response.status_code >= 500 and not (url == reports_unready and response.status_code == 503):
             problems.append(f"{url}: {response.status_code}")
         elif leaks := _leaks(body):
             problems.append(f"{url}: {response.status_code} shows {leaks}")

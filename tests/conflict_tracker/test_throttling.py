@@ -159,7 +159,7 @@ def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(db, rate
     assert get("203.0.113.7, 198.51.100.1") == 200
 
 
-def test_parallel_sign_ins_cannot_pass_the_auth_rate_together(live_server, monkeypatch):
+def test_parallel_sign_ins_cannot_pass_the_auth_rate_together(live_server, django_db_serialized_rollback, monkeypatch):
     """Fifty password guesses sent at once: the throttle decides and counts each in one step, so no more than the
     rate get to the password check, however they interleave."""
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"auth": "10/hour", "anon": None, "user": None})

@@ -101,11 +101,12 @@ def test_a_retracted_incident_loses_its_rendering_and_the_list_its_row(published
     assert client.get("/api/v1/incidents/").json()["results"] == []
 
 
-def test_a_claim_moved_to_a_draft_leaves_the_records_that_rest_on_it_without_it(published):
-    """The services refuse a record resting on another incident's claim; SQL can still make one, and the
-    rendering then follows the claim's visibility, as the list does."""
-    draft = full_incident(IncidentStatus.DRAFT)
-    Claim.objects.filter(incident=published).update(incident=draft)
+def test_a_claim_set_back_to_pending_leaves_the_records_that_rest_on_it_without_it(published):
+    """A claim no longer moves to another incident (a trigger refuses it); what the public sees of a claim now
+    follows its review, so SQL setting it back to pending must take it out of the rendering, as out of the list."""
+    Claim.objects.filter(incident=published).update(
+        review_status=ReviewStatus.PENDING, reviewed_by=None, reviewed_at=None
+    )
 
     row = stored()[published.pk]
     assert row["casualty_records"][0]["claims"] == [] and row["claims"] == []
