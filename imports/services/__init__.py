@@ -1,5 +1,5 @@
-"""Import jobs: creating them and running them (imports/services/acled.py says how an ACLED file is written,
-ucdp.py how a UCDP one differs)."""
+"""Import jobs: creating them and running them (pipeline.py says how a file is written, acled_import.py and
+ucdp_import.py what each dataset's rows become)."""
 
 import logging
 from contextlib import contextmanager
@@ -15,16 +15,16 @@ from django.utils.translation import gettext as _
 from conflict_tracker.roles import Role, has_role
 from conflict_tracker.tasks import enqueue_on_commit
 
-from ..acled import FileError
 from ..choices import ImportKind, ImportStatus
 from ..models import ImportJob
-from .acled import AcledImport
-from .ucdp import UcdpImport
+from ..readers.csvfile import FileError
+from .acled_import import AcledImport
+from .ucdp_import import UcdpImport
 
 logger = logging.getLogger(__name__)
 
 # The first key of the two-key advisory lock each running job holds (the second is the job's id).
-_JOB_LOCK = 7_402_203
+JOB_LOCK = 7_402_203
 _IMPORTS = {ImportKind.ACLED: AcledImport, ImportKind.UCDP: UcdpImport}
 
 
@@ -92,14 +92,14 @@ def _running(job_id: int):
     """Whether this worker holds the job's lock: a session advisory lock, which PostgreSQL releases by itself
     when a worker's connection dies, so an interrupted job can be taken over and a running one cannot."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_JOB_LOCK, job_id])
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [JOB_LOCK, job_id])
         (acquired,) = cursor.fetchone()
     try:
         yield acquired
     finally:
         if acquired:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_JOB_LOCK, job_id])
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [JOB_LOCK, job_id])
 
 
 def _finish(job: ImportJob, failure: str = "") -> ImportJob:

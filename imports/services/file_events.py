@@ -1,5 +1,5 @@
-"""The in-memory form of an imported file's events, as an import will write them (acled.py, ucdp.py): the events,
-their killed records, and the JSON their snapshots and digests are computed from."""
+"""The in-memory form of an imported file's events, as an import will write them (pipeline.py): the events, their
+killed records, and the JSON their snapshots and digests are computed from."""
 
 import datetime
 import hashlib
@@ -12,7 +12,7 @@ from events.choices import EventType, ParticipantRole, VictimStatus
 
 
 @dataclass
-class _Record:
+class KilledRecord:
     """One killed record an event becomes: its victims' status, counts and the actors it is attributed to (among
     the event's perpetrator participants; none means unattributed)."""
 
@@ -29,7 +29,7 @@ class _Record:
 
 
 @dataclass
-class _Event:
+class FileEvent:
     """One event of the file as it will be written: rows joined, actors resolved."""
 
     event_id: str
@@ -42,14 +42,14 @@ class _Event:
     source: str
     extra: dict
     described: dict  # the event as the file gives it, which the document keeps as its snapshot
-    digest: str = ""  # AcledImport._digest, once the actors are resolved
+    digest: str = ""  # DatasetImport.digest, once the actors are resolved
     participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
-    records: list[_Record] = field(default_factory=list)
+    records: list[KilledRecord] = field(default_factory=list)
 
     @cached_property
     def snapshot(self) -> str:
         """Written only for the events an import writes or must compare with an older digest."""
-        return json.dumps(self.described, sort_keys=True, default=_json_default, ensure_ascii=False)
+        return json.dumps(self.described, sort_keys=True, default=json_default, ensure_ascii=False)
 
     @property
     def snapshot_digest(self) -> str:
@@ -81,7 +81,8 @@ class _Event:
         return [actor for actor, role, side in self.participants if side == "A" and role == ParticipantRole.PERPETRATOR]
 
 
-def _json_default(value):
+def json_default(value):
+    """Dates and decimals as text, in the JSON of a snapshot or a digest."""
     if isinstance(value, datetime.date | Decimal):
         return str(value)
     raise TypeError(type(value))

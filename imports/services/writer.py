@@ -19,7 +19,7 @@ from sources.models import Claim, ClaimActor, Document
 from tallies.services import tally_change_record, tally_changes_record
 
 from ..models import ImportedEvent
-from .file_events import _Event, _Record
+from .file_events import FileEvent, KilledRecord
 from .history import copy_insert, insert_triggers, record_inserts
 
 # The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
@@ -36,13 +36,13 @@ BULK_MODELS = (
 
 
 class EventWriter:
-    """The writing half of an import (acled.AcledImport): what each event of a batch becomes in the database, given
-    the importing class's job, kind, dataset, job_label, source, now and history context, and its _note,
-    _document_fields and _claim_fields."""
+    """The writing half of an import (pipeline.DatasetImport): what each event of a batch becomes in the database,
+    given the import's job, kind, dataset, job_label, source, now and history context, and its note,
+    document_fields and claim_fields."""
 
-    def _left_alone(self, event: _Event, imported: ImportedEvent) -> None:
+    def left_alone(self, event: FileEvent, imported: ImportedEvent) -> None:
         self.job.conflicts += 1
-        self._note(
+        self.note(
             _(
                 "Row %(row)s: %(event)s changed in %(dataset)s, but %(code)s was edited here since the last "
                 "import (version %(ours)s, now %(current)s): left as it is; merge %(dataset)s's change by hand."
@@ -57,7 +57,7 @@ class EventWriter:
             }
         )
 
-    def _create(self, events: list[_Event]) -> None:
+    def create(self, events: list[FileEvent]) -> None:
         if not events:
             return
         with pgtrigger.ignore(*insert_triggers(BULK_MODELS)):
@@ -65,7 +65,7 @@ class EventWriter:
         for model, ids in written.items():
             record_inserts(model, ids, self.context)
 
-    def _insert(self, events: list[_Event]) -> dict:
+    def _insert(self, events: list[FileEvent]) -> dict:
         """Insert the new events' rows, a COPY per table (history.copy_insert); returns the ids written, by
         model."""
         user_id, now = self.job.user_id, self.now
@@ -86,7 +86,7 @@ class EventWriter:
             now,
         )
         documents = copy_insert(
-            Document, [{"source_id": self.source.pk, **self._document_fields(event)} for event in events], now
+            Document, [{"source_id": self.source.pk, **self.document_fields(event)} for event in events], now
         )
         claims = copy_insert(
             Claim,
@@ -98,7 +98,7 @@ class EventWriter:
                     "reviewed_by_id": user_id,
                     "reviewed_at": now,
                     "review_note": self.job_label,
-                    **self._claim_fields(event),
+                    **self.claim_fields(event),
                 }
                 for event, incident, document in zip(events, incidents, documents, strict=True)
             ],
@@ -212,7 +212,7 @@ class EventWriter:
             CasualtyClaim: claim_links,
         }
 
-    def _update(self, event: _Event, imported: ImportedEvent) -> None:
+    def update(self, event: FileEvent, imported: ImportedEvent) -> None:
         """Make the incident, its parts, document and claim what the new release says; ids kept, rows that did
         not change left alone (so the revision shows only what changed)."""
         incident = imported.incident
@@ -226,7 +226,7 @@ class EventWriter:
         )
         if updated != 1:  # edited here between our read and our write
             incident.refresh_from_db()
-            self._left_alone(event, imported)
+            self.left_alone(event, imported)
             return
         incident.refresh_from_db()
 
@@ -244,9 +244,9 @@ class EventWriter:
                 IncidentParticipant.objects.filter(pk=participant.pk).update(side=side)
         records = self._update_records(event, imported, incident, current)
 
-        Document.objects.filter(pk=imported.document_id).update(**self._document_fields(event))
+        Document.objects.filter(pk=imported.document_id).update(**self.document_fields(event))
         # A new wording of the dataset's claim is accepted by the editor running this import, as the first was.
-        claim_fields = self._claim_fields(event)
+        claim_fields = self.claim_fields(event)
         Claim.objects.filter(pk=imported.claim_id).exclude(**claim_fields).update(
             **claim_fields,
             reviewed_by_id=self.job.user_id,
@@ -273,7 +273,7 @@ class EventWriter:
             self.job.updated += 1
 
     def _update_records(
-        self, event: _Event, imported: ImportedEvent, incident: Incident, participants: dict
+        self, event: FileEvent, imported: ImportedEvent, incident: Incident, participants: dict
     ) -> list[CasualtyRecord]:
         """The killed records of the import's claim made what the event says: each kept record updated in place
         (matched on its victims' status and perpetrators, then in order), the surplus deleted, the missing (also
@@ -326,7 +326,7 @@ class EventWriter:
         return records
 
 
-def _casualty_record(incident: Incident, spec: _Record) -> CasualtyRecord:
+def _casualty_record(incident: Incident, spec: KilledRecord) -> CasualtyRecord:
     return CasualtyRecord(
         incident=incident,
         harm=Harm.KILLED,
@@ -338,5 +338,5 @@ def _casualty_record(incident: Incident, spec: _Record) -> CasualtyRecord:
     )
 
 
-def _code_key(event: _Event) -> tuple[str, int]:
+def _code_key(event: FileEvent) -> tuple[str, int]:
     return event.fields["country"], event.fields["start_date"].year

@@ -10,8 +10,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from actors.models import Actor
-from imports.actors import undated
 from imports.choices import ImportStatus
+from imports.services.actor_resolver import undated
 from tallies.services import tallies_rebuild
 
 from .test_scale import HEADER, write_acled_file

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from imports import acled
+from imports.readers import acled_csv, csvfile
 
 from .conftest import FILES
 
@@ -19,10 +19,10 @@ CURRENT_HEADER = (
 
 def _read(path):
     with path.open("rb") as binary:
-        with acled.opened(binary) as text:
-            fmt, notes = acled.detect_date_format(text)
-        with acled.opened(binary) as text:
-            return fmt, notes, list(acled.read_rows(text, fmt))
+        with csvfile.opened(binary) as text:
+            fmt, notes = acled_csv.detect_date_format(text)
+        with csvfile.opened(binary) as text:
+            return fmt, notes, list(acled_csv.read_rows(text, fmt))
 
 
 def _text(content: str) -> io.TextIOWrapper:
@@ -87,7 +87,7 @@ def test_an_ambiguous_date_format_is_decided_for_the_whole_file_not_guessed_per_
     assert "%m/%d/%Y" in notes[1]
     assert rows[0].event_date == datetime.date(2019, 8, 5)  # 05/08/2019 read day first, like the rest
     assert rows[1].event_date == datetime.date(2019, 7, 31)
-    assert isinstance(rows[2], acled.RowError) and rows[2].row == 4 and "07/31/2019" in rows[2].message
+    assert isinstance(rows[2], csvfile.RowError) and rows[2].row == 4 and "07/31/2019" in rows[2].message
     assert rows[3].event_date == datetime.date(2019, 4, 3)
 
 
@@ -99,11 +99,11 @@ def test_day_first_two_digit_years():
 
 def test_a_truncated_last_row_is_a_row_error_and_the_rows_before_it_are_read():
     _fmt, _notes, rows = _read(FILES / "acled_errors.csv")
-    errors = [row for row in rows if isinstance(row, acled.RowError)]
+    errors = [row for row in rows if isinstance(row, csvfile.RowError)]
     assert [(error.row, error.event_id) for error in errors] == [(4, "MLI5003"), (7, "MLI5006")]
     assert "many" in errors[0].message
     assert "cut short" in errors[1].message
-    assert [row.event_id for row in rows if not isinstance(row, acled.RowError)] == [
+    assert [row.event_id for row in rows if not isinstance(row, csvfile.RowError)] == [
         "MLI5001",
         "MLI5002",
         "MLI5004",
@@ -117,26 +117,26 @@ def test_a_truncated_last_row_is_a_row_error_and_the_rows_before_it_are_read():
     + [("State forces", "state_forces"), ("rioters", "rioters"), ("Political militias", "political_militia")],
 )
 def test_actor_types_are_read_as_numbers_or_labels(value, kind):
-    assert acled._kind(value, "inter1") == kind
+    assert acled_csv.actor_kind(value, "inter1") == kind
 
 
 def test_an_unknown_actor_type_is_a_row_error():
     row = "MLI1,2024-01-01,2024,1,,Battles,Armed clash,A,,Soldiers,B,,2,,,466,,Mali,,,,X,1,1,1,,,,0,,"
     text = _text(f"{CURRENT_HEADER}\n{row}\n")
-    (error,) = acled.read_rows(text, "%Y-%m-%d")
-    assert isinstance(error, acled.RowError) and "Soldiers" in error.message
+    (error,) = acled_csv.read_rows(text, "%Y-%m-%d")
+    assert isinstance(error, csvfile.RowError) and "Soldiers" in error.message
 
 
 def test_a_file_without_the_required_columns_is_refused_as_a_whole():
-    with pytest.raises(acled.FileError, match="event_id_cnty"):
-        acled.detect_date_format(_text("id,date,fatalities\n1,2024-01-01,3\n"))
+    with pytest.raises(csvfile.FileError, match="event_id_cnty"):
+        acled_csv.detect_date_format(_text("id,date,fatalities\n1,2024-01-01,3\n"))
 
 
 def test_a_file_that_is_not_utf8_is_refused_as_a_whole():
     binary = io.BytesIO(f"{CURRENT_HEADER}\nMLI1,2024-01-01,2024,1,,Battles,Armed clash,Ségou\n".encode("latin-1"))
-    with pytest.raises(acled.FileError, match="UTF-8"):
-        with acled.opened(binary) as text:
-            acled.detect_date_format(text)
+    with pytest.raises(csvfile.FileError, match="UTF-8"):
+        with csvfile.opened(binary) as text:
+            acled_csv.detect_date_format(text)
 
 
 def test_extra_columns_anywhere_are_ignored():
@@ -145,6 +145,6 @@ def test_extra_columns_anywhere_are_ignored():
         'MLI1,2024-01-01,2024,1,,Battles,Armed clash,A,"ours, not ACLED\'s",,1,B,,2,,,466,,Mali,,,,X,1,1,1,,,,'
         "0,,1700000000,"
     )
-    (parsed,) = acled.read_rows(_text(f"{header}\n{row}\n"), "%Y-%m-%d")
+    (parsed,) = acled_csv.read_rows(_text(f"{header}\n{row}\n"), "%Y-%m-%d")
     assert (parsed.actor1, parsed.assoc_actor_1, parsed.kind1, parsed.actor2) == ("A", [], "state_forces", "B")
     assert "analyst_comment" not in parsed.extra

@@ -16,8 +16,8 @@ from events.selectors import incident_revisions
 from imports import services
 from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportedEvent, ImportJob
-from imports.services import acled as acled_import
-from imports.services import history, writer
+from imports.services import history, pipeline, writer
+from imports.services.acled_import import AcledImport
 from sources.models import Claim, Document, Source
 from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
@@ -531,8 +531,8 @@ def test_a_monadic_row_that_disagrees_with_its_twin_is_a_row_error(known_actors,
 
 
 def test_a_failure_in_the_middle_of_the_merge_leaves_nothing(known_actors, run_import, monkeypatch):
-    monkeypatch.setattr(acled_import, "BATCH_EVENTS", 1)
-    original = acled_import.AcledImport._create
+    monkeypatch.setattr(pipeline, "BATCH_EVENTS", 1)
+    original = AcledImport.create
     calls = []
 
     def failing_create(self, events):
@@ -541,7 +541,7 @@ def test_a_failure_in_the_middle_of_the_merge_leaves_nothing(known_actors, run_i
             raise RuntimeError("disk full")
         original(self, events)
 
-    monkeypatch.setattr(acled_import.AcledImport, "_create", failing_create)
+    monkeypatch.setattr(AcledImport, "create", failing_create)
     actors = Actor.objects.count()
 
     job = run_import("acled_current.csv")
@@ -589,9 +589,9 @@ def test_a_finished_job_is_not_run_again(known_actors, run_import):
 def test_progress_is_visible_to_others_while_the_import_runs_and_its_rows_are_not(
     known_actors, run_import, monkeypatch
 ):
-    monkeypatch.setattr(acled_import, "BATCH_EVENTS", 1)
+    monkeypatch.setattr(pipeline, "BATCH_EVENTS", 1)
     seen = []
-    merge_batch = acled_import.AcledImport._merge_batch
+    merge_batch = AcledImport.merge_batch
 
     def watched(self, events):
         merge_batch(self, events)
@@ -607,7 +607,7 @@ def test_progress_is_visible_to_others_while_the_import_runs_and_its_rows_are_no
         finally:
             other.close()
 
-    monkeypatch.setattr(acled_import.AcledImport, "_merge_batch", watched)
+    monkeypatch.setattr(AcledImport, "merge_batch", watched)
     refreshes = []
     monkeypatch.setattr(refresh_tallies, "delay", lambda: refreshes.append(1))  # no task into the shared broker
 

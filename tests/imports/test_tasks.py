@@ -59,13 +59,13 @@ def test_a_job_another_worker_is_running_is_left_to_it(known_actors, stored_job)
     other = connections.create_connection("default")  # the other worker's connection, holding the job's lock
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [services._JOB_LOCK, stored_job.pk])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [services.JOB_LOCK, stored_job.pk])
 
         assert run_import_job(stored_job.pk) == ImportStatus.PENDING
         assert Incident.objects.count() == 0
 
         with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [services._JOB_LOCK, stored_job.pk])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [services.JOB_LOCK, stored_job.pk])
     finally:
         other.close()
     # Once that worker is gone, the job can run.

@@ -1,7 +1,6 @@
 """Reading ACLED CSV files, in every shape they come in, into one normalised row per event and actor pair.
 
-Pure Python over a text stream (the csv module, one row at a time): no database, so the reader can be tested on
-its own and a file of any length needs the memory of one row. What varies between files:
+Pure Python over a text stream, one row at a time (csvfile.py). What varies between files:
 
 - three schemas: the current one (2023-, 31 columns with disorder_type, civilian_targeting, tags), the
   2019-2023 one (data_id, event_id_no_cnty, iso3) and the pre-2019 one (upper-case headers, ALLY_ACTOR_*, no
@@ -15,47 +14,26 @@ its own and a file of any length needs the memory of one row. What varies betwee
 - cells our own exports wrote formula-safe (`'=`, `'-`, `'@` ...: conflict_tracker.csvcells), read back without the
   apostrophe, so that importing an export gives back the values it was made from.
 
-The file handling (FileHeader, read_header, read_records) serves the UCDP reader (imports/ucdp.py) too.
+The file handling and the cells the two datasets share are csvfile.py's.
 """
 
-import csv
 import datetime
-import io
 import re
-import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache, partial
 from typing import IO
 
-import pycountry
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actors.choices import ACLED_INTER_CODES, ActorKind
-from conflict_tracker.csvcells import original_cells
 from events.choices import DatePrecision, EventType, SubEventType
 
-# Files with fields longer than the csv module's default (128 KiB) are a broken quote, not a long note; but
-# ACLED's notes can run to a few KiB, so the limit is raised a little, not lifted.
-csv.field_size_limit(1 << 20)
-
-
-class FileError(Exception):
-    """The file as a whole cannot be read as ACLED (no header, a required column missing, not UTF-8)."""
-
-
-@dataclass
-class RowError:
-    row: int
-    event_id: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "event_id": self.event_id, "message": self.message}
+from . import csvfile
+from .csvfile import FileError, FileHeader, RowError, country_code, is_hxl, parse_number
 
 
 @dataclass
@@ -89,8 +67,6 @@ class AcledRow:
     extra: dict = field(default_factory=dict)
 
 
-# Header spellings of older files mapped to the current names.
-HEADER_ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 REQUIRED_COLUMNS = ("event_id_cnty", "event_date", "event_type", "actor1", "fatalities")
 # Kept with the imported event (ImportedEvent.data) so an ACLED export can give them back.
 EXTRA_COLUMNS = (
@@ -156,29 +132,6 @@ _KIND_LABELS = {
     "other forces": ActorKind.EXTERNAL_OTHER,
 }
 
-# ACLED country names that ISO's names do not match.
-_COUNTRY_NAMES = {
-    "democratic republic of congo": "COD",
-    "republic of congo": "COG",
-    "ivory coast": "CIV",
-    "eswatini": "SWZ",
-    "russia": "RUS",
-    "syria": "SYR",
-    "iran": "IRN",
-    "bolivia": "BOL",
-    "venezuela": "VEN",
-    "tanzania": "TZA",
-    "laos": "LAO",
-    "vietnam": "VNM",
-    "south korea": "KOR",
-    "north korea": "PRK",
-    "moldova": "MDA",
-    "palestine": "PSE",
-    "turkey": "TUR",
-    "czech republic": "CZE",
-    "cape verde": "CPV",
-}
-
 # The date formats ACLED files come in, most likely first (the order breaks ties). Each has a pattern for the
 # cheap detection pass, which must not accept what strptime would refuse as a format (a month of 13).
 _DAY = r"(?:0?[1-9]|[12][0-9]|3[01])"
@@ -199,57 +152,7 @@ DATE_FORMATS: tuple[tuple[str, str], ...] = (
 _DATE_PATTERNS = [(fmt, re.compile(pattern)) for fmt, pattern in DATE_FORMATS]
 
 
-def _clean(value: str | None) -> str:
-    """A cell's text; ACLED (and R) write an empty cell as NA."""
-    if value is None:
-        return ""
-    value = value.strip()
-    return "" if value in ("NA", "N/A") else value
-
-
-def _header_name(raw: str) -> str:
-    name = unicodedata.normalize("NFKC", raw).replace("\ufeff", "").strip().lower().replace(" ", "_")
-    return HEADER_ALIASES.get(name, name)
-
-
-def _is_hxl(row: list[str]) -> bool:
-    cells = [cell.strip() for cell in row if cell.strip()]
-    return bool(cells) and all(cell.startswith("#") for cell in cells)
-
-
-class FileHeader:
-    """Where each column of a file is, found by name so that their order does not matter. A reader's subclass
-    names what its dataset needs: the required columns (and one of `country_columns`), the column a row's error
-    is named by, the messages that name the dataset and the schemas its columns tell apart."""
-
-    required: tuple[str, ...]
-    country_columns: frozenset[str]
-    id_column: str
-    not_this_file: str  # lazily translated, with %(columns)s
-    not_utf8: str  # lazily translated
-
-    def __init__(self, raw: list[str]):
-        self.width = len(raw)
-        self.index: dict[str, int] = {}
-        for position, cell in enumerate(raw):
-            name = _header_name(cell)
-            # An unnamed column (a spreadsheet's or pandas' row numbers) is skipped; of two with one name, the first.
-            if name and not name.startswith("unnamed:") and name not in self.index:
-                self.index[name] = position
-        missing = [name for name in self.required if name not in self.index]
-        if not (self.country_columns & set(self.index)):
-            missing.append("country")
-        if missing:
-            raise FileError(self.not_this_file % {"columns": ", ".join(missing)})
-
-    def get(self, row: list[str], name: str) -> str:
-        position = self.index.get(name)
-        if position is None or position >= len(row):
-            return ""
-        return _clean(row[position])
-
-
-class Header(FileHeader):
+class AcledHeader(FileHeader):
     """An ACLED file's header."""
 
     required = REQUIRED_COLUMNS
@@ -267,68 +170,9 @@ class Header(FileHeader):
         return "pre-2019"
 
 
-@contextmanager
-def opened(binary: IO[bytes]) -> Iterator[IO[str]]:
-    """The file from its start, as text: UTF-8 with or without a BOM, newlines left to the csv module (quoted
-    newlines, CRLF). The file stays open afterwards, to be read again."""
-    binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    try:
-        yield text
-    finally:
-        text.detach()  # else the wrapper closes the file when it is collected
-
-
-def _records(text: IO[str], not_utf8: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for each record, the header being row 1 as in a spreadsheet; text that cannot be
-    decoded is a FileError saying `not_utf8`."""
-    reader = csv.reader(text, strict=False)
-    try:
-        # A cell our exports made formula-safe ('=, '-, '@ ...) is read back as it was.
-        for number, cells in enumerate(reader, start=1):
-            yield number, original_cells(cells)
-    except UnicodeDecodeError as error:
-        raise FileError(str(not_utf8)) from error
-
-
-def read_header(
-    text: IO[str], header_class: type[FileHeader] = Header
-) -> tuple[FileHeader, Iterator[tuple[int, list[str]]]]:
+def read_header(text: IO[str]) -> tuple[AcledHeader, Iterator[tuple[int, list[str]]]]:
     """The header (the first row with anything in it) and the records after it."""
-    records = _records(text, header_class.not_utf8)
-    for _number, cells in records:
-        if any(cell.strip() for cell in cells):
-            return header_class(cells), records
-    raise FileError(_("The file is empty."))
-
-
-def check_width(header: FileHeader, cells: list[str]) -> None:
-    """ValueError when a record has fewer cells than the header (a truncated file) or more that hold something
-    (an unquoted comma); trailing empty cells, which spreadsheets add, are allowed."""
-    if len(cells) < header.width:
-        raise ValueError(
-            _("The row has %(found)s of the header's %(width)s columns: it is cut short (a truncated file?).")
-            % {"found": len(cells), "width": header.width}
-        )
-    if len(cells) > header.width and any(cell.strip() for cell in cells[header.width :]):
-        raise ValueError(
-            _("The row has %(found)s values for the header's %(width)s columns (an unquoted comma?).")
-            % {"found": len(cells), "width": header.width}
-        )
-
-
-def read_records(text: IO[str], header_class: type[FileHeader], parse: Callable) -> Iterator:
-    """Each data row of the file, parsed by `parse(header, number, cells)` once `check_width` has passed it, or the
-    error that stopped it; the HXL row and blank lines skipped."""
-    header, records = read_header(text, header_class)
-    for number, cells in records:
-        if not any(cell.strip() for cell in cells) or _is_hxl(cells):
-            continue
-        try:
-            check_width(header, cells)
-            yield parse(header, number, cells)
-        except ValueError as error:
-            yield RowError(number, header.get(cells, header.id_column), str(error))
+    return csvfile.read_header(text, AcledHeader)
 
 
 def detect_date_format(text: IO[str]) -> tuple[str, list[str]]:
@@ -341,7 +185,7 @@ def detect_date_format(text: IO[str]) -> tuple[str, list[str]]:
     fits: Counter[str] = Counter()
     dated = 0
     for _number, cells in records:
-        if _is_hxl(cells):
+        if is_hxl(cells):
             continue
         value = header.get(cells, "event_date")
         if not value:
@@ -376,7 +220,7 @@ def _parse_date(value: str, fmt: str) -> datetime.date | None:
         return None
 
 
-def _kind(value: str, column: str) -> str | None:
+def actor_kind(value: str, column: str) -> str | None:
     """ACLED's actor type, as a number 1-8 or its label; 0 or empty when there is no such actor."""
     if not value:
         return None
@@ -401,36 +245,6 @@ def _actors(value: str) -> list[str]:
     return [name.strip() for name in value.split(";") if name.strip()]
 
 
-@lru_cache(maxsize=4096)
-def _country(iso3: str, iso: str, name: str) -> str | None:
-    if iso3:
-        return iso3.upper() if pycountry.countries.get(alpha_3=iso3.upper()) else None
-    if iso:
-        number = iso[:-2] if iso.endswith(".0") else iso
-        if number.isdigit():
-            country = pycountry.countries.get(numeric=f"{int(number):03d}")
-            if country is not None:
-                return country.alpha_3
-    if name:
-        known = _COUNTRY_NAMES.get(name.casefold())
-        if known:
-            return known
-        try:
-            return pycountry.countries.lookup(name).alpha_3
-        except LookupError:
-            return None
-    return None
-
-
-def _number(value: str, column: str, kind=Decimal):
-    if not value:
-        return None
-    try:
-        return kind(value)
-    except (InvalidOperation, ValueError):
-        raise ValueError(_("%(column)s is %(value)s, not a number.") % {"column": column, "value": value}) from None
-
-
 def _types(event_type: str, sub_event_type: str, kind1: str | None) -> tuple[str, str]:
     """The current type and sub-type; an old (pre-2019) type through OLD_EVENT_TYPES."""
     sub_event_type = _CURRENT_SUB_EVENT_TYPES.get(sub_event_type.casefold(), sub_event_type)
@@ -447,7 +261,7 @@ def _types(event_type: str, sub_event_type: str, kind1: str | None) -> tuple[str
     return mapped_type, sub_event_type or mapped_sub
 
 
-def parse_row(header: Header, number: int, cells: list[str], date_format: str) -> AcledRow:
+def parse_row(header: AcledHeader, number: int, cells: list[str], date_format: str) -> AcledRow:
     """One record (of the header's width) as an AcledRow; ValueError with a message fit for the user when a cell
     cannot be read."""
     get = header.get
@@ -462,11 +276,11 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
             % {"value": raw_date or '""', "format": date_format}
         )
     fatalities_text = get(cells, "fatalities")
-    fatalities = _number(fatalities_text, "fatalities", int)
+    fatalities = parse_number(fatalities_text, "fatalities", int)
     if fatalities is None:
         raise ValueError(_("fatalities is empty; ACLED gives 0 when no one was reported killed."))
-    kind1 = _kind(get(cells, "inter1"), "inter1")
-    kind2 = _kind(get(cells, "inter2"), "inter2")
+    kind1 = actor_kind(get(cells, "inter1"), "inter1")
+    kind2 = actor_kind(get(cells, "inter2"), "inter2")
     event_type, sub_event_type = _types(get(cells, "event_type"), get(cells, "sub_event_type"), kind1)
     targeting = get(cells, "civilian_targeting")
     if "civilian_targeting" in header.index:
@@ -474,7 +288,7 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
     else:
         # Older files have no column for it: civilians as the second actor is what ACLED's flag records.
         civilian_targeting = kind2 == ActorKind.CIVILIANS
-    geo_precision = _number(get(cells, "geo_precision"), "geo_precision", int)
+    geo_precision = parse_number(get(cells, "geo_precision"), "geo_precision", int)
     extra = {name: get(cells, name) for name in EXTRA_COLUMNS if get(cells, name)}
     if event_type != get(cells, "event_type"):
         extra["acled_event_type"] = get(cells, "event_type")
@@ -492,13 +306,13 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
         assoc_actor_2=_actors(get(cells, "assoc_actor_2")),
         kind2=kind2,
         civilian_targeting=civilian_targeting,
-        country=_country(get(cells, "iso3"), get(cells, "iso"), get(cells, "country")),
+        country=country_code(get(cells, "iso3"), get(cells, "iso"), get(cells, "country")),
         admin1=get(cells, "admin1"),
         admin2=get(cells, "admin2"),
         admin3=get(cells, "admin3"),
         location=get(cells, "location"),
-        latitude=_number(get(cells, "latitude"), "latitude"),
-        longitude=_number(get(cells, "longitude"), "longitude"),
+        latitude=parse_number(get(cells, "latitude"), "latitude"),
+        longitude=parse_number(get(cells, "longitude"), "longitude"),
         geo_precision=geo_precision,
         fatalities=fatalities,
         notes=get(cells, "notes"),
@@ -509,4 +323,4 @@ def parse_row(header: Header, number: int, cells: list[str], date_format: str) -
 
 def read_rows(text: IO[str], date_format: str) -> Iterator[AcledRow | RowError]:
     """Each data row of the file, parsed, or the error that stopped it; the HXL row and blank lines skipped."""
-    return read_records(text, Header, partial(parse_row, date_format=date_format))
+    return csvfile.read_records(text, AcledHeader, partial(parse_row, date_format=date_format))

@@ -1,5 +1,6 @@
-"""A UCDP GED import: the ACLED import's pipeline (acled.py: one transaction, COPY into a staging table, checks
-in SQL, batched bulk merge with history snapshots, revisions on re-import, tallies) with UCDP's rows and rules.
+"""The UCDP GED import, the ACLED import's sibling over pipeline.py (one transaction, COPY into a staging table,
+checks in SQL, batched bulk merge with history snapshots, revisions on re-import, tallies) with UCDP's rows and
+rules.
 
 What a UCDP event becomes (SPEC.md, "Import and export"):
 
@@ -27,37 +28,36 @@ What a UCDP event becomes (SPEC.md, "Import and export"):
 
 import datetime
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import IO
 
 from django.db import connection
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
 from events.choices import Harm, ParticipantRole, VictimStatus, ViolenceType
-from events.models import EARLIEST_DATE
 from sources.choices import FigureQualifier
 
-from .. import ucdp
-from ..acled import opened
 from ..choices import ImportKind
-from . import staging
-from .acled import BATCH_EVENTS, AcledImport
-from .file_events import _Event, _Record
+from ..models import ImportJob
+from ..readers import ucdp_csv
+from ..readers.csvfile import RowError, opened
+from .file_events import FileEvent, KilledRecord
+from .pipeline import DatasetImport
+from .staging import StagingTable
 
-TABLE = "import_ucdp_staging"
-STAGED = ("row_number", "event_id", "event_date", "country", "country_raw", "data", "error")
-STAGING = f"""
-DROP TABLE IF EXISTS {TABLE};
-CREATE TEMPORARY TABLE {TABLE} (
-    row_number integer PRIMARY KEY,
-    event_id text,
-    event_date date,
-    country text,
-    country_raw text,
-    data jsonb,
-    error text
-) ON COMMIT DROP
-"""
+STAGING = StagingTable(
+    "import_ucdp_staging",
+    (
+        ("row_number", "integer PRIMARY KEY"),
+        ("event_id", "text"),
+        ("event_date", "date"),
+        ("country", "text"),
+        ("country_raw", "text"),
+        ("data", "jsonb"),
+        ("error", "text"),
+    ),
+)
 
 
 def _checks() -> list[tuple[str, str, str]]:
@@ -89,26 +89,25 @@ def _checks() -> list[tuple[str, str, str]]:
     ]
 
 
-class UcdpImport(AcledImport):
+class UcdpImport(DatasetImport):
     """One run of a UCDP GED import over one file, for one job."""
 
     kind = ImportKind.UCDP
+    dataset = "UCDP"
+    lock_key = 7_402_202
     source_fields = {
         "name": "Uppsala Conflict Data Program",
         "acronym": "UCDP",
         "url": "https://ucdp.uu.se/",
         "description": _("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
     }
-    dataset = "UCDP"
+    staging = STAGING
 
-    def run(self) -> None:
-        with opened(self.binary) as text:
-            header, _records = ucdp.read_header(text)
-        self.notes = [_("Schema: %(schema)s.") % {"schema": header.schema}]
-        self.flagged = 0
-        self._run_all()
+    def __init__(self, job: ImportJob, binary: IO[bytes]):
+        super().__init__(job, binary)
+        self.flagged = 0  # events whose figures break low <= best <= high
 
-    def _save_counts(self) -> None:
+    def save_counts(self) -> None:
         if self.flagged:
             self.notes.insert(
                 1,
@@ -118,73 +117,42 @@ class UcdpImport(AcledImport):
                 )
                 % {"count": self.flagged},
             )
-        super()._save_counts()
+        super().save_counts()
 
-    # -- staging ---------------------------------------------------------------------------------------------
+    # -- reading and staging ---------------------------------------------------------------------------------
 
-    def _stage(self) -> int:
-        rows_read = 0
-        with opened(self.binary) as text, connection.cursor() as cursor:
-            cursor.execute(STAGING)
-            with cursor.cursor.copy(f"COPY {TABLE} ({', '.join(STAGED)}) FROM STDIN") as copy:
-                for item in ucdp.read_rows(text):
-                    rows_read += 1
-                    if rows_read % staging.PROGRESS_ROWS == 0:
-                        self.progress.report(rows_read=rows_read)
-                    if isinstance(item, ucdp.RowError):
-                        copy.write_row((item.row, item.event_id or None, None, None, None, None, item.message))
-                    else:
-                        copy.write_row(
-                            (
-                                item.row,
-                                item.event_id,
-                                item.start_date,
-                                item.country,
-                                item.country_raw,
-                                Jsonb(item.as_json()),
-                                None,
-                            )
-                        )
-            cursor.execute(f"CREATE INDEX ON {TABLE} (event_id, row_number)")
-            cursor.execute(f"ANALYZE {TABLE} (event_id, error)")  # as staging.stage does
-        return rows_read
+    def inspect(self) -> list[str]:
+        with opened(self.binary) as text:
+            header, _records = ucdp_csv.read_header(text)
+        return [_("Schema: %(schema)s.") % {"schema": header.schema}]
 
-    def _validate(self) -> tuple[int, list[dict], int]:
+    def read_rows(self, text: IO[str]) -> Iterator[ucdp_csv.UcdpRow | RowError]:
+        return ucdp_csv.read_rows(text)
+
+    def staged_row(self, row: ucdp_csv.UcdpRow) -> tuple:
+        return (row.row, row.event_id, row.start_date, row.country, row.country_raw, Jsonb(row.as_json()), None)
+
+    def validate(self) -> None:
+        self.staging.check(_checks())
         with connection.cursor() as cursor:
-            for condition, shown, message in _checks():
-                cursor.execute(
-                    f"""
-                    UPDATE {TABLE} s
-                    SET error = replace(%(message)s, '%%(value)s', coalesce({shown}, 'NA'))
-                    WHERE s.error IS NULL AND ({condition})
-                    """,
-                    {"earliest": EARLIEST_DATE, "message": message},
-                )
             # UCDP gives each event once: a second row with its id is an error, not a second event.
             cursor.execute(
                 f"""
                 WITH first AS (
-                    SELECT DISTINCT ON (event_id) event_id, row_number FROM {TABLE} WHERE error IS NULL
+                    SELECT DISTINCT ON (event_id) event_id, row_number FROM {self.staging.name} WHERE error IS NULL
                     ORDER BY event_id, row_number
                 )
-                UPDATE {TABLE} s
+                UPDATE {self.staging.name} s
                 SET error = replace(replace(%(message)s, '%%(event)s', s.event_id), '%%(first)s', f.row_number::text)
                 FROM first f
                 WHERE s.error IS NULL AND s.event_id = f.event_id AND s.row_number <> f.row_number
                 """,
                 {"message": _("Event %(event)s is already in row %(first)s: this row was left out.")},
             )
-        return staging.report(TABLE)
-
-    def _absent(self) -> tuple[int, list[str]]:
-        return staging.absent(TABLE, self.kind)
-
-    def _batches(self) -> Iterable[list[dict]]:
-        return staging.batches(BATCH_EVENTS, TABLE, STAGED)
 
     # -- events ----------------------------------------------------------------------------------------------
 
-    def _event(self, rows: list[dict]) -> _Event:
+    def event(self, rows: list[dict]) -> FileEvent:
         (staged,) = rows
         row = json.loads(staged["data"]) if isinstance(staged["data"], str) else staged["data"]
         start = datetime.date.fromisoformat(row["start_date"])
@@ -217,7 +185,7 @@ class UcdpImport(AcledImport):
             **{name: row[name] for name in _FIGURES},
             "extra": dict(sorted(row["extra"].items())),
         }
-        event = _Event(
+        event = FileEvent(
             event_id=row["event_id"],
             rows=[staged["row_number"]],
             fields=fields,
@@ -235,12 +203,12 @@ class UcdpImport(AcledImport):
             "A": ParticipantRole.PERPETRATOR,
             "B": ParticipantRole.TARGET if one_sided else ParticipantRole.PERPETRATOR,
         }
-        sides = self._add_participants(event, roles)
+        sides = self.add_participants(event, roles)
         event.records, event.ucdp_note = self._records(row, violence, sides)
-        event.digest = self._digest(event, kept=row["extra"])
+        event.digest = self.digest(event, kept=row["extra"])
         return event
 
-    def _records(self, row: dict, violence: int, sides: dict[str, list[int]]) -> tuple[list[_Record], str]:
+    def _records(self, row: dict, violence: int, sides: dict[str, list[int]]) -> tuple[list[KilledRecord], str]:
         """The killed records of one event (see the module's docstring), and the claim's note on its figures."""
         names = {side: ", ".join(name for name, _kind in row[f"side_{side.lower()}"]) for side in "AB"}
         one_sided = violence == ViolenceType.ONE_SIDED
@@ -266,7 +234,7 @@ class UcdpImport(AcledImport):
             ),
             (VictimStatus.UNKNOWN, row["deaths_unknown"], [], _("UCDP deaths_unknown.")),
         ]
-        records: list[_Record] = []
+        records: list[KilledRecord] = []
         for status, count, perpetrators, note in planned:
             if not count:
                 continue
@@ -275,7 +243,7 @@ class UcdpImport(AcledImport):
                 same.low = same.best = same.high = same.best + count
                 same.note = f"{same.note} {note}"
             else:
-                records.append(_Record(status, count, count, count, perpetrators, note))
+                records.append(KilledRecord(status, count, count, count, perpetrators, note))
         low, best, high = row["low"], row["best"], row["high"]
         parts = sum(record.best for record in records)
         notes = []
@@ -284,7 +252,7 @@ class UcdpImport(AcledImport):
             gap = best - parts
             unknown = next((r for r in records if r.key == (VictimStatus.UNKNOWN, frozenset())), None)
             if unknown is None:
-                unknown = _Record(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown."))
+                unknown = KilledRecord(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown."))
                 records.append(unknown)
             unknown.low = unknown.best = unknown.high = unknown.best + gap
             notes.append(
@@ -309,7 +277,7 @@ class UcdpImport(AcledImport):
             )
             low, high = wide_low, wide_high
         if not records and high:
-            records.append(_Record(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown.")))
+            records.append(KilledRecord(VictimStatus.UNKNOWN, 0, 0, 0, [], _("UCDP deaths_unknown.")))
         by_size = sorted(records, key=lambda record: -record.best)
         shortfall = best - low
         for record in by_size:
@@ -320,19 +288,19 @@ class UcdpImport(AcledImport):
             by_size[0].high += high - best
         return records, " ".join(notes)
 
-    def _merge_batch(self, events: list[_Event]) -> None:
+    def merge_batch(self, events: list[FileEvent]) -> None:
         for event in events:
             if not _ordered(event.extra):
                 self.flagged += 1
-                self._note(
+                self.note(
                     _("Row %(row)s (UCDP id %(id)s): %(note)s")
                     % {"row": event.rows[0], "id": event.event_id, "note": event.ucdp_note}
                 )
-        super()._merge_batch(events)
+        super().merge_batch(events)
 
     # -- provenance ------------------------------------------------------------------------------------------
 
-    def _document_fields(self, event: _Event) -> dict:
+    def document_fields(self, event: FileEvent) -> dict:
         dates = [part.strip() for part in event.extra.get("source_date", "").split(";")]
         published = None
         for day in dates:
@@ -351,7 +319,7 @@ class UcdpImport(AcledImport):
             "snapshot_sha256": event.snapshot_digest,
         }
 
-    def _claim_fields(self, event: _Event) -> dict:
+    def claim_fields(self, event: FileEvent) -> dict:
         totals = event.totals()
         low, best, high = totals["fatalities_low"], totals["fatalities_best"], totals["fatalities_high"]
         quote = _("%(best)s killed (low %(low)s, high %(high)s), UCDP GED event %(id)s.") % {

@@ -1,7 +1,7 @@
 """Reading UCDP GED CSV files (the Georeferenced Event Dataset) into one normalised row per event.
 
-Pure Python over a text stream, one row at a time, like the ACLED reader (imports/acled.py), whose file handling
-it shares: UTF-8 with or without BOM, CRLF, quoted newlines, an HXL hashtag row under the header (files from the
+Pure Python over a text stream, one row at a time, with the file handling the ACLED reader shares (csvfile.py):
+UTF-8 with or without BOM, CRLF, quoted newlines, an HXL hashtag row under the header (files from the
 Humanitarian Data Exchange), skipped. Two schemas:
 
 - the current one (2018-: relid, code_status, where_description; `best, high, low`; dates as
@@ -9,7 +9,7 @@ Humanitarian Data Exchange), skipped. Two schemas:
 - the pre-2018 one (start_year/end_year, no relid; `low, best, high`; plain ISO dates).
 
 Columns are found by name, so their order does not matter. Figures are read as the file gives them: a row whose
-low <= best <= high does not hold is still a row (the import flags it, imports/services/ucdp.py).
+low <= best <= high does not hold is still a row (the import flags it, imports/services/ucdp_import.py).
 """
 
 import datetime
@@ -25,10 +25,8 @@ from django.utils.translation import gettext_lazy
 from actors.choices import ActorKind
 from events.choices import DatePrecision, GeoPrecision, ViolenceType
 
-from .acled import FileError, FileHeader, RowError, _country, _number, read_records
-from .acled import read_header as acled_read_header
-
-__all__ = ["FileError", "RowError", "UcdpRow", "read_header", "read_rows"]
+from . import csvfile
+from .csvfile import FileHeader, RowError, country_code, parse_number
 
 REQUIRED_COLUMNS = (
     "id",
@@ -115,7 +113,7 @@ class UcdpRow:
         }
 
 
-class Header(FileHeader):
+class UcdpHeader(FileHeader):
     """A UCDP GED file's header."""
 
     required = REQUIRED_COLUMNS
@@ -129,9 +127,9 @@ class Header(FileHeader):
         return "current" if "relid" in self.index else "pre-2018"
 
 
-def read_header(text: IO[str]) -> tuple[Header, Iterator[tuple[int, list[str]]]]:
+def read_header(text: IO[str]) -> tuple[UcdpHeader, Iterator[tuple[int, list[str]]]]:
     """The header (the first row with anything in it) and the records after it."""
-    return acled_read_header(text, Header)
+    return csvfile.read_header(text, UcdpHeader)
 
 
 def _date(value: str, column: str) -> datetime.date:
@@ -144,8 +142,8 @@ def _date(value: str, column: str) -> datetime.date:
         ) from None
 
 
-def _count(header: Header, cells: list[str], column: str) -> int:
-    value = _number(header.get(cells, column), column, int)
+def _count(header: UcdpHeader, cells: list[str], column: str) -> int:
+    value = parse_number(header.get(cells, column), column, int)
     if value is None:
         raise ValueError(_("%(column)s is empty; UCDP gives 0 when no one was counted.") % {"column": column})
     if value < 0:
@@ -175,7 +173,7 @@ def _default_precision(start: datetime.date, end: datetime.date) -> str:
     return DatePrecision.DAY if start == end else DatePrecision.MONTH
 
 
-def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
+def parse_row(header: UcdpHeader, number: int, cells: list[str]) -> UcdpRow:
     """One record (of the header's width) as a UcdpRow; ValueError with a message fit for the user when a cell
     cannot be read."""
     get = header.get
@@ -195,8 +193,8 @@ def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
     side_a = _side(get(cells, "side_a"), violence_type, first=True)
     if not side_a:
         raise ValueError(_("side_a is empty."))
-    latitude = _number(get(cells, "latitude"), "latitude")
-    longitude = _number(get(cells, "longitude"), "longitude")
+    latitude = parse_number(get(cells, "latitude"), "latitude")
+    longitude = parse_number(get(cells, "longitude"), "longitude")
     counts = {
         column: _count(header, cells, column)
         for column in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high")
@@ -213,7 +211,7 @@ def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
         side_a=side_a,
         side_b=_side(get(cells, "side_b"), violence_type, first=False),
         dyad_name=get(cells, "dyad_name") or get(cells, "conflict_name"),
-        country=_country(get(cells, "iso3"), "", get(cells, "country")),
+        country=country_code(get(cells, "iso3"), "", get(cells, "country")),
         country_raw=get(cells, "iso3") or get(cells, "country"),
         admin1=get(cells, "adm_1"),
         admin2=get(cells, "adm_2"),
@@ -231,4 +229,4 @@ def parse_row(header: Header, number: int, cells: list[str]) -> UcdpRow:
 
 def read_rows(text: IO[str]) -> Iterator[UcdpRow | RowError]:
     """Each data row of the file, parsed, or the error that stopped it; the HXL row and blank lines skipped."""
-    return read_records(text, Header, parse_row)
+    return csvfile.read_records(text, UcdpHeader, parse_row)
