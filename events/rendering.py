@@ -97,7 +97,7 @@ def _refresh_function_sql() -> str:
     It first locks the incidents, as every edit of an incident does: a change that does not write the incident
     itself (a claim's review, an actor's new name) then waits for an edit of it in progress, and renders after it
     with a new snapshot, rather than writing over its rendering with one made before it."""
-    body = listing.statement(listing.INCIDENT_OBJECT_SQL, AnonymousUser()).replace("%%", "%")
+    body = listing.statement("{incident}", AnonymousUser()).replace("%%", "%")
     return f"""CREATE OR REPLACE FUNCTION {REFRESH_FUNCTION}(ids bigint[]) RETURNS void LANGUAGE plpgsql
 {_BY_INDEX} AS $fn$
 BEGIN
