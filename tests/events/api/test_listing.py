@@ -5,9 +5,7 @@ import json
 from collections import OrderedDict
 from decimal import Decimal
 
-import orjson
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
