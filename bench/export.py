@@ -3,7 +3,8 @@
 Each row is rendered by the API's own list code (events/api/listing.py's page JSON, as an anonymous client sees
 it), so the top-level columns hold exactly the values the API returns, and its nested parts (participants,
 casualty records, property harms, claims) are stored pre-joined as JSON text in columns of the same names:
-Datasette sends the same information without joining anything at request time. Three columns are added for Datasette's sake:
+Datasette sends the same information without joining anything at request time. Three columns are added for
+Datasette's sake:
 
 - `sort_key`, the INTEGER PRIMARY KEY, is minus the incident's id; `start_date_id` and `fatalities_id` are the
   API's orderings as one unique text each (the date or the zero-padded fatalities, then the zero-padded id).
