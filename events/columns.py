@@ -52,7 +52,7 @@ class Part:
     def json_sql(self, parent: str, staff: bool = False) -> str:
         """Every row of the part under `parent` (SQL of its id) as one JSON array, each object's keys in the table's
         order (json_build_object keeps them; jsonb would sort them); the staff-only columns for staff alone."""
-        pairs = ", ".join(
+        pairs = ",\n        ".join(
             f"'{column.name}', {column.sql or f'{self.alias}.{column.name}'}"
             for column in self.columns
             if staff or not column.staff_only
@@ -233,7 +233,7 @@ def _incident_column_sql(column: Column, staff: bool) -> str:
 def incident_object_sql(staff: bool) -> str:
     """The incident `i` as one JSON object, as the serializers render it for staff or for anyone else, its times in
     the time zone `zone.name`; {visible_claims} stands for the SQL of the claims its reader may see."""
-    pairs = ", ".join(f"'{column.name}', {_incident_column_sql(column, staff)}" for column in INCIDENT.columns)
+    pairs = ",\n    ".join(f"'{column.name}', {_incident_column_sql(column, staff)}" for column in INCIDENT.columns)
     return f"json_build_object({pairs})"
 
 
