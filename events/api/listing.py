@@ -65,6 +65,12 @@ class _PreparingCursor(ServerBindingCursor):
     def execute(self, query, params=None, **kwargs):
         return super().execute(query, params, prepare=settings.DATABASE_PREPARED_STATEMENTS, **kwargs)
 
+    def _convert_query(self, query, params=None):
+        # Kept where Django's query log looks for a client-binding cursor's query (last_executed_query), so that the
+        # page's query is logged with its SQL ($1 for its parameters) rather than as None.
+        self._query = super()._convert_query(query, params)
+        return self._query
+
 
 def _execute_prepared(sql: str, params: list) -> str:
     """The one text `sql` answers, run as a statement psycopg prepares once per connection, so that PostgreSQL plans
