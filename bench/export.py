@@ -1,10 +1,10 @@
 """The published incidents, copied into a SQLite file for Datasette to serve.
 
-Each row is rendered by the API's own list code (events/api/listing.py, as an anonymous client sees it; the rows
-the exports build in Python, which the JSON list, written by PostgreSQL, must match field by field), so the
-top-level columns hold exactly the values the API returns, and its nested parts (participants, casualty records,
-property harms, claims) are stored pre-joined as JSON text in columns of the same names: Datasette sends the same
-information without joining anything at request time. Three columns are added for Datasette's sake:
+Each row is rendered by the API's own list code (events/api/listing.py's page JSON, as an anonymous client sees
+it), so the top-level columns hold exactly the values the API returns, and its nested parts (participants,
+casualty records, property harms, claims) are stored pre-joined as JSON text in columns of the same names:
+Datasette sends the same information without joining anything at request time. Three columns are added for
+Datasette's sake:
 
 - `sort_key`, the INTEGER PRIMARY KEY, is minus the incident's id; `start_date_id` and `fatalities_id` are the
   API's orderings as one unique text each (the date or the zero-padded fatalities, then the zero-padded id).
@@ -26,13 +26,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 from django.contrib.auth.models import AnonymousUser
 
-from events.api.listing import INCIDENT_FIELDS, PAGE_FIELDS, incident_list_rows
+from events.api.listing import incident_page_json
+from events.columns import INCIDENT, PART_NAMES
 from events.models import Incident, incident_period
 
 BATCH = 2000
-NESTED = ("participants", "casualty_records", "property_harms", "claims")
 INTEGERS = {
     "geo_precision",
     "violence_type",
@@ -44,7 +45,7 @@ INTEGERS = {
 }
 NOT_NULL = {"code", "start_date", "end_date", "country", "fatalities_low", "fatalities_best", "fatalities_high"}
 EXTRA = ("period_start", "period_end", "start_date_id", "fatalities_id")
-COLUMNS = ["sort_key", *INCIDENT_FIELDS[:22], *NESTED, *INCIDENT_FIELDS[22:], *EXTRA]
+COLUMNS = ["sort_key", *INCIDENT.names(), *EXTRA]
 
 # The API's indexes (events/models.py) that serve the benchmark's filters and orderings, as SQLite can have them.
 # Only published rows are copied, so none needs status in front.
@@ -105,18 +106,18 @@ def export(path: Path, token: str, log) -> tuple[float, int]:
     insert = f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
     last_id, written = 0, 0
     while True:
-        batch = list(published.filter(id__gt=last_id).order_by("id").values(*PAGE_FIELDS, "period")[:BATCH])
+        batch = list(published.filter(id__gt=last_id).order_by("id").values("id", "period")[:BATCH])
         if not batch:
             break
         last_id = batch[-1]["id"]
-        rendered = incident_list_rows(batch, anonymous)
+        rendered = orjson.loads(incident_page_json(batch, anonymous).contents)
         incident_rows, participant_rows = [], []
         for source, row in zip(batch, rendered, strict=True):
             key = -source["id"]
             values = [key]
             for name in COLUMNS[1 : -len(EXTRA)]:
                 value = row[name]
-                if name in NESTED:
+                if name in PART_NAMES:
                     value = json.dumps(value, separators=(",", ":"))
                 elif name == "civilian_targeting":
                     value = int(value)

@@ -10,7 +10,8 @@ a leading apostrophe, which spreadsheets take as "this is text": `'=HYPERLINK(..
   way back is exact: a cell of apostrophes followed by one of those characters loses its first apostrophe.
   `original_cells` does that for the ACLED and UCDP readers, so an export imported again gives back every value.
 
-One writer (`csv_writer`) for every CSV the app writes: the exports of events/exports and the import error report.
+One writer (`csv_writer`) for every CSV the app writes: the exports of events/exports and the import error report;
+`csv_dict_writer` is the same writer over rows given by column name, so that a new column cannot shift the others.
 """
 
 import csv
@@ -71,3 +72,30 @@ def csv_writer(file=None) -> _FormulaSafeWriter:
     """A csv.writer (the default dialect) over `file` whose rows are formula-safe; `writerow` returns what the
     file's write returned. Without a file, `writerow` returns the row's line, for a generator to yield."""
     return _FormulaSafeWriter(file or _Lines())
+
+
+class _FormulaSafeDictWriter:
+    """Rows by column name: every column of the header, and no other, or a ValueError naming the difference."""
+
+    __slots__ = ("_fieldnames", "_names", "_writer")
+
+    def __init__(self, fieldnames: list[str], file) -> None:
+        self._fieldnames = fieldnames
+        self._names = frozenset(fieldnames)
+        self._writer = _FormulaSafeWriter(file)
+
+    def writeheader(self):
+        return self._writer.writerow(self._fieldnames)
+
+    def writerow(self, row: dict):
+        if row.keys() != self._names:
+            raise ValueError(
+                f"a row's columns differ from the header: missing {sorted(self._names - row.keys())}, "
+                f"unknown {sorted(row.keys() - self._names)}"
+            )
+        return self._writer.writerow([row[name] for name in self._fieldnames])
+
+
+def csv_dict_writer(fieldnames: list[str], file=None) -> _FormulaSafeDictWriter:
+    """csv_writer over rows given as dicts by column name (as csv.DictWriter, but refusing missing columns too)."""
+    return _FormulaSafeDictWriter(fieldnames, file or _Lines())

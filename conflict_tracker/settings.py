@@ -110,9 +110,12 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The incident list prepares its page and parts queries once per connection (events/api/listing.py), so PostgreSQL
-# plans them once rather than at every page. False behind a pooler that does not keep a session's prepared statements.
+# The incident list has psycopg prepare its page query once per connection (events/api/listing.py), so PostgreSQL
+# plans it once rather than at every page. False behind a pooler that does not keep a session's prepared statements:
+# psycopg then prepares nothing (prepare_threshold None, Django's default). Django's own cursors bind parameters on
+# the client and are never prepared, whatever the threshold; it only matters to the list's server-binding cursor.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5 if DATABASE_PREPARED_STATEMENTS else None
 # Lets two test runs share one server (e.g. two checkouts) without fighting over test_<name>.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

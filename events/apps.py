@@ -7,4 +7,4 @@ class EventsConfig(AppConfig):
     def ready(self):
         from . import rendering
 
-        rendering.connect_signals(self)
+        rendering.register_triggers()

@@ -14,9 +14,11 @@ from django.db.models import Case, F, Func, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actors.models import Actor
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
+from sources.models import Claim
 
 from .choices import (
     SUB_EVENT_TYPES_BY_EVENT_TYPE,
@@ -566,3 +568,18 @@ class PropertyHarmClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.property_harm_id} <- claim {self.claim_id}"
+
+
+class RenderedClaim(Claim):
+    """The claims as the stored renderings watch them: it carries their triggers (events/rendering.py), so that
+    these live in this app's migrations, beside the functions they call."""
+
+    class Meta:
+        proxy = True
+
+
+class RenderedActor(Actor):
+    """The actors as the stored renderings watch them (their names): see RenderedClaim."""
+
+    class Meta:
+        proxy = True

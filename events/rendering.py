@@ -7,88 +7,75 @@ their claims, and its claims: a statement that changes any of these re-renders t
 same transaction, whoever wrote it (services, imports, the admin, SQL). So a stored rendering is never older than
 what it shows, and a draft, a retracted incident or one in review has none.
 
-The rendering is the SQL of the list itself (events/api/listing.py, as a reader who is not staff sees it, in UTC):
-`install` writes it into the database functions after every `migrate` and re-renders every published incident when
-it changed, so the two cannot drift. Renderings are written in UTC, the project's TIME_ZONE; the list renders any
-other zone itself.
+The rendering is the SQL of the list itself (events/api/listing.py from the column tables of events/columns.py, as a
+reader who is not staff sees it, in UTC). The database functions below and the statement-level triggers
+(`TRIGGERS`, declared with pgtrigger) are installed by migrations, so a change to either is a migration to review:
+tests/events/test_rendering.py fails while the functions the migrations installed differ from `functions_sql()`,
+and `makemigrations --check` while a trigger differs. Renderings are written in UTC, the project's TIME_ZONE; the
+list renders any other zone itself.
 
 Bulk writers (the imports, the benchmark's data) wrap their work in `renderings_deferred()`: the triggers then only
 note the incidents touched, and each is rendered once, when the block ends, instead of once per statement.
 """
 
-import hashlib
 from contextlib import contextmanager
 
+import pgtrigger
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, connections
-from django.db.models.signals import post_migrate
+from django.db import connection
 
 from events.api import listing
 from events.choices import IncidentStatus
 
 REFRESH_FUNCTION = "incident_renderings_refresh"
+TOUCH_FUNCTION = "incident_renderings_touch"
 DEFERRED_SETTING = "conflict_tracker.renderings_deferred"
 PENDING_TABLE = "incident_renderings_pending"
 
-# Per table: the incidents a change to it touches, selected from its transition table {rows}. A claim's status
-# counts on its own incident's records, and a change of incident (or of that incident's visibility) on any record
-# that rests on it, which the services never allow across incidents, but the admin and SQL could.
+# The incidents a change touches, from the keys of the rows it changed: a claim's status counts on its own incident's
+# records, and a change of incident (or of that incident's visibility) on any record that rests on it, which the
+# services never allow across incidents, but the admin and SQL could.
 #
-# Each step looks up one table by an indexed key given as an array (`= ANY(ARRAY(...))`), never a join: with
-# statistics taken while a table was nearly empty (a first import, a test database), the planner otherwise nests
-# a whole scan of the table inside the loop over the changed rows, and an import's batches grew slower with every
-# batch (the tenth took 13 s where the first took 1 s). The functions' planner settings make each step a lookup
-# by index condition whatever the statistics say (with index-only scans allowed, the planner would still read a
-# whole two-column unique index with a filter); every lookup here and in the refresh is by an indexed key. The
-# steps are joined by UNION ALL, as a plain UNION's sorted input had the planner read a whole index in its order;
-# an incident named twice is rendered once all the same.
+# Each step looks up one table by an indexed key given as an array (`= ANY(...)`), never a join: with statistics
+# taken while a table was nearly empty (a first import, a test database), the planner otherwise nests a whole scan
+# of the table inside the loop over the changed rows, and an import's batches grew slower with every batch (the
+# tenth took 13 s where the first took 1 s). The functions' planner settings make each step a lookup by index
+# condition whatever the statistics say (with index-only scans allowed, the planner would still read a whole
+# two-column unique index with a filter); every lookup here and in the refresh is by an indexed key. The steps are
+# joined by UNION ALL, as a plain UNION's sorted input had the planner read a whole index in its order; an incident
+# named twice is rendered once all the same.
 PLANNER_SETTINGS = {"enable_seqscan": "off", "enable_indexonlyscan": "off"}
 _BY_INDEX = " ".join(f"SET {name} = {value}" for name, value in PLANNER_SETTINGS.items())
-_CITING = """
-    UNION ALL SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ARRAY(
+_CITING = """SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ARRAY(
         SELECT l.casualty_record_id FROM events_casualtyclaim l WHERE l.claim_id = ANY({claims})))
     UNION ALL SELECT h.incident_id FROM events_propertyharm h WHERE h.id = ANY(ARRAY(
         SELECT l.property_harm_id FROM events_propertyharmclaim l WHERE l.claim_id = ANY({claims})))"""
-_OF_RECORD = (
-    "SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ARRAY(SELECT casualty_record_id FROM {rows}))"
-)
-_OF_PROPERTY_HARM = (
-    "SELECT h.incident_id FROM events_propertyharm h WHERE h.id = ANY(ARRAY(SELECT property_harm_id FROM {rows}))"
-)
-_TOUCHED = {
-    "events_incident": "SELECT id FROM {rows}"
-    + _CITING.replace(
-        "{claims}", "ARRAY(SELECT c.id FROM sources_claim c WHERE c.incident_id = ANY(ARRAY(SELECT id FROM {rows})))"
+# Per lookup function: its array arguments and the SQL of the incidents they touch.
+LOOKUPS = {
+    "incident_renderings_touch_incidents": (
+        ("ids",),
+        "SELECT unnest(ids) UNION ALL "
+        + _CITING.format(claims="ARRAY(SELECT c.id FROM sources_claim c WHERE c.incident_id = ANY(ids))"),
     ),
-    "events_incidentparticipant": "SELECT incident_id FROM {rows}",
-    "events_casualtyrecord": "SELECT incident_id FROM {rows}",
-    "events_casualtyperpetrator": _OF_RECORD,
-    "events_casualtyclaim": _OF_RECORD,
-    "events_propertyharm": "SELECT incident_id FROM {rows}",
-    "events_propertyharmclaim": _OF_PROPERTY_HARM,
-    "sources_claim": "SELECT incident_id FROM {rows}" + _CITING.replace("{claims}", "ARRAY(SELECT id FROM {rows})"),
+    "incident_renderings_touch_claims": (
+        ("ids", "incidents"),
+        "SELECT unnest(incidents) UNION ALL " + _CITING.format(claims="ids"),
+    ),
+    "incident_renderings_touch_records": (
+        ("ids",),
+        "SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(ids)",
+    ),
+    "incident_renderings_touch_property_harms": (
+        ("ids",),
+        "SELECT h.incident_id FROM events_propertyharm h WHERE h.id = ANY(ids)",
+    ),
+    # An actor is rendered by name in its incidents' participants.
+    "incident_renderings_touch_actors": (
+        ("ids",),
+        "SELECT p.incident_id FROM events_incidentparticipant p WHERE p.actor_id = ANY(ids)",
+    ),
 }
-# An actor is rendered by name in its incidents' participants: only a new name touches them (a new actor has no
-# incidents yet, and one with incidents cannot be deleted).
-_ACTOR_RENAMED = """SELECT p.incident_id FROM events_incidentparticipant p WHERE p.actor_id = ANY(ARRAY(
-    SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id AND o.name IS DISTINCT FROM n.name))"""
-_TRANSITION_TABLES = {
-    "INSERT": "NEW TABLE AS new_rows",
-    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    "DELETE": "OLD TABLE AS old_rows",
-}
-
-
-def _touched_by(table: str) -> dict[str, str]:
-    """Per operation on `table`, the SQL of the incidents it touches."""
-    if table == "actors_actor":
-        return {"UPDATE": _ACTOR_RENAMED}
-    touched = _TOUCHED[table]
-    return {
-        "INSERT": touched.format(rows="new_rows"),
-        "UPDATE": f"{touched.format(rows='new_rows')} UNION ALL {touched.format(rows='old_rows')}",
-        "DELETE": touched.format(rows="old_rows"),
-    }
 
 
 def _refresh_function_sql() -> str:
@@ -97,7 +84,7 @@ def _refresh_function_sql() -> str:
     It first locks the incidents, as every edit of an incident does: a change that does not write the incident
     itself (a claim's review, an actor's new name) then waits for an edit of it in progress, and renders after it
     with a new snapshot, rather than writing over its rendering with one made before it."""
-    body = listing.statement(listing.INCIDENT_OBJECT_SQL, AnonymousUser()).replace("%%", "%")
+    body = listing.statement("{incident}", AnonymousUser()).replace("%%", "%")
     return f"""CREATE OR REPLACE FUNCTION {REFRESH_FUNCTION}(ids bigint[]) RETURNS void LANGUAGE plpgsql
 {_BY_INDEX} AS $fn$
 BEGIN
@@ -111,7 +98,7 @@ END $fn$"""
 
 
 # Renders the incidents `ids` at once, or, inside renderings_deferred(), notes them for its end.
-_TOUCH_FUNCTION_SQL = f"""CREATE OR REPLACE FUNCTION incident_renderings_touch(ids bigint[]) RETURNS void
+_TOUCH_FUNCTION_SQL = f"""CREATE OR REPLACE FUNCTION {TOUCH_FUNCTION}(ids bigint[]) RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
     IF current_setting('{DEFERRED_SETTING}', true) = 'on' THEN
@@ -123,69 +110,84 @@ BEGIN
 END $fn$"""
 
 
-def _trigger_sql(table: str) -> list[str]:
-    """One statement-level trigger per operation (transition tables allow no more), one function for them all."""
-    function = f"{table}_renderings"
-    touched_by = _touched_by(table)
-    branches = "\n    ELS".join(
-        f"IF TG_OP = '{operation}' THEN\n        PERFORM incident_renderings_touch(ARRAY({sql}));"
-        for operation, sql in touched_by.items()
-    )
-    statements = [
-        f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql {_BY_INDEX} AS $fn$
+def _lookup_function_sql(name: str) -> str:
+    arguments, touched = LOOKUPS[name]
+    return f"""CREATE OR REPLACE FUNCTION {name}({", ".join(f"{argument} bigint[]" for argument in arguments)})
+RETURNS void LANGUAGE plpgsql {_BY_INDEX} AS $fn$
 BEGIN
-    {branches}
-    END IF;
-    RETURN NULL;
+    PERFORM {TOUCH_FUNCTION}(ARRAY({touched}));
 END $fn$"""
-    ]
-    for operation in touched_by:
-        statements.append(
-            f"CREATE OR REPLACE TRIGGER {table}_renderings_{operation.lower()} AFTER {operation} ON {table} "
-            f"REFERENCING {_TRANSITION_TABLES[operation]} FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+
+
+def functions_sql() -> list[str]:
+    """The functions the triggers call, as the migrations must install them. When this changes (a column of
+    events/columns.py, a lookup), add a migration that runs these statements, then renders every published incident
+    anew: SELECT incident_renderings_refresh(ARRAY(SELECT id FROM events_incident WHERE status = 'published'))."""
+    return [_refresh_function_sql(), _TOUCH_FUNCTION_SQL, *(_lookup_function_sql(name) for name in LOOKUPS)]
+
+
+# -- the triggers ----------------------------------------------------------------------------------------------------
+
+# Per model: the function its changed rows are handed to, and the columns of those rows it takes (one array each).
+_TOUCHES = {
+    "events.Incident": ("incident_renderings_touch_incidents", ("id",)),
+    "events.IncidentParticipant": (TOUCH_FUNCTION, ("incident_id",)),
+    "events.CasualtyRecord": (TOUCH_FUNCTION, ("incident_id",)),
+    "events.CasualtyPerpetrator": ("incident_renderings_touch_records", ("casualty_record_id",)),
+    "events.CasualtyClaim": ("incident_renderings_touch_records", ("casualty_record_id",)),
+    "events.PropertyHarm": (TOUCH_FUNCTION, ("incident_id",)),
+    "events.PropertyHarmClaim": ("incident_renderings_touch_property_harms", ("property_harm_id",)),
+    "events.RenderedClaim": ("incident_renderings_touch_claims", ("id", "incident_id")),
+}
+_OPERATIONS = {
+    "insert": (pgtrigger.Insert, pgtrigger.Referencing(new="new_rows"), ("new_rows",)),
+    "update": (pgtrigger.Update, pgtrigger.Referencing(old="old_rows", new="new_rows"), ("new_rows", "old_rows")),
+    "delete": (pgtrigger.Delete, pgtrigger.Referencing(old="old_rows"), ("old_rows",)),
+}
+
+
+def _trigger(operation: str, call: str) -> pgtrigger.Trigger:
+    """One statement-level trigger per operation: transition tables allow no more."""
+    kind, referencing, _tables = _OPERATIONS[operation]
+    return pgtrigger.Trigger(
+        name=f"renderings_{operation}",
+        level=pgtrigger.Statement,
+        when=pgtrigger.After,
+        operation=kind,
+        referencing=referencing,
+        func=f"PERFORM {call};\nRETURN NULL;",
+    )
+
+
+def _touching(function: str, columns: tuple[str, ...], operation: str) -> pgtrigger.Trigger:
+    tables = _OPERATIONS[operation][2]
+    arrays = ", ".join(
+        "ARRAY(" + " UNION ALL ".join(f"SELECT {column} FROM {table}" for table in tables) + ")" for column in columns
+    )
+    return _trigger(operation, f"{function}({arrays})")
+
+
+TRIGGERS = {
+    **{
+        label: [_touching(function, columns, operation) for operation in _OPERATIONS]
+        for label, (function, columns) in _TOUCHES.items()
+    },
+    # Only a new name touches an actor's incidents (a new actor has none yet, and one with incidents cannot be
+    # deleted).
+    "events.RenderedActor": [
+        _trigger(
+            "update",
+            "incident_renderings_touch_actors(ARRAY(SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id"
+            " AND o.name IS DISTINCT FROM n.name))",
         )
-    return statements
+    ],
+}
 
 
-def installation_sql() -> list[str]:
-    return [
-        _refresh_function_sql(),
-        _TOUCH_FUNCTION_SQL,
-        *(statement for table in [*_TOUCHED, "actors_actor"] for statement in _trigger_sql(table)),
-    ]
-
-
-def install(using: str = "default") -> bool:
-    """Write the functions and triggers if they differ from the installed ones, then render every published
-    incident anew (the rendering may have changed). True if anything was written."""
-    statements = installation_sql()
-    digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT obj_description(to_regproc(%s), 'pg_proc') IS NOT DISTINCT FROM %s", [REFRESH_FUNCTION, digest]
-        )
-        if cursor.fetchone()[0]:
-            return False
-        for sql in statements:
-            cursor.execute(sql)
-        cursor.execute(f"COMMENT ON FUNCTION {REFRESH_FUNCTION}(bigint[]) IS '{digest}'")
-        cursor.execute(
-            f"SELECT {REFRESH_FUNCTION}(ARRAY(SELECT id FROM events_incident WHERE status = %s))",
-            [IncidentStatus.PUBLISHED],
-        )
-    return True
-
-
-def install_after_migrate(sender, using, plan=None, **kwargs) -> None:
-    """post_migrate: once the tables exist, as they do after the events app's migrations."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT to_regclass('events_incidentrendering') IS NOT NULL")
-        if cursor.fetchone()[0]:
-            install(using)
-
-
-def connect_signals(app_config) -> None:
-    post_migrate.connect(install_after_migrate, sender=app_config, dispatch_uid="events.rendering.install")
+def register_triggers() -> None:
+    """At startup: the triggers join their models' Meta.triggers, where pgtrigger's migrations find them."""
+    for label, triggers in TRIGGERS.items():
+        pgtrigger.register(*triggers)(apps.get_model(label))
 
 
 @contextmanager

@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from actors.models import Actor
-from events.models import INCIDENT_FACTS, CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
+from events.columns import CASUALTY_RECORD, INCIDENT, INCIDENT_CLAIM, NAMED_VICTIM, PARTICIPANT, PROPERTY_HARM
+from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
 from events.services import (
     EDITABLE_FIELDS,
     CasualtyData,
@@ -20,7 +21,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IncidentParticipant
-        fields = ["id", "actor", "actor_name", "role", "side", "attribution"]
+        fields = PARTICIPANT.names()
 
 
 class CasualtyRecordSerializer(serializers.ModelSerializer):
@@ -31,19 +32,7 @@ class CasualtyRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CasualtyRecord
-        fields = [
-            "id",
-            "harm",
-            "victim_status",
-            "count_low",
-            "count_best",
-            "count_high",
-            "children",
-            "women",
-            "elderly",
-            "perpetrators",
-            "claims",
-        ]
+        fields = CASUALTY_RECORD.names()
 
     # Both read the prefetched links: one query for the page, not one per record.
     def get_perpetrators(self, record) -> list[int]:
@@ -56,14 +45,14 @@ class CasualtyRecordSerializer(serializers.ModelSerializer):
 class NamedVictimSerializer(serializers.ModelSerializer):
     class Meta:
         model = NamedVictim
-        fields = ["id", "name", "sex", "age", "age_band", "community", "fate"]
+        fields = NAMED_VICTIM.names()
 
 
 class StaffCasualtyRecordSerializer(CasualtyRecordSerializer):
     named_victims = NamedVictimSerializer(many=True, read_only=True)
 
     class Meta(CasualtyRecordSerializer.Meta):
-        fields = [*CasualtyRecordSerializer.Meta.fields, "note", "named_victims"]
+        fields = CASUALTY_RECORD.names(staff=True)
 
 
 class PropertyHarmSerializer(serializers.ModelSerializer):
@@ -71,7 +60,7 @@ class PropertyHarmSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PropertyHarm
-        fields = ["id", "kind", "harm", "count_low", "count_best", "count_high", "note", "claims"]
+        fields = PROPERTY_HARM.names()
 
     def get_claims(self, harm) -> list[int]:
         return [link.claim_id for link in harm.claim_links.all()]
@@ -80,7 +69,7 @@ class PropertyHarmSerializer(serializers.ModelSerializer):
 class IncidentClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = Claim
-        fields = ["id", "document", "review_status"]
+        fields = INCIDENT_CLAIM.names()
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -93,23 +82,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = [
-            "code",
-            "title",
-            "notes",
-            "status",
-            *INCIDENT_FACTS,
-            "fatalities_low",
-            "fatalities_best",
-            "fatalities_high",
-            "participants",
-            "casualty_records",
-            "property_harms",
-            "claims",
-            "version",
-            "published_at",
-            "updated_at",
-        ]
+        fields = INCIDENT.names()
 
 
 class StaffIncidentSerializer(IncidentSerializer):

@@ -41,7 +41,8 @@ from imports.choices import ImportKind
 from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
-from .rows import IMPORTED_FIELDS, _country, _text, incident_rows
+from ..columns import export_cells
+from .rows import IMPORTED_FIELDS, _country, incident_rows
 
 # -- ACLED-compatible CSV --------------------------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ def acled_interaction(inter1: int | str, inter2: int | str) -> int | str:
     return codes[0] * 10 + (codes[1] if len(codes) > 1 else 0)
 
 
-def acled_rows(queryset, reader) -> Iterator[list]:
+def acled_rows(queryset, reader) -> Iterator[dict]:
     for row, participants, sources in incident_rows(queryset, reader, IMPORTED_FIELDS):
         side_a, side_b = acled_sides(participants)
         actor1, inter1, assoc1 = _acled_side(side_a)
@@ -163,39 +164,29 @@ def acled_rows(queryset, reader) -> Iterator[list]:
             country, region = kept.get("country", country), kept.get("region", region)
         source, scale = _acled_source(row, sources, kept)
         start: datetime.date = row["start_date"]
-        yield [
-            row["imported_as__external_id"] if kept is not None else row["code"],
-            start.isoformat(),
-            start.year,
-            ACLED_TIME_PRECISION.get(row["date_precision"], 3),
-            (kept or {}).get("disorder_type") or acled_disorder_type(row["event_type"], row["sub_event_type"]),
-            row["event_type"],
-            row["sub_event_type"],
-            actor1,
-            assoc1,
-            inter1,
-            actor2,
-            assoc2,
-            inter2,
-            acled_interaction(inter1, inter2),
-            "Civilian targeting" if row["civilian_targeting"] else "",
-            iso,
-            region,
-            country,
-            row["admin1"],
-            row["admin2"],
-            row["admin3"],
-            row["location_name"],
-            _text(row["latitude"]),
-            _text(row["longitude"]),
-            row["geo_precision"],
-            source,
-            scale,
-            row["notes"],
-            row["fatalities_best"],
-            (kept or {}).get("tags", ""),  # ACLED's own tags only: see the module's docstring
-            int(row["updated_at"].timestamp()),
-        ]
+        yield {
+            **export_cells(row, "acled"),
+            "event_id_cnty": row["imported_as__external_id"] if kept is not None else row["code"],
+            "year": start.year,
+            "time_precision": ACLED_TIME_PRECISION.get(row["date_precision"], 3),
+            "disorder_type": (kept or {}).get("disorder_type")
+            or acled_disorder_type(row["event_type"], row["sub_event_type"]),
+            "actor1": actor1,
+            "assoc_actor_1": assoc1,
+            "inter1": inter1,
+            "actor2": actor2,
+            "assoc_actor_2": assoc2,
+            "inter2": inter2,
+            "interaction": acled_interaction(inter1, inter2),
+            "civilian_targeting": "Civilian targeting" if row["civilian_targeting"] else "",
+            "iso": iso,
+            "region": region,
+            "country": country,
+            "source": source,
+            "source_scale": scale,
+            "tags": (kept or {}).get("tags", ""),  # ACLED's own tags only: see the module's docstring
+            "timestamp": int(row["updated_at"].timestamp()),
+        }
 
 
 def acled_disorder_type(event_type: str, sub_event_type: str) -> str:

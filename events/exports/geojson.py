@@ -4,13 +4,15 @@ import json
 from collections.abc import Iterator
 
 from ..choices import ParticipantRole
-from .rows import _iso_date, _iso_datetime, _name_list, incident_rows
+from ..columns import export_cells
+from .rows import _name_list, incident_rows
 
 # -- GeoJSON ---------------------------------------------------------------------------------------------------------
 
 
-# The incident's columns a feature carries as they are; dates are written as ISO text, coordinates as geometry.
-GEOJSON_COLUMNS = (
+# A feature's properties, in their order: the incident's columns it carries as they are (events/columns.py; dates as
+# ISO text; the coordinates are the geometry), its actors by role, its sources and its page's URL.
+GEOJSON_PROPERTIES = (
     "code",
     "title",
     "notes",
@@ -29,6 +31,15 @@ GEOJSON_COLUMNS = (
     "fatalities_low",
     "fatalities_best",
     "fatalities_high",
+    "start_date",
+    "end_date",
+    "perpetrators",
+    "targets",
+    "other_actors",
+    "sources",
+    "published_at",
+    "updated_at",
+    "url",
 )
 
 
@@ -40,24 +51,21 @@ def geojson_chunks(queryset, detail_url_prefix: str, reader) -> Iterator[str]:
     separator = ""
     for row, participants, sources in incident_rows(queryset, reader):
         located = row["latitude"] is not None and row["longitude"] is not None
+        properties = {
+            **export_cells(row, "geojson"),
+            "perpetrators": _name_list(participants, ParticipantRole.PERPETRATOR),
+            "targets": _name_list(participants, ParticipantRole.TARGET),
+            "other_actors": _name_list(participants, ParticipantRole.OTHER),
+            "sources": [source["name"] for source in sources],
+            "url": f"{detail_url_prefix}{row['code']}/",
+        }
         feature = {
             "type": "Feature",
             "id": row["code"],
             "geometry": (
                 {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]} if located else None
             ),
-            "properties": {
-                **{name: row[name] for name in GEOJSON_COLUMNS},
-                "start_date": _iso_date(row["start_date"]),
-                "end_date": _iso_date(row["end_date"]),
-                "perpetrators": _name_list(participants, ParticipantRole.PERPETRATOR),
-                "targets": _name_list(participants, ParticipantRole.TARGET),
-                "other_actors": _name_list(participants, ParticipantRole.OTHER),
-                "sources": [source["name"] for source in sources],
-                "published_at": _iso_datetime(row["published_at"]) or None,
-                "updated_at": _iso_datetime(row["updated_at"]),
-                "url": f"{detail_url_prefix}{row['code']}/",
-            },
+            "properties": {name: properties[name] for name in GEOJSON_PROPERTIES},
         }
         yield separator + json.dumps(feature, ensure_ascii=False)
         separator = ", "

@@ -2,22 +2,19 @@
 helpers that write their values as CSV text, formula-safe (conflict_tracker.csvcells).
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 
 import pycountry
-from django.conf import settings
-from django.utils import timezone
 
-from conflict_tracker.csvcells import csv_writer
+from conflict_tracker.csvcells import csv_dict_writer
 from sources.choices import ReviewStatus
 from sources.models import Claim
 
-from ..api.listing import PAGE_FIELDS
 from ..choices import ParticipantRole
+from ..columns import INCIDENT_VALUES
 from ..models import IncidentParticipant
 
 CHUNK_SIZE = 2000
@@ -47,7 +44,7 @@ IMPORTED_FIELDS = (
 def incident_rows(queryset, reader, fields: tuple[str, ...] = ()) -> Iterator[tuple[dict, list[dict], list[dict]]]:
     """(incident, its participants, its sources) for every incident of the queryset, in its order, in bounded
     memory; the sources of the claims `reader` may see; `fields` are read with the incident's own."""
-    for chunk in _chunks(queryset.values(*PAGE_FIELDS, *fields).iterator(chunk_size=CHUNK_SIZE)):
+    for chunk in _chunks(queryset.values(*INCIDENT_VALUES, *fields).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
         participants = _participants(ids)
         sources = _sources(ids, reader)
@@ -113,20 +110,6 @@ def _iso_date(value) -> str:
     return value.isoformat() if value else ""
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def _iso_datetime(value: datetime.datetime | None) -> str:
-    """As the JSON list writes it: in the current time zone, ISO 8601, UTC written as Z."""
-    if value is None:
-        return ""
-    if settings.USE_TZ:
-        value = value.astimezone(timezone.get_current_timezone())
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 @lru_cache(maxsize=512)
 def _country(alpha_3: str) -> tuple[str, str]:
     """(numeric ISO code, English name) of an ISO 3166-1 alpha-3 code; the code itself if pycountry lacks it."""
@@ -136,12 +119,12 @@ def _country(alpha_3: str) -> tuple[str, str]:
     return str(int(country.numeric)), country.name
 
 
-def _csv_lines(header: list[str], rows: Iterable[list], hashtags: dict[str, str] | None = None) -> Iterator[str]:
-    """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows; a cell a
-    spreadsheet would run as a formula starts with an apostrophe."""
-    writer = csv_writer()
-    yield writer.writerow(header)
+def _csv_lines(header: list[str], rows: Iterable[dict], hashtags: dict[str, str] | None = None) -> Iterator[str]:
+    """The header, the HXL hashtag row under it when `hashtags` (column -> tag) are given, then the rows, each a
+    dict by column name; a cell a spreadsheet would run as a formula starts with an apostrophe."""
+    writer = csv_dict_writer(header)
+    yield writer.writeheader()
     if hashtags is not None:
-        yield writer.writerow([hashtags.get(name, "") for name in header])
+        yield writer.writerow({name: hashtags.get(name, "") for name in header})
     for row in rows:
         yield writer.writerow(row)

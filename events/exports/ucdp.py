@@ -33,11 +33,11 @@ from imports.choices import ImportKind
 from sources.choices import ReviewStatus
 from sources.models import Claim
 
-from ..api.listing import PAGE_FIELDS
 from ..choices import DatePrecision, Harm, Side, VictimStatus, ViolenceType
+from ..columns import INCIDENT_VALUES, export_cells
 from ..models import CasualtyRecord
 from .acled import ACLED_REGIONS, acled_sides
-from .rows import CHUNK_SIZE, IMPORTED_FIELDS, _chunks, _country, _iso_date, _participants, _text
+from .rows import CHUNK_SIZE, IMPORTED_FIELDS, _chunks, _country, _iso_date, _participants
 
 # -- UCDP GED-style CSV ----------------------------------------------------------------------------------------------
 
@@ -193,7 +193,7 @@ def _documents(incident_ids: list[int], reader) -> dict[int, list[dict]]:
 
 def _ucdp_incidents(queryset, reader) -> Iterator[tuple[dict, list[dict], list[dict], list[dict]]]:
     """(incident, participants, killed records, documents), three queries per chunk of incidents."""
-    for chunk in _chunks(queryset.values(*PAGE_FIELDS, *IMPORTED_FIELDS[:2]).iterator(chunk_size=CHUNK_SIZE)):
+    for chunk in _chunks(queryset.values(*INCIDENT_VALUES, *IMPORTED_FIELDS[:2]).iterator(chunk_size=CHUNK_SIZE)):
         ids = [row["id"] for row in chunk]
         participants, killed, documents = _participants(ids), _killed(ids), _documents(ids, reader)
         for row in chunk:
@@ -204,45 +204,35 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', "'") + '"'
 
 
-def ucdp_rows(queryset, reader) -> Iterator[list]:
+def ucdp_rows(queryset, reader) -> Iterator[dict]:
     for row, participants, killed, documents in _ucdp_incidents(queryset, reader):
         side_a, side_b = (", ".join(part["actor__name"] for part in side) for side in acled_sides(participants))
         if not side_b and row["violence_type"] == ViolenceType.ONE_SIDED:
             side_b = "Civilians"
         start, end = ucdp_period(row["start_date"], row["end_date"], row["date_precision"])
         located = row["latitude"] is not None and row["longitude"] is not None
-        deaths = ucdp_deaths(killed)
-        yield [
-            row["imported_as__external_id"] if row["imported_as__kind"] == ImportKind.UCDP else row["code"],
-            start.year,
-            _text(row["violence_type"]),
-            f"{side_a} - {side_b}" if side_a and side_b else side_a or side_b,
-            side_a,
-            side_b,
-            len(documents),
-            ";".join(_quoted(",".join((doc["office"], doc["date"], doc["headline"]))) for doc in documents),
-            ";".join(doc["office"] for doc in documents),
-            ";".join(doc["date"] for doc in documents),
-            ";".join(doc["headline"] for doc in documents),
-            ucdp_where_prec(row),
-            row["location_name"] or row["admin2"] or row["admin1"],
-            row["admin1"],
-            row["admin2"],
-            _text(row["latitude"]),
-            _text(row["longitude"]),
-            f"POINT ({row['longitude']:f} {row['latitude']:f})" if located else "",
-            priogrid_gid(row["latitude"], row["longitude"]) if located else "",
-            _country(row["country"])[1],
-            row["country"],
-            UCDP_REGIONS.get(row["country"], ""),
-            ucdp_date_prec(start, end),
-            start.isoformat(),
-            end.isoformat(),
-            deaths["deaths_a"],
-            deaths["deaths_b"],
-            deaths["deaths_civilians"],
-            deaths["deaths_unknown"],
-            row["fatalities_best"],
-            row["fatalities_high"],
-            row["fatalities_low"],
-        ]
+        yield {
+            **export_cells(row, "ucdp"),
+            **ucdp_deaths(killed),
+            "id": row["imported_as__external_id"] if row["imported_as__kind"] == ImportKind.UCDP else row["code"],
+            "year": start.year,
+            "dyad_name": f"{side_a} - {side_b}" if side_a and side_b else side_a or side_b,
+            "side_a": side_a,
+            "side_b": side_b,
+            "number_of_sources": len(documents),
+            "source_article": ";".join(
+                _quoted(",".join((doc["office"], doc["date"], doc["headline"]))) for doc in documents
+            ),
+            "source_office": ";".join(doc["office"] for doc in documents),
+            "source_date": ";".join(doc["date"] for doc in documents),
+            "source_headline": ";".join(doc["headline"] for doc in documents),
+            "where_prec": ucdp_where_prec(row),
+            "where_coordinates": row["location_name"] or row["admin2"] or row["admin1"],
+            "geom_wkt": f"POINT ({row['longitude']:f} {row['latitude']:f})" if located else "",
+            "priogrid_gid": priogrid_gid(row["latitude"], row["longitude"]) if located else "",
+            "country": _country(row["country"])[1],
+            "region": UCDP_REGIONS.get(row["country"], ""),
+            "date_prec": ucdp_date_prec(start, end),
+            "date_start": start.isoformat(),
+            "date_end": end.isoformat(),
+        }

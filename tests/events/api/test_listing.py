@@ -5,9 +5,7 @@ import json
 from collections import OrderedDict
 from decimal import Decimal
 
-import orjson
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
@@ -353,7 +351,7 @@ def test_the_orjson_renderer_renders_nothing_for_none():
     assert ORJSONRenderer().render(None) == b""
 
 
-# -- the page rendered by PostgreSQL (incident_page_json) against the serializers and the Python rendering ---------
+# -- the page rendered by PostgreSQL (incident_page_json) against the serializers ------------------------------------
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Paris", "America/Bogota", "Asia/Kathmandu"])
@@ -378,18 +376,6 @@ def test_times_are_written_as_drf_writes_them_in_the_current_time_zone(request, 
         assert rows[code] == client.get(f"/api/v1/incidents/{code}/").json()
     assert rows[draft.code]["published_at"] is None
     assert rows[record.code]["published_at"] == rows[record.code]["updated_at"]
-
-
-@pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
-def test_the_sql_page_and_the_python_rows_of_the_exports_agree(request, varied, role):
-    """The exports (and the bench's copy for Datasette) render rows in Python, the JSON list in PostgreSQL."""
-    from events.api.listing import PAGE_FIELDS, incident_list_rows, incident_page_json
-
-    user = request.getfixturevalue(role) if role != "anonymous" else AnonymousUser()
-    page = list(Incident.objects.visible_to(user).order_by("-start_date", "-id").values(*PAGE_FIELDS))
-
-    assert orjson.loads(incident_page_json(page, user).contents) == incident_list_rows(page, user)
-    assert incident_page_json([], user).contents == b"[]"
 
 
 def test_an_indented_page_is_the_same_json(varied):
