@@ -15,6 +15,7 @@ from actors.models import Actor
 from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.geo import box_around, distance_km
+from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.validators import validate_country_code
 from tallies.choices import AttributionLevel, Measure
 from tallies.queries import cell_records
@@ -23,7 +24,6 @@ from .choices import Attribution, Harm, IncidentStatus, ParticipantRole, VictimS
 from .models import Incident, IncidentParticipant, incident_period
 
 MAX_RADIUS_KM = 5000
-ORDERINGS = ["start_date", "-start_date", "fatalities_best", "-fatalities_best", "updated_at", "-updated_at"]
 FATALITY_MEASURES = {"low": "fatalities_low", "best": "fatalities_best", "high": "fatalities_high"}
 
 
@@ -327,7 +327,7 @@ class IncidentFilterSet(CasualtyFilterSet):
 
     ordering = django_filters.ChoiceFilter(
         method=applied_elsewhere,
-        choices=[(name, name) for name in ORDERINGS],
+        choices=[(name, name) for name in IncidentCursorPagination.orderings],
         help_text=_("Order of the list (ties broken by id, in the same direction), e.g. -fatalities_best."),
     )
 
@@ -391,8 +391,7 @@ class IncidentFilterSet(CasualtyFilterSet):
         if data.get("near") and data.get("radius_km") is not None:
             queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))
         if data.get("ordering"):
-            tie = "-id" if data["ordering"].startswith("-") else "id"
-            queryset = queryset.order_by(data["ordering"], tie)
+            queryset = queryset.order_by(*IncidentCursorPagination.sort(data["ordering"]))
         return queryset
 
     def _filter_participants(self, queryset, data):

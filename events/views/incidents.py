@@ -31,20 +31,29 @@ STAFF_FORM_FIELDS = (*FORM_FIELDS, "status")
 @public_read
 def home(request):
     """What to do next, by role: an analyst's drafts and returned incidents, the editors' review queue, and
-    the latest publications for everyone."""
+    the latest publications for everyone. Ties are broken as the incident list breaks them, so a list of ten
+    cut through equal timestamps (an import publishes many at once) is the same at every visit."""
     user = request.user
     visible = Incident.objects.visible_to(user)
     context = {
-        "recent_publications": visible.filter(status=IncidentStatus.PUBLISHED).order_by("-published_at")[:RECENT],
+        "recent_publications": visible.filter(status=IncidentStatus.PUBLISHED).order_by(
+            *IncidentCursorPagination.sort("-published_at")
+        )[:RECENT],
         "actor_count": Actor.objects.count(),
         "source_count": Source.objects.count(),
     }
     if has_role(user, Role.ANALYST, Role.EDITOR):
         mine = visible.filter(created_by=user)
-        context["my_drafts"] = mine.filter(status=IncidentStatus.DRAFT).order_by("-updated_at")[:RECENT]
-        context["returned_to_me"] = mine.filter(status=IncidentStatus.RETURNED).order_by("-updated_at")[:RECENT]
+        context["my_drafts"] = mine.filter(status=IncidentStatus.DRAFT).order_by(
+            *IncidentCursorPagination.sort("-updated_at")
+        )[:RECENT]
+        context["returned_to_me"] = mine.filter(status=IncidentStatus.RETURNED).order_by(
+            *IncidentCursorPagination.sort("-updated_at")
+        )[:RECENT]
     if has_role(user, Role.EDITOR):
-        context["review_queue"] = visible.filter(status=IncidentStatus.SUBMITTED).order_by("submitted_at")[:RECENT]
+        context["review_queue"] = visible.filter(status=IncidentStatus.SUBMITTED).order_by(
+            *IncidentCursorPagination.sort("submitted_at")
+        )[:RECENT]
     return render(request, "events/home.html", context)
 
 

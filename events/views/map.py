@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from conflict_tracker.decorators import public_read
+from conflict_tracker.pagination import IncidentCursorPagination
 
 from ..choices import EventType
 from ..filters import IncidentFilterSet
@@ -52,7 +53,7 @@ def _points(filterset: IncidentFilterSet):
     """The located incidents the filters match, in the list's order (newest first by default), capped."""
     queryset = filterset.qs.filter(latitude__isnull=False)
     if not filterset.form.cleaned_data.get("ordering"):
-        queryset = queryset.order_by("-start_date", "-id")
+        queryset = queryset.order_by(*IncidentCursorPagination.sort(IncidentCursorPagination.default_ordering))
     return queryset
 
 
