@@ -338,3 +338,11 @@ def test_the_feed_pages_keep_their_shape(request, tied):
     assert list(body) == ["next", "previous", "results"]
     assert body["previous"] is None and body["next"].startswith("http://testserver/api/v1/changes/?")
     assert "updated_since=" in body["next"] and "page_size=5" in body["next"]
+
+
+@pytest.mark.parametrize("size", ["0", "many"])
+def test_a_bad_page_size_is_a_400_naming_it(db, size):
+    response = APIClient().get(URL, {"updated_since": "2025-01-01T00:00:00Z", "page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["page_size"]
