@@ -419,6 +419,7 @@ class IncidentFilterSet(CasualtyFilterSet):
         return queryset
 
     def _filter_near(self, queryset, lat: float, lon: float, radius_km: float):
+        # A box around the circle first, on the indexed coordinates; then the great-circle distance on what is left.
         queryset = queryset.filter(box_around(lat, lon, radius_km))
         return queryset.alias(distance_km=distance_km(lat, lon)).filter(distance_km__lte=radius_km)
 

@@ -5,6 +5,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conflict_tracker.decorators import public_read, role_required
 from conflict_tracker.roles import Role
+from events.views.form import incident_submit_view
+from events.views.review import review_queue
 
 # URLs whose rule is not a page's: each names who enforces it instead.
 NOT_PAGES = {
@@ -52,9 +54,6 @@ def test_every_page_declares_its_access_rule():
 
 
 def test_the_rule_survives_djangos_own_decorators():
-    from events.views.form import incident_submit_view
-    from events.views.review import review_queue
-
     assert incident_submit_view.access_rule == "role required: analyst, editor"
     assert review_queue.access_rule == "role required: editor"
 
