@@ -1,13 +1,11 @@
 from datetime import date
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from conflict_tracker.roles import is_staff_member
+from conflict_tracker.decorators import public_read, role_required
+from conflict_tracker.roles import STAFF_ROLES
 from events.choices import Harm, VictimStatus
 from sources.choices import FigureQualifier
 from tallies.choices import AttributionLevel, Measure, PeriodType
@@ -90,10 +88,9 @@ def _charts(quarters: list[dict], members: list[int], measure: str, attribution:
     return charts
 
 
+@public_read
 def actor_detail(request, pk: int):
     """An actor: its names and relations, its casualty tallies per quarter, and sources' tolls beside ours."""
-    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
-        return redirect_to_login(request.get_full_path())
     actor = get_object_or_404(
         Actor.objects.prefetch_related(
             "aliases",
@@ -131,13 +128,10 @@ def actor_detail(request, pk: int):
 SEARCH_LIMIT = 15
 
 
+@role_required(*STAFF_ROLES)
 def actor_search(request):
     """Actors whose name, acronym or any alias contains the query, ignoring case and accents ("africa corps",
     "famA", "wagner"), as a fragment of suggestions for the incident form. Staff only: it serves the form."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not is_staff_member(request.user):
-        raise PermissionDenied
     query = normalize_actor_name(request.GET.get("q", ""))
     actors = []
     if query:

@@ -1,9 +1,8 @@
 """The API's default permission: the public reads, staff may write where an endpoint allows writing."""
 
-from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from conflict_tracker.roles import is_staff_member
+from conflict_tracker.roles import is_staff_member, may_read
 
 
 class ReadOnlyForPublic(BasePermission):
@@ -14,7 +13,7 @@ class ReadOnlyForPublic(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS:
-            return request.user.is_authenticated or settings.API_ANONYMOUS_READ
+            return may_read(request.user)
         return is_staff_member(request.user)
 
 

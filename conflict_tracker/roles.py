@@ -1,5 +1,6 @@
 """The four roles of SPEC.md, held as Django groups (admins are superusers)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,15 @@ def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
     return any(role in user._role_names for role in roles)
 
 
+STAFF_ROLES = (Role.ANALYST, Role.EDITOR, Role.ADMIN)
+
+
 def is_staff_member(user: User | AnonymousUser) -> bool:
     """Analysts, editors and admins work on unpublished records; researchers and the public do not."""
-    return has_role(user, Role.ANALYST, Role.EDITOR, Role.ADMIN)
+    return has_role(user, *STAFF_ROLES)
+
+
+def may_read(user: User | AnonymousUser) -> bool:
+    """Everyone signed in reads what they may see; anonymous visitors too unless API_ANONYMOUS_READ is off. The one
+    rule behind the API's permission and the pages' `public_read`."""
+    return user.is_authenticated or settings.API_ANONYMOUS_READ

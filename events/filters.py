@@ -7,13 +7,15 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
 from django.db.backends.postgresql.psycopg_any import DateRange
-from django.db.models import Exists, F, FloatField, OuterRef, Value
-from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Exists, F, FloatField, OuterRef
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
 from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.filters import FilterSet
+from conflict_tracker.geo import box_around, distance_km
+from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.validators import validate_country_code
 from tallies.choices import AttributionLevel, Measure
 from tallies.queries import cell_records
@@ -21,11 +23,7 @@ from tallies.queries import cell_records
 from .choices import Attribution, Harm, IncidentStatus, ParticipantRole, VictimStatus
 from .models import Incident, IncidentParticipant, incident_period
 
-EARTH_RADIUS_KM = 6371.0088
-# A degree of latitude is about 111.2 km; 110 makes the prefilter box a little wider than the circle, never narrower.
-KM_PER_DEGREE_SAFE = 110.0
 MAX_RADIUS_KM = 5000
-ORDERINGS = ["start_date", "-start_date", "fatalities_best", "-fatalities_best", "updated_at", "-updated_at"]
 FATALITY_MEASURES = {"low": "fatalities_low", "best": "fatalities_best", "high": "fatalities_high"}
 
 
@@ -329,7 +327,7 @@ class IncidentFilterSet(CasualtyFilterSet):
 
     ordering = django_filters.ChoiceFilter(
         method=applied_elsewhere,
-        choices=[(name, name) for name in ORDERINGS],
+        choices=[(name, name) for name in IncidentCursorPagination.orderings],
         help_text=_("Order of the list (ties broken by id, in the same direction), e.g. -fatalities_best."),
     )
 
@@ -393,8 +391,7 @@ class IncidentFilterSet(CasualtyFilterSet):
         if data.get("near") and data.get("radius_km") is not None:
             queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))
         if data.get("ordering"):
-            tie = "-id" if data["ordering"].startswith("-") else "id"
-            queryset = queryset.order_by(data["ordering"], tie)
+            queryset = queryset.order_by(*IncidentCursorPagination.sort(data["ordering"]))
         return queryset
 
     def _filter_participants(self, queryset, data):
@@ -422,27 +419,9 @@ class IncidentFilterSet(CasualtyFilterSet):
         return queryset
 
     def _filter_near(self, queryset, lat: float, lon: float, radius_km: float):
-        # A box around the circle first, on the indexed coordinates; then the haversine distance on what is left.
-        spread = radius_km / KM_PER_DEGREE_SAFE
-        queryset = queryset.filter(
-            latitude__gte=Decimal(f"{max(lat - spread, -90.0):.6f}"),
-            latitude__lte=Decimal(f"{min(lat + spread, 90.0):.6f}"),
-        )
-        cos_lat = math.cos(math.radians(lat))
-        if cos_lat > 1e-6:
-            lon_spread = spread / cos_lat
-            if lon - lon_spread >= -180 and lon + lon_spread <= 180:  # across the antimeridian: no longitude box
-                queryset = queryset.filter(
-                    longitude__gte=Decimal(f"{lon - lon_spread:.6f}"),
-                    longitude__lte=Decimal(f"{lon + lon_spread:.6f}"),
-                )
-        row_lat = Radians(Cast("latitude", FloatField()))
-        row_lon = Radians(Cast("longitude", FloatField()))
-        half_chord = Power(Sin((row_lat - Value(math.radians(lat))) / Value(2.0)), 2) + Value(cos_lat) * Cos(
-            row_lat
-        ) * Power(Sin((row_lon - Value(math.radians(lon))) / Value(2.0)), 2)
-        distance = Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(half_chord, Value(1.0))))
-        return queryset.alias(distance_km=distance).filter(distance_km__lte=radius_km)
+        # A box around the circle first, on the indexed coordinates; then the great-circle distance on what is left.
+        queryset = queryset.filter(box_around(lat, lon, radius_km))
+        return queryset.alias(distance_km=distance_km(lat, lon)).filter(distance_km__lte=radius_km)
 
     def filter_bbox(self, queryset, name, value):
         min_lon, min_lat, max_lon, max_lat = (Decimal(f"{number:.6f}") for number in value)

@@ -73,12 +73,15 @@ _FIRST_DAY = "date_trunc('{unit}', %(expressions)s::timestamp)::date"
 _LAST_DAY = "(date_trunc('{unit}', %(expressions)s::timestamp) + interval '1 {unit}' - interval '1 day')::date"
 
 
+def _bound(date, precision: str, template: str):
+    """`date` (an expression) moved to the first or last day (`template`) of the period `precision` names."""
+    unit = _PERIOD_BOUNDS.get(precision)
+    return Func(date, template=template.format(unit=unit)) if unit else date
+
+
 def _widened(field: str, template: str) -> Case:
     return Case(
-        *(
-            When(date_precision=precision, then=Func(F(field), template=template.format(unit=unit)))
-            for precision, unit in _PERIOD_BOUNDS.items()
-        ),
+        *(When(date_precision=precision, then=_bound(F(field), precision, template)) for precision in _PERIOD_BOUNDS),
         default=F(field),
         output_field=models.DateField(),
     )
@@ -98,6 +101,22 @@ def incident_period() -> Func:
     return Func(
         _widened("start_date", _FIRST_DAY),
         _widened("end_date", _LAST_DAY),
+        Value("[]"),
+        function="daterange",
+        output_field=DateRangeField(),
+    )
+
+
+def dates_period(start: datetime.date, end: datetime.date, precision: str, *, margin_days: int = 0) -> Func:
+    """incident_period of given dates (an incident's, say), `margin_days` wider on each side, computed by PostgreSQL
+    with the same functions: a constant range to compare with the incidents' periods, which their index serves."""
+
+    def shifted(date, days: int) -> Func:
+        return Func(date, template=f"(%(expressions)s + {int(days)})", output_field=models.DateField())
+
+    return Func(
+        shifted(_bound(Value(start), precision, _FIRST_DAY), -margin_days),
+        shifted(_bound(Value(end), precision, _LAST_DAY), margin_days),
         Value("[]"),
         function="daterange",
         output_field=DateRangeField(),

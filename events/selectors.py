@@ -1,8 +1,6 @@
 """Reads about incidents that follow rules: an incident's parts as the services take them, now or as they stood
 at an earlier version."""
 
-import datetime
-import math
 from collections import defaultdict
 from typing import Any
 
@@ -15,6 +13,7 @@ from pghistory.models import Events
 
 from actors.models import Actor
 from actors.selectors import actor_lineage_ids
+from conflict_tracker.geo import box_around, distance_km
 from sources.models import Claim
 
 from .models import (
@@ -26,6 +25,8 @@ from .models import (
     NamedVictim,
     PropertyHarm,
     PropertyHarmClaim,
+    dates_period,
+    incident_period,
 )
 from .services import (
     CASUALTY_COLUMNS,
@@ -247,13 +248,6 @@ def incident_revisions(incident: Incident) -> list[dict[str, Any]]:
 SIMILAR_DAYS = 3
 SIMILAR_KM = 25
 SIMILAR_LIMIT = 10
-_KM_PER_DEGREE = 111.32
-
-
-def _distance_km(lat1, lon1, lat2, lon2) -> float:
-    lat1, lon1, lat2, lon2 = (math.radians(float(value)) for value in (lat1, lon1, lat2, lon2))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def similar_incidents(incident: Incident, user, *, days: int = SIMILAR_DAYS, km: float = SIMILAR_KM) -> list[Incident]:
@@ -261,24 +255,19 @@ def similar_incidents(incident: Incident, user, *, days: int = SIMILAR_DAYS, km:
     within `km` (or, without coordinates on both, the same admin2 or place name) and at least one actor in common,
     an actor's predecessors, successors and units counting as the same actor (Wagner Group and Africa Corps).
 
-    Shown before submitting, so an analyst does not send the editors a duplicate. Three queries: the incident's
-    actors, their lineage, the candidates."""
+    Dates are compared as the date filters compare them (`incident_period`): an incident known only to the week,
+    month or year may have happened on any day of it. Each incident found carries its `distance_km` (None without
+    coordinates on both). Shown before submitting, so an analyst does not send the editors a duplicate. Three
+    queries: the incident's actors, their lineage, the candidates."""
     same_area = Q()
     if incident.admin2:
         same_area |= Q(country=incident.country, admin2__iexact=incident.admin2)
     if incident.location_name:
         same_area |= Q(country=incident.country, location_name__iexact=incident.location_name)
-    has_point = incident.latitude is not None and incident.longitude is not None
-    if has_point:
-        # A box around the point narrows the rows in SQL; the exact distance is checked below.
-        lat_margin = km / _KM_PER_DEGREE
-        lon_margin = km / (_KM_PER_DEGREE * max(math.cos(math.radians(float(incident.latitude))), 0.01))
-        near = Q(
-            latitude__gte=float(incident.latitude) - lat_margin,
-            latitude__lte=float(incident.latitude) + lat_margin,
-            longitude__gte=float(incident.longitude) - lon_margin,
-            longitude__lte=float(incident.longitude) + lon_margin,
-        )
+    point = None
+    if incident.latitude is not None and incident.longitude is not None:
+        point = float(incident.latitude), float(incident.longitude)
+        near = box_around(*point, km) & Q(distance_km__lte=km)
         place = near | (Q(latitude__isnull=True) & same_area) if same_area else near
     elif same_area:
         place = same_area
@@ -288,20 +277,18 @@ def similar_incidents(incident: Incident, user, *, days: int = SIMILAR_DAYS, km:
     if not actor_ids:
         return []
     lineage = actor_lineage_ids(actor_ids)
-    margin = datetime.timedelta(days=days)
+    window = dates_period(incident.start_date, incident.end_date, incident.date_precision, margin_days=days)
     candidates = (
         Incident.objects.visible_to(user)
         .exclude(pk=incident.pk)
-        .filter(start_date__lte=incident.end_date + margin, end_date__gte=incident.start_date - margin)
+        .alias(period=incident_period())
+        .filter(period__overlap=window)
         .filter(Exists(IncidentParticipant.objects.filter(incident=OuterRef("pk"), actor__in=lineage)))
     )
-    found = []
-    for other in candidates.filter(place).order_by("start_date", "id")[: SIMILAR_LIMIT * 4]:
-        if has_point and other.latitude is not None:
-            other.distance_km = _distance_km(incident.latitude, incident.longitude, other.latitude, other.longitude)
-            if other.distance_km > km:
-                continue
-        else:
+    if point is not None:
+        candidates = candidates.annotate(distance_km=distance_km(*point))
+    found = list(candidates.filter(place).order_by("start_date", "id")[:SIMILAR_LIMIT])
+    if point is None:
+        for other in found:
             other.distance_km = None
-        found.append(other)
-    return found[:SIMILAR_LIMIT]
+    return found

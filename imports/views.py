@@ -11,7 +11,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from actors.models import Actor
 from conflict_tracker.csvcells import csv_writer
-from events.views.review import editor_required
+from conflict_tracker.decorators import role_required
+from conflict_tracker.roles import Role
 
 from .choices import ImportStatus
 from .forms import ImportUploadForm, max_upload_bytes
@@ -29,7 +30,7 @@ def _recent_jobs():
     return ImportJob.objects.select_related("user").defer("errors", "absent_ids", "notes")[:RECENT_JOBS]
 
 
-@editor_required
+@role_required(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def import_list(request):
     """The upload form and the recent jobs. A valid upload becomes a job and leads to its page."""
@@ -76,7 +77,7 @@ def _status_context(job: ImportJob) -> dict:
     }
 
 
-@editor_required
+@role_required(Role.EDITOR)
 @require_GET
 @vary_on_headers("HX-Request")
 def import_job_detail(request, pk: int):
@@ -88,7 +89,7 @@ def import_job_detail(request, pk: int):
     return render(request, "imports/importjob_detail.html", context)
 
 
-@editor_required
+@role_required(Role.EDITOR)
 @require_GET
 def import_job_errors_csv(request, pk: int):
     """Every row error the job stored (row number, event id, message), and how many more it counted; an event id or

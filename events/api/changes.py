@@ -12,7 +12,7 @@ linked incidents. What counts as a change depends on who asks:
   `updated` (an edit, a return to the analyst, a reopening), with the incident's current `status`.
 
 Each entry gives the incident's latest change time (`changed_at`, its `updated_at`) and current `version`.
-The feed is one SQL query over the incident table, ordered by `changed_at` then `code`, cursor-paginated.
+The feed is one SQL query over the incident table, ordered by `changed_at` then `code`, in keyset cursor pages.
 
 Why the incident table alone is enough: the workflow only moves forward from `published` (to `retracted`, a
 final state that nothing edits), every write sets `updated_at`, and a retraction sets `retracted_at` in the same
@@ -26,11 +26,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import generics, pagination, serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 
+from conflict_tracker.pagination import KeysetCursorPagination
 from conflict_tracker.redaction import names_digest, public_text
 from conflict_tracker.roles import is_staff_member
 from events.choices import IncidentStatus
@@ -47,20 +49,18 @@ class Change:
     choices = [CREATED, UPDATED, SUBMITTED, PUBLISHED, RETRACTED]
 
 
-class ChangesPagination(pagination.CursorPagination):
-    """Cursor pages in the feed's order: stable while incidents keep changing, as fast deep as on page one."""
+class ChangesPagination(KeysetCursorPagination):
+    """Cursor pages in the feed's one order, changed_at then code: stable while incidents keep changing (however
+    many share a timestamp, none is repeated or skipped), as fast deep as on page one."""
 
+    orderings = ("updated_at",)
+    default_ordering = "updated_at"
+    tiebreaker = "code"
     ordering = ("updated_at", "code")
+    ordering_query_param = None
+    total_query_param = None
     page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-    def decode_cursor(self, request):
-        # DRF answers a mangled cursor with 404, as if the feed were missing; it is a bad parameter.
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ValidationError({self.cursor_query_param: [_("This cursor is not valid for this feed.")]}) from None
+    invalid_cursor_message = gettext_lazy("This cursor is not valid for this feed.")
 
 
 class IncidentChangeSerializer(serializers.Serializer):

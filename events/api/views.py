@@ -113,7 +113,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         # In the JSON list's order (the paginator's: ordering, or rank for a search; ties by id), without its pages.
         ordering = self.paginator.get_ordering_name(request, queryset)
-        queryset = queryset.order_by(ordering, "-id" if ordering.startswith("-") else "id")
+        queryset = queryset.order_by(*self.paginator.sort(ordering))
         prefix = request.build_absolute_uri(reverse("api:incident-list"))
         return export_response(export_format, queryset, prefix, request.user)
 

@@ -1,7 +1,6 @@
 """The one incident form (create and edit), and the analyst's submit with its similar-incident warning."""
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse
@@ -10,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from conflict_tracker.roles import Role, has_role
+from conflict_tracker.decorators import role_required
+from conflict_tracker.roles import Role
 
 from ..choices import SUB_EVENT_TYPES_BY_EVENT_TYPE
 from ..forms import IncidentFormGroup
@@ -26,26 +26,19 @@ from ..services import (
     incident_submittable_by,
 )
 
-
-def _writer(request) -> HttpResponse | None:
-    """Sends visitors to sign in and refuses roles that do not write incidents; None for analysts and editors."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not has_role(request.user, Role.ANALYST, Role.EDITOR):
-        raise PermissionDenied
-    return None
+# Analysts and editors write incidents; the services decide which ones.
+writer_required = role_required(Role.ANALYST, Role.EDITOR)
 
 
+@writer_required
 def incident_new(request):
     """Log a new incident with its parts and the source claims behind it."""
-    return _writer(request) or _form_page(request, None)
+    return _form_page(request, None)
 
 
+@writer_required
 def incident_edit(request, code: str):
     """Edit an incident the user's role may edit, with the version check."""
-    refused = _writer(request)
-    if refused:
-        return refused
     incident = get_object_or_404(Incident.objects.visible_to(request.user), code=code)
     if not incident_editable_by(incident, request.user):
         raise PermissionDenied
@@ -134,12 +127,10 @@ def _int(value) -> int | None:
 
 
 @require_POST
+@writer_required
 def incident_submit_view(request, code: str):
     """Send a draft to the editors. Similar incidents (a possible duplicate) are shown first and need an explicit
     "submit anyway"; with htmx the warning replaces the button in place."""
-    refused = _writer(request)
-    if refused:
-        return refused
     incident = get_object_or_404(Incident.objects.visible_to(request.user), code=code)
     if not incident_submittable_by(incident, request.user):
         raise PermissionDenied

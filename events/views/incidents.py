@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -11,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from actors.models import Actor
+from conflict_tracker.decorators import public_read
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.roles import Role, has_role, is_staff_member
 from sources.models import Claim, Source
@@ -29,30 +28,39 @@ FORM_FIELDS = ("search", "date_after", "date_before", "country", "admin1", "even
 STAFF_FORM_FIELDS = (*FORM_FIELDS, "status")
 
 
+@public_read
 def home(request):
     """What to do next, by role: an analyst's drafts and returned incidents, the editors' review queue, and
-    the latest publications for everyone."""
+    the latest publications for everyone. Ties are broken as the incident list breaks them, so a list of ten
+    cut through equal timestamps (an import publishes many at once) is the same at every visit."""
     user = request.user
     visible = Incident.objects.visible_to(user)
     context = {
-        "recent_publications": visible.filter(status=IncidentStatus.PUBLISHED).order_by("-published_at")[:RECENT],
+        "recent_publications": visible.filter(status=IncidentStatus.PUBLISHED).order_by(
+            *IncidentCursorPagination.sort("-published_at")
+        )[:RECENT],
         "actor_count": Actor.objects.count(),
         "source_count": Source.objects.count(),
     }
     if has_role(user, Role.ANALYST, Role.EDITOR):
         mine = visible.filter(created_by=user)
-        context["my_drafts"] = mine.filter(status=IncidentStatus.DRAFT).order_by("-updated_at")[:RECENT]
-        context["returned_to_me"] = mine.filter(status=IncidentStatus.RETURNED).order_by("-updated_at")[:RECENT]
+        context["my_drafts"] = mine.filter(status=IncidentStatus.DRAFT).order_by(
+            *IncidentCursorPagination.sort("-updated_at")
+        )[:RECENT]
+        context["returned_to_me"] = mine.filter(status=IncidentStatus.RETURNED).order_by(
+            *IncidentCursorPagination.sort("-updated_at")
+        )[:RECENT]
     if has_role(user, Role.EDITOR):
-        context["review_queue"] = visible.filter(status=IncidentStatus.SUBMITTED).order_by("submitted_at")[:RECENT]
+        context["review_queue"] = visible.filter(status=IncidentStatus.SUBMITTED).order_by(
+            *IncidentCursorPagination.sort("submitted_at")
+        )[:RECENT]
     return render(request, "events/home.html", context)
 
 
+@public_read
 def incident_list(request):
     """The incidents the visitor may see, filtered with the API's own filters, in cursor pages, with the same
     query's exports a click away."""
-    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
-        return redirect_to_login(request.get_full_path())
     queryset = Incident.objects.visible_to(request.user)
     filterset = IncidentFilterSet(request.GET, queryset=queryset, request=request)
     incidents, paginator, errors = [], None, {}
@@ -97,11 +105,10 @@ def _with(query, **values) -> str:
     return query.urlencode()
 
 
+@public_read
 def incident_detail(request, code: str):
     """One incident: its facts, parts and claims as the visitor may see them; for staff its revisions, and for
     editors a revert to any of them."""
-    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
-        return redirect_to_login(request.get_full_path())
     user = request.user
     staff = is_staff_member(user)
     claims = Claim.objects.visible_to(user).select_related("document__source").order_by("id")

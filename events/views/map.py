@@ -7,11 +7,13 @@ list's order (newest first unless an ordering is asked for), and the page says s
 """
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from conflict_tracker.decorators import public_read
+from conflict_tracker.pagination import IncidentCursorPagination
 
 from ..choices import EventType
 from ..filters import IncidentFilterSet
@@ -51,7 +53,7 @@ def _points(filterset: IncidentFilterSet):
     """The located incidents the filters match, in the list's order (newest first by default), capped."""
     queryset = filterset.qs.filter(latitude__isnull=False)
     if not filterset.form.cleaned_data.get("ordering"):
-        queryset = queryset.order_by("-start_date", "-id")
+        queryset = queryset.order_by(*IncidentCursorPagination.sort(IncidentCursorPagination.default_ordering))
     return queryset
 
 
@@ -72,11 +74,10 @@ def _counts(filterset: IncidentFilterSet) -> dict:
     return counts
 
 
+@public_read
 def incident_map(request):
     """The filtered incidents on a map, coloured by ACLED event type, with how many are drawn, how many the
     cap leaves out and how many have no coordinates to draw."""
-    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
-        return redirect_to_login(request.get_full_path())
     filterset, query = _filterset(request)
     counts = _counts(filterset) if filterset.is_valid() else None
     errors = filterset.errors if counts is None else {}
@@ -95,10 +96,14 @@ def incident_map(request):
     return render(request, "events/incident_map.html", context)
 
 
+def _sign_in_for_points(request):
+    # Fetched by the map's script, which shows the message: JSON, not a redirect to the sign-in page.
+    return JsonResponse({"error": {"status": 401, "message": _("Sign in to see the map.")}}, status=401)
+
+
+@public_read(refuse=_sign_in_for_points)
 def incident_map_points(request):
     """The map's points as GeoJSON: at most MAX_POINTS located incidents, with what a popup shows."""
-    if not request.user.is_authenticated and not settings.API_ANONYMOUS_READ:
-        return JsonResponse({"error": {"status": 401, "message": _("Sign in to see the map.")}}, status=401)
     filterset, _query = _filterset(request)
     if not filterset.is_valid():
         return JsonResponse(

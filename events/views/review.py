@@ -5,12 +5,9 @@ a plain POST), then the incident is published or returned, or, once published, r
 the services, which hold the rules; this module only turns their refusals into messages next to the right field.
 """
 
-from functools import wraps
-
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conflict_tracker.roles import Role, has_role
+from conflict_tracker.decorators import role_required
+from conflict_tracker.roles import Role
 from sources.choices import ClaimMeasure, FigureQualifier, ReviewStatus
 from sources.models import Claim
 from sources.services import claim_review
@@ -32,20 +30,6 @@ QUEUE_PAGE_SIZE = 50
 VERDICTS = (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED, ReviewStatus.DISPUTED)
 # The workflow steps the review page offers; the services say from which state each may start.
 ACTIONS = ("publish", "return", "retract")
-
-
-def editor_required(view):
-    """Editors (and admins, who hold every role) only: the public is sent to sign in, other roles refused."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not has_role(request.user, Role.EDITOR):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 class ClaimReviewForm(forms.Form):
@@ -104,7 +88,7 @@ def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 @require_GET
-@editor_required
+@role_required(Role.EDITOR)
 def review_queue(request):
     """Submitted incidents, oldest submission first, with their claims counted by review state in the same query."""
     claim_counts = {
@@ -264,7 +248,7 @@ def _workflow_errors(form: WorkflowForm | None) -> dict[str, list[str]]:
 
 
 @require_http_methods(["GET", "POST"])
-@editor_required
+@role_required(Role.EDITOR)
 def incident_review(request, code: str):
     """The review page; its POST publishes, returns or retracts, each against the version the editor saw."""
     incident = _incident(request, code)
@@ -306,7 +290,7 @@ def incident_review(request, code: str):
 
 
 @require_POST
-@editor_required
+@role_required(Role.EDITOR)
 def review_claim(request, code: str, claim_id: int):
     """Record a verdict on one claim. An htmx request gets the claim's card back (and the counts, out of band);
     a plain POST goes back to the page, or shows it with the refusal next to the field."""

@@ -11,10 +11,12 @@ from django.utils import timezone
 from actors.choices import RelationKind
 from actors.models import ActorRelation
 from events.choices import IncidentStatus
+from events.filters import IncidentFilterSet
 from events.models import CasualtyRecord, Incident, NamedVictim
 from events.selectors import similar_incidents
 from events.services import CasualtyData, IncidentParts, ParticipantData, VictimData, incident_create, incident_update
 from sources.models import Claim, Document, Source
+from tests.conflict_tracker.test_geo import great_circle
 from tests.factories import (
     ActorFactory,
     ClaimFactory,
@@ -546,6 +548,54 @@ def test_incidents_apart_in_time_or_place_are_not_similar(analyst, draft, near_d
     Incident.objects.filter(pk=near_duplicate.pk).update(**change)
 
     assert similar_incidents(draft, analyst) == []
+
+
+@pytest.mark.parametrize(
+    ("dates", "precision", "similar"),
+    [
+        ((datetime.date(2025, 3, 10), datetime.date(2025, 3, 10)), "day", False),  # 17 days before
+        ((datetime.date(2025, 3, 10), datetime.date(2025, 3, 10)), "month", True),  # some day of March
+        ((datetime.date(2025, 2, 15), datetime.date(2025, 2, 15)), "month", False),  # February
+        ((datetime.date(2025, 6, 1), datetime.date(2025, 6, 1)), "year", True),  # some day of 2025
+        ((datetime.date(2024, 6, 1), datetime.date(2024, 6, 1)), "year", False),
+    ],
+)
+def test_a_date_known_only_to_the_week_month_or_year_may_be_any_day_of_it(
+    analyst, draft, near_duplicate, dates, precision, similar
+):
+    Incident.objects.filter(pk=near_duplicate.pk).update(
+        start_date=dates[0], end_date=dates[1], date_precision=precision
+    )
+
+    assert similar_incidents(draft, analyst) == ([near_duplicate] if similar else [])
+
+
+@pytest.mark.parametrize(
+    ("other", "precision"),
+    [
+        (datetime.date(2025, 3, 2), "month"),  # 25 days before, and the draft's 27 March stands for some day of March
+        (datetime.date(2025, 4, 2), "week"),  # 6 days after, and the draft's is the week of 24-30 March
+    ],
+)
+def test_the_incident_being_submitted_may_be_known_only_to_the_week_or_month_too(
+    analyst, draft, near_duplicate, other, precision
+):
+    Incident.objects.filter(pk=near_duplicate.pk).update(start_date=other, end_date=other)
+    assert similar_incidents(draft, analyst) == []
+
+    draft.date_precision = precision
+
+    assert similar_incidents(draft, analyst) == [near_duplicate]
+
+
+def test_the_warning_measures_distance_as_the_near_filter_does(analyst, draft, near_duplicate):
+    found = similar_incidents(draft, analyst)[0]
+    by_filter = IncidentFilterSet(
+        {"near": "14.14,-4.29", "radius_km": f"{found.distance_km + 1e-6:.6f}"}, queryset=Incident.objects.all()
+    ).qs
+
+    assert near_duplicate in by_filter
+    assert found.distance_km == pytest.approx(great_circle(14.14, -4.29, 14.18, -4.27), rel=1e-9)
 
 
 def test_without_coordinates_the_same_cercle_counts_as_near(analyst, draft, near_duplicate):

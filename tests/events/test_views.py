@@ -303,3 +303,14 @@ def test_the_language_switch_keeps_the_choice(client):
     html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="fr">' in html
     assert "Filtrer" in html
+
+
+def test_the_home_page_lists_no_publication_to_anonymous_visitors_when_public_reading_is_off(
+    client, settings, incidents
+):
+    settings.API_ANONYMOUS_READ = False
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert b"Published incident" not in response.content

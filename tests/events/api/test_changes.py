@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from events.models import Incident
 from events.services import (
     incident_create,
     incident_publish,
@@ -16,7 +17,7 @@ from events.services import (
     incident_update,
 )
 from sources.services import claim_review
-from tests.factories import ClaimFactory
+from tests.factories import ClaimFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -266,3 +267,82 @@ def test_a_mangled_cursor_is_a_bad_parameter(db):
 
     assert response.status_code == 400
     assert "cursor" in response.json()["error"]["fields"]
+
+
+TIED = datetime.datetime(2025, 3, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def tied(db):
+    """23 incidents changed at the very same instant (as an import's are), and one changed just after."""
+    incidents = IncidentFactory.create_batch(23)
+    Incident.objects.update(updated_at=TIED)
+    later = IncidentFactory()
+    Incident.objects.filter(pk=later.pk).update(updated_at=TIED + datetime.timedelta(microseconds=1))
+    return [incident.code for incident in sorted(incidents, key=lambda incident: incident.code)] + [later.code]
+
+
+def walk(client, params: dict, *, on_page=None) -> list[str]:
+    """The codes of every page from the first, following `next` to the end; `on_page(n)` runs after page n."""
+    codes, pages = [], 0
+    response = client.get(URL, params)
+    while True:
+        assert response.status_code == 200, response.content
+        body = response.json()
+        codes += [entry["code"] for entry in body["results"]]
+        pages += 1
+        if on_page:
+            on_page(pages)
+        if not body["next"]:
+            return codes
+        response = client.get(body["next"])
+
+
+def test_rows_sharing_a_timestamp_are_walked_page_by_page_without_repeats_or_gaps(request, tied):
+    client = client_as(request, "analyst")
+    params = {"updated_since": TIED.isoformat(), "page_size": 5}
+
+    forward = walk(client, params)
+
+    assert forward == tied  # in order: changed_at, then code
+    last_page = client.get(URL, params).json()
+    while last_page["next"]:
+        last_page = client.get(last_page["next"]).json()
+    # And back from the last page, following `previous`.
+    link, pages = last_page["previous"], [[entry["code"] for entry in last_page["results"]]]
+    while link:
+        body = client.get(link).json()
+        pages.insert(0, [entry["code"] for entry in body["results"]])
+        link = body["previous"]
+    backward = [code for page in pages for code in page]
+
+    assert backward == tied
+
+
+def test_a_row_changed_at_the_same_instant_during_the_walk_shifts_no_other(request, tied):
+    client = client_as(request, "analyst")
+
+    def meanwhile(pages: int):
+        if pages == 1:  # an incident whose code sorts before the first page's, changed at the same instant
+            early = IncidentFactory(code="MLI-2024-0001")
+            Incident.objects.filter(pk=early.pk).update(updated_at=TIED)
+
+    codes = walk(client, {"updated_since": TIED.isoformat(), "page_size": 5}, on_page=meanwhile)
+
+    assert codes == tied  # behind the cursor: not seen, and nothing seen twice
+
+
+def test_the_feed_pages_keep_their_shape(request, tied):
+    body = client_as(request, "analyst").get(URL, {"updated_since": TIED.isoformat(), "page_size": 5}).json()
+
+    assert list(body) == ["next", "previous", "results"]
+    assert body["previous"] is None and body["next"].startswith("http://testserver/api/v1/changes/?")
+    assert "updated_since=" in body["next"] and "page_size=5" in body["next"]
+
+
+@pytest.mark.parametrize("size", ["0", "many"])
+def test_a_bad_page_size_is_a_400_naming_it(db, size):
+    response = APIClient().get(URL, {"updated_since": "2025-01-01T00:00:00Z", "page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["page_size"]
