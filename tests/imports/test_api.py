@@ -19,13 +19,6 @@ ROLES = ("anonymous", "researcher", "analyst", "editor", "admin_user")
 REFUSED = {"anonymous": 401, "researcher": 403, "analyst": 403}
 
 
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
-
-
 def upload(name="acled_current.csv", content=None, **fields):
     content = (FILES / name).read_bytes() if content is None else content
     return {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "kind": "acled", **fields}
@@ -44,8 +37,8 @@ def job(db):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_editors_and_admins_may_list_and_read_jobs(request, role, job):
-    client = client_as(request, role)
+def test_only_editors_and_admins_may_list_and_read_jobs(client_as, role, job):
+    client = client_as(role)
 
     listed = client.get(IMPORTS)
     read = client.get(f"{IMPORTS}{job.pk}/")
@@ -60,9 +53,9 @@ def test_only_editors_and_admins_may_list_and_read_jobs(request, role, job):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_editors_and_admins_may_upload(request, role, enqueued, django_capture_on_commit_callbacks):
+def test_only_editors_and_admins_may_upload(client_as, role, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(request, role).post(IMPORTS, upload(), format="multipart")
+        response = client_as(role).post(IMPORTS, upload(), format="multipart")
 
     expected = REFUSED.get(role, 202)
     assert response.status_code == expected, response.content

@@ -34,13 +34,7 @@ from imports.services.history import event_model
 from imports.tasks import run_import_job
 from sources.models import Claim
 from tallies.models import TallyChange
-from tests.tallies import test_tasks as tally_tasks
-from tests.tallies.test_tasks import wait_until
-
-# The real worker, its queue in a Redis database of the tests and the test database as a URL: the tally tasks'.
-broker = tally_tasks.broker
-start_worker = tally_tasks.start_worker
-test_database = tally_tasks.test_database
+from tests.helpers.worker import wait_until
 
 SCALE_ROWS = int(os.environ.get("SCALE_ROWS", "200000"))
 MAX_RSS_MB = 300

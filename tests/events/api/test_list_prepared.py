@@ -7,8 +7,11 @@ from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events.api import listing
-from tests.events.api.test_incidents import client_as, full_incident
-from tests.events.api.test_listing import PUBLIC, STAFF, listed
+from tests.helpers.api import listed
+from tests.helpers.incidents import full_incident
+
+PUBLIC = ["anonymous", "researcher"]
+STAFF = ["analyst", "editor"]
 
 
 def forget_prepared() -> None:
@@ -30,10 +33,10 @@ def parts_queries(captured) -> list[str]:
 
 
 @pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
-def test_the_first_page_prepares_the_parts_query_and_the_next_ones_execute_it(request, db, role):
+def test_the_first_page_prepares_the_parts_query_and_the_next_ones_execute_it(client_as, db, role):
     for _ in range(3):
         full_incident()
-    client = client_as(request, role)
+    client = client_as(role)
     listed(client)  # the user's groups, read once
     forget_prepared()
 
@@ -54,10 +57,10 @@ def test_the_first_page_prepares_the_parts_query_and_the_next_ones_execute_it(re
     assert len({name for name in prepared_names() if name.startswith("incident_list_")}) == 1
 
 
-def test_the_public_and_staff_have_statements_of_their_own(request, db):
+def test_the_public_and_staff_have_statements_of_their_own(client_as, db):
     full_incident()
     forget_prepared()
-    public, staff = client_as(request, "researcher"), client_as(request, "editor")
+    public, staff = client_as("researcher"), client_as("editor")
 
     public_rows, staff_rows = listed(public), listed(staff)
 
@@ -67,9 +70,9 @@ def test_the_public_and_staff_have_statements_of_their_own(request, db):
     assert listed(public) == public_rows and listed(staff) == staff_rows
 
 
-def test_without_prepared_statements_the_query_runs_as_written(request, db, settings):
+def test_without_prepared_statements_the_query_runs_as_written(client_as, db, settings):
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     prepared_rows = listed(client)
     settings.DATABASE_PREPARED_STATEMENTS = False
 
@@ -81,10 +84,10 @@ def test_without_prepared_statements_the_query_runs_as_written(request, db, sett
     assert any("json_agg" in query["sql"] for query in captured.captured_queries)
 
 
-def test_a_connection_that_lost_its_statements_recovers(request, db):
+def test_a_connection_that_lost_its_statements_recovers(client_as, db):
     """As after a pooler handed over another session: the first page fails, the next prepares again."""
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     rows = listed(client)
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
@@ -96,9 +99,9 @@ def test_a_connection_that_lost_its_statements_recovers(request, db):
     assert listed(client) == rows
 
 
-def test_a_connection_that_kept_a_statement_the_app_forgot_recovers(request, db):
+def test_a_connection_that_kept_a_statement_the_app_forgot_recovers(client_as, db):
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     rows = listed(client)
     listing._prepared.pop(connection.connection)
 
