@@ -23,9 +23,8 @@ from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
 from tallies.tasks import refresh_tallies
 from tests.factories import UserFactory
+from tests.helpers.imports import FILES
 from tests.helpers.rendering import assert_renderings_current
-
-from .conftest import FILES
 
 pytestmark = pytest.mark.django_db
 
