@@ -111,6 +111,7 @@ def _import_in_a_child(path: Path, test_database, broker) -> tuple[int, int, str
     return status, int(peak[1]), output
 
 
+@pytest.mark.slow
 @transactional
 def test_a_200000_row_file_imports_in_bounded_memory_with_exact_counts(tmp_path, editor, test_database, broker):
     path = tmp_path / "acled.csv"
@@ -157,6 +158,7 @@ def test_a_200000_row_file_imports_in_bounded_memory_with_exact_counts(tmp_path,
     assert job.actors_created == Actor.objects.filter(needs_review=True).count() > 60
 
 
+@pytest.mark.slow
 @transactional
 def test_a_file_runs_as_one_job_on_a_real_worker_and_its_page_shows_the_progress(
     tmp_path, editor, client, settings, monkeypatch, broker, start_worker
