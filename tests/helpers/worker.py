@@ -106,7 +106,7 @@ class Broker:
                     client.srem(key, *ours)
 
 
-def _reset_publisher() -> None:
+def reset_publisher() -> None:
     """Forget the connection pools, so that the next task is published with the current broker URL."""
     app._pool = None
     app.amqp._producer_pool = None
@@ -120,13 +120,13 @@ def broker() -> Broker:
     test_broker = Broker(url=url, queue=f"tallies-test-{uuid.uuid4().hex}")
     saved = {name: app.conf[name] for name in ("broker_url", "task_default_queue")}
     app.conf.update(broker_url=url, task_default_queue=test_broker.queue)
-    _reset_publisher()
+    reset_publisher()
     try:
         yield test_broker
     finally:
         test_broker.clean()
         app.conf.update(saved)
-        _reset_publisher()
+        reset_publisher()
 
 
 @dataclass
