@@ -11,14 +11,15 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; 
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 
 # Settings need DEBUG (or a SECRET_KEY); local runs, tests and checks use DEBUG unless the caller set it.
-run test lint: export DEBUG ?= 1
+run test test-fast lint: export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format lock messages services services-down bench clean
+.PHONY: help run test test-fast lint format lock messages services services-down bench clean
 
 help:
 	@echo "make run            set up, start the services, migrate, load demo data, serve on PORT (8000)"
-	@echo "make test           run the test suite (PYTEST_ARGS=... to pass options)"
+	@echo "make test           run the test suite and print its coverage (PYTEST_ARGS=... to pass options)"
+	@echo "make test-fast      the same without the slow tests (marked slow) and without coverage"
 	@echo "make lint           ruff, Django system checks, missing migrations"
 	@echo "make format         ruff format and fixes"
 	@echo "make lock           regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
@@ -41,9 +42,14 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 run: $(STAMP)
 	$(SERVICES) run
 
+# The coverage report ([tool.coverage] in pyproject.toml) prints before pytest's summary line, which stays the last.
 test: $(STAMP)
 	$(SERVICES) up
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(SERVICES) up
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,7 @@
 
 1. A database of its own (conflict_tracker_import_bench on the project's PostgreSQL server,
    BENCH_IMPORT_DATABASE to change it), created anew and migrated, with one editor; dropped at the end.
-2. A generated ACLED file of N rows (tests/imports/test_scale.py's generator: five countries, dated army labels,
+2. A generated ACLED file of N rows (tests/helpers/acled_file.py's generator: five countries, dated army labels,
    unknown militias, monadic rows, a bad row in a thousand) under var/bench/.
 3. COPY: the file copied as it is into a table of 31 text columns (no parsing, no checks): the floor.
 4. The import: `manage.py import_acled FILE` in a process of its own with production settings (DEBUG off),
@@ -185,7 +185,7 @@ def main() -> None:
     log(f"Creating and migrating database {name}")
     url = prepare_database(project_url, name)
     try:
-        from tests.imports.test_scale import HEADER, write_acled_file
+        from tests.helpers.acled_file import HEADER, write_acled_file
 
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         path = BENCH_DIR / f"acled-{rows}.csv"

@@ -1,16 +1,21 @@
-"""The fixed cast of users every test may draw on: one per role, and anonymous."""
+"""The fixed cast of users every test may draw on: one per role, and anonymous; `client_as` signs a client in as
+one of them. Helpers shared by several modules live in tests/helpers/, never in a test module."""
 
 import uuid
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.management import call_command
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+
+# The real Celery worker and its broker, and the test database as another process reaches it.
+pytest_plugins = ["tests.helpers.worker"]
 
 
 def pytest_collection_modifyitems(items):
@@ -58,6 +63,29 @@ def admin_user(db):
 @pytest.fixture
 def anonymous():
     return AnonymousUser()
+
+
+@pytest.fixture
+def client_as(request):
+    """client_as(who, *, session=False): a new client signed in as `who`, one of the cast named by its fixture
+    ("analyst", "editor", "researcher", "admin_user"; "anonymous" for nobody) or a given user. By default DRF's
+    APIClient, authenticated directly, for the API; with session=True Django's test client holding a login
+    session, as a browser does, for the pages. The cast's users are got or created by username, so where the demo
+    is loaded they are the demo's own (the demo's "admin" is `admin_user`)."""
+
+    def sign_in(who: str | User, *, session: bool = False) -> Client:
+        user = request.getfixturevalue(who) if isinstance(who, str) else who
+        if session:
+            client = Client()
+            if user.is_authenticated:
+                client.force_login(user)
+            return client
+        client = APIClient()
+        if user.is_authenticated:
+            client.force_authenticate(user)
+        return client
+
+    return sign_in
 
 
 @pytest.fixture(autouse=True)

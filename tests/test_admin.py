@@ -29,6 +29,7 @@ from sources.models import Claim, ClaimActor, Document, Source
 from sources.services import claim_review
 from tallies.models import ActorSet
 from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory, UserFactory
+from tests.helpers.admin import admin_form_data, admin_url
 
 MODELS = [
     Actor,
@@ -45,25 +46,6 @@ MODELS = [
 # Session, user, the count, the page of incidents joined to their creators, the country filter's values:
 # the same for 3 incidents or 30.
 INCIDENT_CHANGELIST_QUERIES = 5
-
-
-def _url(model, view: str, *args) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def _form_data(response) -> dict[str, object]:
-    """What the browser would post back from an admin change page left as it was shown, inlines included."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is False:
-                continue
-            data[form.add_prefix(name)] = "on" if value is True else ("" if value is None else value)
-    return data
 
 
 def _messages(response) -> list[tuple[int, str]]:
@@ -131,14 +113,14 @@ def submitted(incident, analyst) -> Incident:
 def test_every_admin_page_answers_for_an_admin(client, admin_user, incident, model):
     client.force_login(admin_user)
     obj = model.objects.first()
-    assert client.get(_url(model, "changelist")).status_code == 200
-    assert client.get(_url(model, "add")).status_code == 200
-    assert client.get(_url(model, "change", obj.pk)).status_code == 200
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "add")).status_code == 200
+    assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
 
 
 def test_the_incident_page_lists_its_revisions(client, admin_user, incident):
     client.force_login(admin_user)
-    page = client.get(_url(Incident, "change", incident.pk)).content.decode()
+    page = client.get(admin_url(Incident, "change", incident.pk)).content.decode()
     assert "<td>analyst</td><td>incident.create: insert</td><td>incident</td>" in page
     assert "fatalities_best: 0 → 500" in page
 
@@ -148,7 +130,7 @@ def test_changelists_run_as_many_queries_for_many_rows_as_for_one(
     client, admin_user, analyst, incident, django_assert_max_num_queries, model
 ):
     client.force_login(admin_user)
-    url = _url(model, "changelist")
+    url = admin_url(model, "changelist")
     with CaptureQueriesContext(connection) as one_row:
         client.get(url)
     for number in range(1, 4):
@@ -164,14 +146,14 @@ def test_incident_changelist_runs_a_fixed_number_of_queries(client, admin_user, 
         IncidentFactory(created_by=UserFactory())
     client.force_login(admin_user)
     with django_assert_max_num_queries(INCIDENT_CHANGELIST_QUERIES):
-        response = client.get(_url(Incident, "changelist"))
+        response = client.get(admin_url(Incident, "changelist"))
     assert len(response.context["cl"].result_list) == count
 
 
 def test_publish_action_is_refused_without_an_accepted_claim(client, editor, submitted):
     client.force_login(editor)
     response = client.post(
-        _url(Incident, "changelist"),
+        admin_url(Incident, "changelist"),
         {"action": "publish", "_selected_action": [submitted.pk]},
         follow=True,
     )
@@ -187,7 +169,7 @@ def test_publish_action_publishes_an_incident_with_an_accepted_claim(client, edi
     claim_review(claim=submitted.claims.get(), by=editor, status=ReviewStatus.ACCEPTED)
     client.force_login(editor)
     response = client.post(
-        _url(Incident, "changelist"),
+        admin_url(Incident, "changelist"),
         {"action": "publish", "_selected_action": [submitted.pk]},
         follow=True,
     )
@@ -201,7 +183,7 @@ def test_analysts_and_researchers_cannot_open_the_admin(client, request, role, s
     """Analysts work in the app: the admin would be a second door to rules the app and the API keep."""
     client.force_login(request.getfixturevalue(role))
     assert client.get(reverse("admin:index")).url.startswith(reverse("admin:login"))
-    response = client.post(_url(Incident, "changelist"), {"action": "publish", "_selected_action": [submitted.pk]})
+    response = client.post(admin_url(Incident, "changelist"), {"action": "publish", "_selected_action": [submitted.pk]})
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
     submitted.refresh_from_db()
@@ -210,7 +192,7 @@ def test_analysts_and_researchers_cannot_open_the_admin(client, request, role, s
 
 def test_return_action_needs_a_comment_and_keeps_it(client, editor, submitted):
     client.force_login(editor)
-    url = _url(Incident, "changelist")
+    url = admin_url(Incident, "changelist")
     response = client.post(url, {"action": "return_to_analyst", "_selected_action": [submitted.pk]}, follow=True)
     assert (ERROR, f"{submitted.code}: Say what needs fixing: a returned incident needs a comment.") in _messages(
         response
@@ -228,7 +210,7 @@ def test_return_action_needs_a_comment_and_keeps_it(client, editor, submitted):
 def test_claim_review_actions_call_the_service(client, editor, incident):
     claim = incident.claims.get()
     client.force_login(editor)
-    url = _url(Claim, "changelist")
+    url = admin_url(Claim, "changelist")
     response = client.post(url, {"action": "reject", "_selected_action": [claim.pk]}, follow=True)
     assert (ERROR, f"Claim {claim.pk}: Say why the claim is rejected or disputed.") in _messages(response)
     response = client.post(
@@ -245,8 +227,8 @@ def test_claim_review_actions_call_the_service(client, editor, incident):
 
 def test_saving_an_incident_goes_through_the_service(client, editor, incident):
     client.force_login(editor)
-    url = _url(Incident, "change", incident.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Incident, "change", incident.pk)
+    data = admin_form_data(client.get(url))
     data["title"] = "Moura massacre"
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -256,8 +238,8 @@ def test_saving_an_incident_goes_through_the_service(client, editor, incident):
 
 def test_a_stale_incident_save_is_refused_and_overwrites_nothing(client, editor, analyst, incident):
     client.force_login(editor)
-    url = _url(Incident, "change", incident.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Incident, "change", incident.pk)
+    data = admin_form_data(client.get(url))
     incident_update(incident=incident, by=analyst, expected_version=incident.version, fields={"title": "Theirs"})
     data["title"] = "Mine"
     response = client.post(url, data)
@@ -274,11 +256,11 @@ def test_a_stale_incident_save_is_refused_and_overwrites_nothing(client, editor,
 
 def test_adding_an_incident_goes_through_the_service(client, editor):
     client.force_login(editor)
-    data = _form_data(client.get(_url(Incident, "add")))
+    data = admin_form_data(client.get(admin_url(Incident, "add")))
     data.update(title="Drone strike", start_date="2024-03-17", end_date="2024-03-17", country="MLI")
     data.update({"participants-TOTAL_FORMS": "1", "participants-0-actor": ActorFactory().pk})
     data.update({"participants-0-role": ParticipantRole.PERPETRATOR, "participants-0-attribution": "alleged"})
-    response = client.post(_url(Incident, "add"), data)
+    response = client.post(admin_url(Incident, "add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     incident = Incident.objects.get(title="Drone strike")
     assert (incident.code, incident.created_by, incident.participants.count()) == ("MLI-2024-0001", editor, 1)
@@ -291,8 +273,8 @@ def test_editing_casualty_records_inline_recounts_fatalities_and_keeps_ids(clien
         set(NamedVictim.objects.filter(casualty_record__incident=incident).values_list("pk", flat=True)),
     )
     client.force_login(editor)
-    url = _url(Incident, "change", incident.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Incident, "change", incident.pk)
+    data = admin_form_data(client.get(url))
     data.update({"casualty_records-0-count_best": "400", "casualty_records-0-count_high": "600"})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -318,8 +300,8 @@ def test_editing_casualty_records_inline_recounts_fatalities_and_keeps_ids(clien
 
 def test_a_refused_inline_edit_shows_the_services_reason(client, editor, incident):
     client.force_login(editor)
-    url = _url(Incident, "change", incident.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Incident, "change", incident.pk)
+    data = admin_form_data(client.get(url))
     wagner = next(i for i in range(3) if data[f"participants-{i}-actor"] == Actor.objects.get(name="Wagner Group").pk)
     data[f"participants-{wagner}-DELETE"] = "on"
     response = client.post(url, data)
@@ -333,14 +315,14 @@ def test_a_refused_inline_edit_shows_the_services_reason(client, editor, inciden
 def test_a_casualty_record_saved_on_its_own_page_is_found_again(client, editor, incident):
     record = incident.casualty_records.get()
     client.force_login(editor)
-    url = _url(CasualtyRecord, "change", record.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(CasualtyRecord, "change", record.pk)
+    data = admin_form_data(client.get(url))
     data.update({"named_victims-TOTAL_FORMS": "2", "named_victims-1-name": "B. T.", "_continue": "1"})
     data.update({"named_victims-1-sex": "female", "named_victims-1-age_band": "elderly"})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert incident.casualty_records.get().pk == record.pk
-    assert response.url == _url(CasualtyRecord, "change", record.pk)
+    assert response.url == admin_url(CasualtyRecord, "change", record.pk)
     assert sorted(record.named_victims.values_list("name", flat=True)) == ["A. D.", "B. T."]
     assert record.perpetrator_links.count() == 2
 
@@ -348,9 +330,9 @@ def test_a_casualty_record_saved_on_its_own_page_is_found_again(client, editor, 
 def test_a_named_victim_added_on_its_own_page_joins_its_record(client, editor, incident):
     record = incident.casualty_records.get()
     client.force_login(editor)
-    data = _form_data(client.get(_url(NamedVictim, "add")))
+    data = admin_form_data(client.get(admin_url(NamedVictim, "add")))
     data.update(casualty_record=record.pk, name="C. K.", sex="male", age_band="adult")
-    response = client.post(_url(NamedVictim, "add"), data)
+    response = client.post(admin_url(NamedVictim, "add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     victim = NamedVictim.objects.get(name="C. K.")
     assert victim.casualty_record.incident == incident
@@ -363,14 +345,14 @@ def test_an_admin_keeps_the_named_actor_sets(client, admin_user):
     client.force_login(admin_user)
 
     response = client.post(
-        _url(ActorSet, "add"), {"name": "FAMa + Wagner", "description": "", "members": [fama.pk, wagner.pk]}
+        admin_url(ActorSet, "add"), {"name": "FAMa + Wagner", "description": "", "members": [fama.pk, wagner.pk]}
     )
 
     assert response.status_code == 302
     actor_set = ActorSet.objects.get(name="FAMa + Wagner")
     assert set(actor_set.members.all()) == {fama, wagner}
-    assert client.get(_url(ActorSet, "changelist")).status_code == 200
-    assert client.get(_url(ActorSet, "change", actor_set.pk)).status_code == 200
+    assert client.get(admin_url(ActorSet, "changelist")).status_code == 200
+    assert client.get(admin_url(ActorSet, "change", actor_set.pk)).status_code == 200
 
 
 # Sources, documents and claims save through sources.services too
@@ -384,8 +366,8 @@ def test_an_editor_changing_an_accepted_quote_in_the_admin_reviews_it_anew(clien
     claim = submitted.claims.get()
     claim_review(claim=claim, by=UserFactory(username="first-editor", role="editor"), status=ReviewStatus.ACCEPTED)
     client.force_login(editor)
-    url = _url(Claim, "change", claim.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Claim, "change", claim.pk)
+    data = admin_form_data(client.get(url))
     data["quote"] = "At least 500 civilians were executed."
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -398,10 +380,10 @@ def test_a_claim_cannot_be_moved_to_another_incident_in_the_admin(client, editor
     claim = incident.claims.get()
     published = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=datetime.datetime.now(datetime.UTC))
     client.force_login(editor)
-    url = _url(Claim, "change", claim.pk)
+    url = admin_url(Claim, "change", claim.pk)
     page = client.get(url)
     assert "incident" not in page.context["adminform"].form.fields
-    data = _form_data(page)
+    data = admin_form_data(page)
     data.update(incident=published.pk, quote="Moved.")
     assert client.post(url, data).status_code == 302
     claim.refresh_from_db()
@@ -412,10 +394,10 @@ def test_a_claim_added_in_the_admin_is_pending_and_recorded_by_the_service(clien
     document = ClaimFactory().document
     actor = ActorFactory()
     client.force_login(editor)
-    data = _form_data(client.get(_url(Claim, "add")))
+    data = admin_form_data(client.get(admin_url(Claim, "add")))
     data.update(document=document.pk, incident=incident.pk, quote="Soldiers shot the men.")
     data.update({"actor_links-TOTAL_FORMS": "1", "actor_links-0-actor": actor.pk})
-    response = client.post(_url(Claim, "add"), data)
+    response = client.post(admin_url(Claim, "add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     claim = Claim.objects.get(quote="Soldiers shot the men.")
     assert (claim.review_status, list(claim.attributed_actors.all())) == (ReviewStatus.PENDING, [actor])
@@ -424,18 +406,18 @@ def test_a_claim_added_in_the_admin_is_pending_and_recorded_by_the_service(clien
 
 def test_documents_and_sources_save_in_the_admin_through_the_services(client, editor):
     client.force_login(editor)
-    data = _form_data(client.get(_url(Source, "add")))
+    data = admin_form_data(client.get(admin_url(Source, "add")))
     data.update(name="Human Rights Watch", kind="human_rights_ngo", reliability="B")
-    assert client.post(_url(Source, "add"), data).status_code == 302
+    assert client.post(admin_url(Source, "add"), data).status_code == 302
     source = Source.objects.get(name="Human Rights Watch")
-    data = _form_data(client.get(_url(Document, "add")))
+    data = admin_form_data(client.get(admin_url(Document, "add")))
     data.update(source=source.pk, title="Mali: Massacre", snapshot_text="What the page said.")
-    assert client.post(_url(Document, "add"), data).status_code == 302
+    assert client.post(admin_url(Document, "add"), data).status_code == 302
     document = Document.objects.get(title="Mali: Massacre")
     assert (_action(source), _action(document)) == ("source.create", "document.create")
 
-    url = _url(Document, "change", document.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Document, "change", document.pk)
+    data = admin_form_data(client.get(url))
     data.update(title="Mali: Massacre by Army", snapshot_text="Rewritten.", source=ClaimFactory().document.source_id)
     assert client.post(url, data).status_code == 302
     document.refresh_from_db()
@@ -452,8 +434,8 @@ def test_a_document_refused_by_the_service_keeps_the_form(client, editor):
     taken = ClaimFactory().document
     document = Document.objects.create(source=taken.source, title="Another page")
     client.force_login(editor)
-    url = _url(Document, "change", document.pk)
-    data = _form_data(client.get(url))
+    url = admin_url(Document, "change", document.pk)
+    data = admin_form_data(client.get(url))
     data["url"] = taken.url
     response = client.post(url, data)
     assert response.status_code == 200
@@ -468,5 +450,5 @@ def test_a_document_refused_by_the_service_keeps_the_form(client, editor):
 def test_nothing_is_deleted_in_the_admin_not_even_by_an_admin(client, admin_user, incident, model):
     obj = model.objects.first()
     client.force_login(admin_user)
-    assert client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
     assert model.objects.filter(pk=obj.pk).exists()

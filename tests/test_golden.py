@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import User
 from django.core.management.color import no_style
 from django.db import connection
 from django.test import Client
@@ -132,13 +131,6 @@ def check(normalise):
     return compare
 
 
-def client_as(role: str) -> Client:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(User.objects.get(username=role))
-    return client
-
-
 def get(client: Client, url: str, params: dict | None = None):
     response = client.get(url, params or {})
     assert response.status_code == 200, (url, response.status_code)
@@ -156,8 +148,8 @@ def path_of(url: str) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_incident_list_pages_and_details(demo, db, role, check):
-    client = client_as(role)
+def test_the_incident_list_pages_and_details(demo, db, role, check, client_as):
+    client = client_as(role, session=True)
     url, page, codes = "/api/v1/incidents/?page_size=3", 1, []
     while url:
         body = get(client, url)
@@ -173,16 +165,16 @@ def test_the_incident_list_pages_and_details(demo, db, role, check):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("export_format", EXPORT_FORMATS)
-def test_every_export(demo, db, role, export_format, check):
+def test_every_export(demo, db, role, export_format, check, client_as):
     extension = "geojson" if export_format == "geojson" else "csv"
-    body = get(client_as(role), "/api/v1/incidents/", {"format": export_format})
+    body = get(client_as(role, session=True), "/api/v1/incidents/", {"format": export_format})
     check(f"{role}/exports/incidents-{export_format}.{extension}", body)
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("resource", ["actors", "claims", "sources", "documents"])
-def test_the_other_lists_and_their_details(demo, db, role, resource, check):
-    client = client_as(role)
+def test_the_other_lists_and_their_details(demo, db, role, resource, check, client_as):
+    client = client_as(role, session=True)
     url, page, ids = f"/api/v1/{resource}/", 1, []
     while url:
         body = get(client, url)
@@ -195,8 +187,8 @@ def test_the_other_lists_and_their_details(demo, db, role, resource, check):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_changes_feed(demo, db, role, check):
-    client = client_as(role)
+def test_the_changes_feed(demo, db, role, check, client_as):
+    client = client_as(role, session=True)
     url, page = "/api/v1/changes/?updated_since=2000-01-01T00:00:00Z", 1
     while url:
         body = get(client, url)
@@ -207,14 +199,14 @@ def test_the_changes_feed(demo, db, role, check):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", TALLY_QUERIES)
-def test_tallies(demo, db, role, name, check):
-    body = get(client_as(role), "/api/v1/tallies/", TALLY_QUERIES[name])
+def test_tallies(demo, db, role, name, check, client_as):
+    body = get(client_as(role, session=True), "/api/v1/tallies/", TALLY_QUERIES[name])
     check(f"{role}/tallies/{name}.json", pretty(body))
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_pages(demo, db, role, check):
-    client = client_as(role)
+def test_the_pages(demo, db, role, check, client_as):
+    client = client_as(role, session=True)
     published = Incident.objects.filter(status=IncidentStatus.PUBLISHED).order_by("code")
     first, last = published.first(), published.last()
     wagner = apps.get_model("actors", "Actor").objects.get(name=WAGNER)

@@ -31,7 +31,7 @@ from events.models import CasualtyClaim, CasualtyRecord, Incident, NamedVictim, 
 from imports.models import ImportJob
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
-from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory, UserFactory
+from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory
 
 NAME = "Zyxqwv Plantedname"
 ACCENTED = "Zyxqwv Plantédname"
@@ -207,13 +207,6 @@ def _admin_routes() -> list[str]:
     return routes
 
 
-def _client(role: str) -> Client:
-    client = Client()
-    if role != "anonymous":
-        client.force_login(UserFactory(username=role))
-    return client
-
-
 def _body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode(errors="replace")
@@ -256,8 +249,8 @@ def _walk(client: Client, urls: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_no_get_path_of_the_api_shows_a_victims_name(planted, role):
-    client = _client(role)
+def test_no_get_path_of_the_api_shows_a_victims_name(planted, role, client_as):
+    client = client_as(role, session=True)
     paths = _schema_get_paths()
     assert "/api/v1/incidents/{code}/" in paths and "/api/v1/claims/{id}/" in paths
     urls = [url for path in paths for url in _expand(path)]
@@ -273,8 +266,8 @@ def test_no_get_path_of_the_api_shows_a_victims_name(planted, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_no_search_for_a_victims_name_finds_anything(planted, role):
-    client = _client(role)
+def test_no_search_for_a_victims_name_finds_anything(planted, role, client_as):
+    client = client_as(role, session=True)
     lists = [path for path in _schema_get_paths() if "{" not in path]
     # The pages that search: the incident list and the map's points (the others ignore the parameters).
     pages = ["/incidents/", "/incidents/map/points/"]
@@ -295,8 +288,8 @@ def test_no_search_for_a_victims_name_finds_anything(planted, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_no_page_shows_a_victims_name(planted, role):
-    client = _client(role)
+def test_no_page_shows_a_victims_name(planted, role, client_as):
+    client = client_as(role, session=True)
     routes = _page_routes()
     assert "/incidents/<str:code>/" in routes
     urls = [url for route in routes for url in _expand(route)]
@@ -309,8 +302,8 @@ def test_no_page_shows_a_victims_name(planted, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_admin_refuses_the_public_and_shows_nothing(planted, role):
-    client = _client(role)
+def test_the_admin_refuses_the_public_and_shows_nothing(planted, role, client_as):
+    client = client_as(role, session=True)
     refused = []
     for url in _admin_routes():
         response = client.get(url)

@@ -20,7 +20,6 @@ from events.choices import IncidentStatus
 from events.models import Incident
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
-from tests.events.test_form_views import FIELDS, evidence, form_data
 from tests.factories import (
     ActorFactory,
     ClaimFactory,
@@ -30,7 +29,8 @@ from tests.factories import (
     SourceFactory,
     UserFactory,
 )
-from tests.test_admin import _form_data, _url
+from tests.helpers.admin import admin_form_data, admin_url
+from tests.helpers.forms import FIELDS, evidence, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ class World:
         self.reader.force_login(users["admin"])
 
     def admin_post(self, url: str, **changes) -> int:
-        data = _form_data(self.reader.get(url))
+        data = admin_form_data(self.reader.get(url))
         data.update(changes)
         response = self.browser.post(url, data)
         assert response.status_code < 500
@@ -179,20 +179,20 @@ def _title_changed(incident: Incident) -> bool:
 
 def incident_admin_add(world: World, state: str) -> bool:
     world.admin_post(
-        _url(Incident, "add"), title="Changed", start_date="2025-01-05", end_date="2025-01-05", country="MLI"
+        admin_url(Incident, "add"), title="Changed", start_date="2025-01-05", end_date="2025-01-05", country="MLI"
     )
     return Incident.objects.filter(title="Changed").exists()
 
 
 def incident_admin_change(world: World, state: str) -> bool:
     incident = incident_in(state, world)
-    world.admin_post(_url(Incident, "change", incident.pk), title="Changed")
+    world.admin_post(admin_url(Incident, "change", incident.pk), title="Changed")
     return _title_changed(incident)
 
 
 def _admin_delete(model, obj) -> Callable[[World], bool]:
     def attempt(world: World) -> bool:
-        response = world.browser.post(_url(model, "delete", obj.pk), {"post": "yes"})
+        response = world.browser.post(admin_url(model, "delete", obj.pk), {"post": "yes"})
         assert response.status_code < 500
         return not model.objects.filter(pk=obj.pk).exists()
 
@@ -254,13 +254,13 @@ def incident_revert(world: World, state: str) -> bool:
 def claim_admin_add(world: World, state: str) -> bool:
     incident = incident_in(state, world)
     document = DocumentFactory()
-    world.admin_post(_url(Claim, "add"), document=document.pk, incident=incident.pk, quote="Changed")
+    world.admin_post(admin_url(Claim, "add"), document=document.pk, incident=incident.pk, quote="Changed")
     return Claim.objects.filter(quote="Changed").exists()
 
 
 def claim_admin_change(world: World, state: str) -> bool:
     claim = claim_in(state, world)
-    world.admin_post(_url(Claim, "change", claim.pk), quote="Changed")
+    world.admin_post(admin_url(Claim, "change", claim.pk), quote="Changed")
     claim.refresh_from_db()
     return claim.quote == "Changed"
 
@@ -298,13 +298,13 @@ def _cited_document(world: World) -> Document:
 
 
 def document_admin_add(world: World, state: str) -> bool:
-    world.admin_post(_url(Document, "add"), source=SourceFactory().pk, title="Changed")
+    world.admin_post(admin_url(Document, "add"), source=SourceFactory().pk, title="Changed")
     return Document.objects.filter(title="Changed").exists()
 
 
 def document_admin_change(world: World, state: str) -> bool:
     document = _cited_document(world)
-    world.admin_post(_url(Document, "change", document.pk), title="Changed")
+    world.admin_post(admin_url(Document, "change", document.pk), title="Changed")
     document.refresh_from_db()
     return document.title == "Changed"
 
@@ -319,13 +319,13 @@ def document_api_add(world: World, state: str) -> bool:
 
 
 def source_admin_add(world: World, state: str) -> bool:
-    world.admin_post(_url(Source, "add"), name="Changed", kind="human_rights_ngo", reliability="B")
+    world.admin_post(admin_url(Source, "add"), name="Changed", kind="human_rights_ngo", reliability="B")
     return Source.objects.filter(name="Changed").exists()
 
 
 def source_admin_change(world: World, state: str) -> bool:
     source = _cited_document(world).source
-    world.admin_post(_url(Source, "change", source.pk), name="Changed")
+    world.admin_post(admin_url(Source, "change", source.pk), name="Changed")
     source.refresh_from_db()
     return source.name == "Changed"
 
@@ -339,13 +339,13 @@ def source_api_add(world: World, state: str) -> bool:
 
 
 def actor_admin_add(world: World, state: str) -> bool:
-    world.admin_post(_url(Actor, "add"), name="Changed", kind="rebel_group")
+    world.admin_post(admin_url(Actor, "add"), name="Changed", kind="rebel_group")
     return Actor.objects.filter(name="Changed").exists()
 
 
 def actor_admin_change(world: World, state: str) -> bool:
     actor = ActorFactory()
-    world.admin_post(_url(Actor, "change", actor.pk), name="Changed")
+    world.admin_post(admin_url(Actor, "change", actor.pk), name="Changed")
     actor.refresh_from_db()
     return actor.name == "Changed"
 

@@ -4,7 +4,6 @@ import re
 from html import unescape
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, override_settings
 
 from actors.models import Actor
@@ -18,11 +17,9 @@ def page(client: Client, name: str, **params) -> str:
     return response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor", "admin"])
-def test_every_role_sees_the_actor_page(demo, db, role):
-    client = Client()
-    if role != "anonymous":
-        client.force_login(User.objects.get(username=role))
+@pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor", "admin_user"])
+def test_every_role_sees_the_actor_page(demo, db, client_as, role):
+    client = client_as(role, session=True)
 
     html = page(client, WAGNER)
 

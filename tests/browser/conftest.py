@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connections
 from django.test import Client, override_settings
@@ -39,8 +39,8 @@ from playwright.sync_api import Error as PlaywrightError
 from actors.models import Actor
 from conflict_tracker.celery import app as celery_app
 from events.models import Incident
-from tests.browser.snapshot import Snapshot
-from tests.factories import UserFactory
+from tests.helpers.browser import role_user
+from tests.helpers.snapshot import Snapshot
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,7 +59,6 @@ MISSING_BROWSER = (
 )
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PASSWORD = "browser-test-password"
-ROLES = ("analyst", "editor", "researcher", "admin")
 # Short enough that a missing element fails in seconds, long enough for a page of the demo on a busy 2-core machine.
 TIMEOUT_MS = 10_000
 VIEWPORT = {"width": 1280, "height": 900}
@@ -203,21 +202,6 @@ def new_context(browser, live_server, django_db_serialized_rollback, page_errors
 def page(new_context, page_errors) -> Page:
     """An anonymous visitor's page, English, in a fresh context; its console errors fail the test."""
     return page_errors.watch(new_context().new_page())
-
-
-def role_user(role: str) -> User:
-    """The user named after the role: the demo's own when `live_demo` loaded it (password "demo"), otherwise one
-    made now with the role (password "pw", as tests/factories.py makes them)."""
-    if role not in ROLES:
-        raise ValueError(f"no such role: {role!r}; one of {', '.join(ROLES)}")
-    user = User.objects.filter(username=role).first()
-    if user is None:
-        if role == "admin":
-            user = UserFactory(username="admin", is_superuser=True)
-        else:
-            user = UserFactory(username=role, is_staff=role != "researcher")
-            user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident
 from events.services import IncidentParts, ParticipantData, incident_create
-from tests.browser.conftest import role_user
 from tests.factories import ActorAliasFactory, ActorFactory
+from tests.helpers.browser import role_user
 
 pytestmark = pytest.mark.browser
 

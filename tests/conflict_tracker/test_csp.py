@@ -123,10 +123,8 @@ def pages(db):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor", "admin_user"])
-def test_every_page_carries_the_policy_and_serves_no_inline_code(client, request, pages, role):
-    user = request.getfixturevalue(role)
-    if user.is_authenticated:
-        client.force_login(user)
+def test_every_page_carries_the_policy_and_serves_no_inline_code(client_as, pages, role):
+    client = client_as(role, session=True)
 
     for url in pages:
         response = client.get(url)

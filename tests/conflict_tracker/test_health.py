@@ -14,11 +14,8 @@ from django.db import connection
 
 from conflict_tracker.tasks import HEARTBEAT_KEY, worker_heartbeat
 from tests.factories import ActorFactory
-from tests.tallies import test_tasks as tally_tasks
-from tests.tallies.test_tasks import publish
-from tests.test_deploy import REPO_DIR, _compose_services
-
-test_database = tally_tasks.test_database
+from tests.helpers.deploy import REPO_DIR, compose_services
+from tests.helpers.tallies import publish
 
 LIVE, READY = "/health/", "/health/ready/"
 CHECKS = {"database", "redis", "worker", "tally_changes"}
@@ -145,7 +142,7 @@ def test_every_scheduled_task_exists():
 
 def compose_health_check(service: str, port: int) -> list[str]:
     """The command compose runs in the service's container, pointed at `port` instead of the container's 8000."""
-    kind, program, *arguments = _compose_services()[service]["healthcheck"]["test"]
+    kind, program, *arguments = compose_services()[service]["healthcheck"]["test"]
     assert (kind, program) == ("CMD", "python")
     return [sys.executable, *(part.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for part in arguments)]
 
@@ -166,6 +163,6 @@ def test_the_compose_health_check_of_web_passes_against_production_settings(app_
 
 
 def test_compose_checks_that_the_worker_answers():
-    command = " ".join(_compose_services()["worker"]["healthcheck"]["test"])
+    command = " ".join(compose_services()["worker"]["healthcheck"]["test"])
 
     assert "inspect ping" in command

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.conflict_tracker.test_api_errors import error_of
+from tests.helpers.api import error_of
 
 TOKEN_URL = "/api/v1/auth/token/"
 # Each door: where to post, and the answers to a right and a wrong password.

@@ -16,12 +16,9 @@ from conflict_tracker import localservices
 from tallies.models import TallyChange
 from tallies.services import tallies_rebuild
 from tallies.tasks import sweep_tally_changes
-from tests.events.api.test_incident_writes import client_for, incident_fields
 from tests.factories import ActorFactory
-from tests.tallies import test_tasks as tally_tasks
-from tests.tallies.test_tasks import age_pending_changes, all_time_cell, cells, pending_changes, publish
-
-test_database = tally_tasks.test_database
+from tests.helpers.incidents import incident_fields
+from tests.helpers.tallies import age_pending_changes, all_time_cell, cells, pending_changes, publish
 
 INCIDENTS = "/api/v1/incidents/"
 THROTTLE_WARNING = "Request not throttled, Redis is unavailable"
@@ -30,9 +27,8 @@ ENQUEUE_WARNING = "Could not enqueue tallies.tasks.refresh_tallies"
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def edit_casualties(editor, code: str, best: int):
-    """An editor's PATCH of the incident's casualty record, with a new best count."""
-    client = client_for(editor)
+def edit_casualties(client, code: str, best: int):
+    """An editor's PATCH (through the editor's client) of the incident's casualty record, with a new best count."""
     incident = client.get(f"{INCIDENTS}{code}/").json()
     record = {**incident["casualty_records"][0], "count_best": best}
     return client.patch(
@@ -42,7 +38,7 @@ def edit_casualties(editor, code: str, best: int):
 
 @transactional
 def test_with_redis_stopped_reads_and_writes_answer_and_the_sweep_applies_the_change(
-    private_redis, caplog, settings, analyst, editor
+    private_redis, caplog, settings, analyst, editor, client_as
 ):
     fama = ActorFactory(name="FAMa")
     incident = publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12).incident
@@ -52,9 +48,9 @@ def test_with_redis_stopped_reads_and_writes_answer_and_the_sweep_applies_the_ch
 
     with caplog.at_level(logging.WARNING):
         listed = APIClient().get(INCIDENTS)
-        created = client_for(analyst).post(INCIDENTS, incident_fields(), format="json")
+        created = client_as(analyst).post(INCIDENTS, incident_fields(), format="json")
         # Commits, then cannot enqueue the tally refresh: the request still answers, the change stays pending.
-        edited = edit_casualties(editor, incident.code, best=14)
+        edited = edit_casualties(client_as(editor), incident.code, best=14)
 
     assert (listed.status_code, created.status_code, edited.status_code) == (200, 201, 200)
     assert THROTTLE_WARNING in caplog.text
@@ -66,7 +62,7 @@ def test_with_redis_stopped_reads_and_writes_answer_and_the_sweep_applies_the_ch
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         assert APIClient().get(INCIDENTS).status_code == 200
-        assert edit_casualties(editor, incident.code, best=15).status_code == 200
+        assert edit_casualties(client_as(editor), incident.code, best=15).status_code == 200
     assert THROTTLE_WARNING not in caplog.text and ENQUEUE_WARNING not in caplog.text
 
     # The refresh of the second edit is in the queue, but no worker runs here: the sweep must apply both changes.

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from conflict_tracker.throttling import RoleRateThrottle
-from tests.conflict_tracker.test_api_errors import error_of
+from tests.helpers.api import error_of
 
 RATES = {"anon": "3/minute", "user": "5/minute"}
 

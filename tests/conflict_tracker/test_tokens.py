@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from events.choices import IncidentStatus
-from tests.conflict_tracker.test_api_errors import error_of
 from tests.factories import IncidentFactory, UserFactory
+from tests.helpers.api import error_of
 
 TOKEN_URL = "/api/v1/auth/token/"
 TOKENS_URL = "/api/v1/auth/tokens/"

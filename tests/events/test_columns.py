@@ -34,8 +34,10 @@ from events.columns import (
 )
 from events.models import INCIDENT_FACTS, CasualtyRecord, IncidentParticipant, IncidentRendering, NamedVictim
 from events.models import PropertyHarm as PropertyHarmModel
-from tests.events.api.test_incidents import client_as, full_incident
-from tests.events.api.test_listing import PUBLIC, STAFF
+from tests.helpers.incidents import full_incident
+
+PUBLIC = ["anonymous", "researcher"]
+STAFF = ["analyst", "editor"]
 
 SERIALIZERS = [
     (IncidentSerializer, INCIDENT, False),
@@ -106,11 +108,11 @@ def _as_cell(value) -> str:
 
 
 @pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
-def test_every_column_has_the_same_value_in_every_rendering(request, db, role):
+def test_every_column_has_the_same_value_in_every_rendering(request, client_as, db, role):
     incident = full_incident(title="Attack on Ogossagou", notes="=1+1 in the notes")
     staff = role in STAFF
     user = request.getfixturevalue(role) if role != "anonymous" else AnonymousUser()
-    client = client_as(request, role)
+    client = client_as(role)
 
     renderings = {
         "serializer": client.get(f"/api/v1/incidents/{incident.code}/").json(),

@@ -16,7 +16,6 @@ from events.models import CasualtyRecord, Incident, NamedVictim
 from events.selectors import similar_incidents
 from events.services import CasualtyData, IncidentParts, ParticipantData, VictimData, incident_create, incident_update
 from sources.models import Claim, Document, Source
-from tests.conflict_tracker.test_geo import great_circle
 from tests.factories import (
     ActorFactory,
     ClaimFactory,
@@ -25,30 +24,11 @@ from tests.factories import (
     ParticipantFactory,
     UserFactory,
 )
+from tests.helpers.forms import FIELDS, evidence, form_data
+from tests.helpers.geo import great_circle
 
 pytestmark = pytest.mark.django_db
 NEW = reverse("events:incident-new")
-PREFIXES = ("participants", "casualties", "victims", "property", "evidence")
-
-FIELDS = {
-    "title": "Civilians killed in Moura market",
-    "notes": "Soldiers and foreign fighters surrounded the market.",
-    "start_date": "2025-03-27",
-    "end_date": "2025-03-31",
-    "date_precision": "day",
-    "country": "MLI",
-    "admin1": "Mopti",
-    "admin2": "Djenné",
-    "admin3": "Dandoli",
-    "location_name": "Moura",
-    "latitude": "14.14",
-    "longitude": "-4.29",
-    "geo_precision": "1",
-    "event_type": "Violence against civilians",
-    "sub_event_type": "Attack",
-    "violence_type": "3",
-    "civilian_targeting": "on",
-}
 
 
 def edit_url(incident) -> str:
@@ -57,23 +37,6 @@ def edit_url(incident) -> str:
 
 def submit_url(incident) -> str:
     return reverse("events:incident-submit", kwargs={"code": incident.code})
-
-
-def form_data(fields=None, version=None, **rows) -> dict:
-    """The POST a browser sends: the incident's fields and each formset's rows with its management form."""
-    data = dict(FIELDS if fields is None else fields)
-    if version is not None:
-        data["version"] = version
-    for prefix in PREFIXES:
-        items = rows.get(prefix, [])
-        data[f"{prefix}-TOTAL_FORMS"] = len(items)
-        data[f"{prefix}-INITIAL_FORMS"] = sum(1 for item in items if item.get("id"))
-        data[f"{prefix}-MIN_NUM_FORMS"] = 0
-        data[f"{prefix}-MAX_NUM_FORMS"] = 1000
-        for index, item in enumerate(items):
-            for name, value in item.items():
-                data[f"{prefix}-{index}-{name}"] = value
-    return data
 
 
 def field_html(html: str, name: str) -> str:
@@ -101,29 +64,6 @@ def participants(actors) -> list[dict]:
         {"actor": actors["villagers"].pk, "actor_name": "Civilians (Mali)", "role": "target", "side": "B",
          "attribution": "confirmed"},
     ]  # fmt: skip
-
-
-def evidence(**overrides) -> dict:
-    return {
-        "source": "",
-        "source_name": "Human Rights Watch",
-        "source_kind": "human_rights_ngo",
-        "source_reliability": "B",
-        "document_title": "Mali: Massacre by Army, Foreign Soldiers",
-        "document_url": "https://www.hrw.org/news/2022/04/05/mali-massacre",
-        "document_author": "Corinne Dufka",
-        "document_published_on": "2025-04-05",
-        "document_language": "en",
-        "document_excerpt": "Malian soldiers and foreign fighters executed some 300 civilian men.",
-        "claim_quote": "executed an estimated 300 civilian men",
-        "claim_actors": ["0", "1"],
-        "claim_harm": "killed",
-        "claim_victim_status": "civilian",
-        "claim_figure_low": "300",
-        "claim_figure_best": "300",
-        "claim_figure_high": "350",
-        **overrides,
-    }
 
 
 def casualty(**overrides) -> dict:

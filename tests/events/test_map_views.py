@@ -41,13 +41,6 @@ def incidents():
     }
 
 
-def sign_in(client, request, role):
-    user = request.getfixturevalue(role)
-    if user.is_authenticated:
-        client.force_login(user)
-    return user
-
-
 def points(client, **params) -> dict:
     response = client.get(POINTS, params)
     assert response.status_code == 200, response.content
@@ -66,8 +59,8 @@ def page(client, **params) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_the_points_it_may_see(client, request, incidents, role):
-    sign_in(client, request, role)
+def test_each_role_gets_the_points_it_may_see(client_as, incidents, role):
+    client = client_as(role, session=True)
 
     found = codes(points(client))
 
@@ -76,8 +69,8 @@ def test_each_role_gets_the_points_it_may_see(client, request, incidents, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_page_counts_what_the_role_may_see_and_says_what_has_no_coordinates(client, request, incidents, role):
-    sign_in(client, request, role)
+def test_the_page_counts_what_the_role_may_see_and_says_what_has_no_coordinates(client_as, incidents, role):
+    client = client_as(role, session=True)
 
     html = page(client)
 

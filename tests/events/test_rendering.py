@@ -4,39 +4,19 @@ incident's stored rendering is what the list would build for a reader who is not
 import re
 import threading
 
-import orjson
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection, connections, transaction
 
 from actors.models import Actor
 from events import rendering
-from events.api import listing
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident, IncidentRendering, PropertyHarm
 from events.services import incident_retract, incident_update
 from sources.choices import ReviewStatus
 from sources.models import Claim
 from sources.services import claim_review
-from tests.events.api.test_incidents import VICTIM, client_as, full_incident
-
-
-def built(ids: list[int]) -> dict[int, dict]:
-    """What the list builds for the public, incident by incident, without the stored renderings."""
-    with connection.cursor() as cursor:
-        cursor.execute(listing.statement(listing._PAGE_SQL, AnonymousUser()), [ids, "UTC"])
-        return {incident_id: row for incident_id, row in zip(ids, orjson.loads(cursor.fetchone()[0]), strict=True)}
-
-
-def stored() -> dict[int, dict]:
-    return {row.incident_id: orjson.loads(row.body) for row in IncidentRendering.objects.all()}
-
-
-def assert_renderings_current() -> None:
-    published = list(
-        Incident.objects.filter(status=IncidentStatus.PUBLISHED).order_by("id").values_list("id", flat=True)
-    )
-    assert stored() == built(published)
+from tests.helpers.incidents import VICTIM, full_incident
+from tests.helpers.rendering import assert_renderings_current, built, stored
 
 
 @pytest.fixture
@@ -94,8 +74,8 @@ def test_a_claim_s_review_and_an_actor_s_new_name_are_rendered(published, editor
     assert_renderings_current()
 
 
-def test_a_retracted_incident_loses_its_rendering_and_the_list_its_row(published, editor):
-    client = client_as(None, "anonymous")
+def test_a_retracted_incident_loses_its_rendering_and_the_list_its_row(published, editor, client_as):
+    client = client_as("anonymous")
     incident_retract(incident=published, by=editor, reason="A duplicate of MLI-2024-0007.")
 
     assert published.pk not in stored()
@@ -114,20 +94,18 @@ def test_a_claim_set_back_to_pending_leaves_the_records_that_rest_on_it_without_
     assert_renderings_current()
 
 
-def test_the_public_list_serves_the_stored_rendering(published):
-    client = client_as(None, "anonymous")
+def test_the_public_list_serves_the_stored_rendering(published, client_as):
+    client = client_as("anonymous")
     IncidentRendering.objects.filter(incident=published).update(body='{"code": "stored"}')
 
     assert client.get("/api/v1/incidents/").json()["results"] == [{"code": "stored"}]
-    assert client_as(None, "anonymous").get(f"/api/v1/incidents/{published.code}/").json()["code"] == published.code
+    assert client_as("anonymous").get(f"/api/v1/incidents/{published.code}/").json()["code"] == published.code
 
 
-def test_an_incident_without_a_rendering_is_built_rather_than_left_out(published):
+def test_an_incident_without_a_rendering_is_built_rather_than_left_out(published, client_as):
     IncidentRendering.objects.all().delete()
 
-    assert client_as(None, "anonymous").get("/api/v1/incidents/").json()["results"] == list(
-        built([published.pk]).values()
-    )
+    assert client_as("anonymous").get("/api/v1/incidents/").json()["results"] == list(built([published.pk]).values())
 
 
 def test_deferred_renderings_are_written_once_at_the_end_of_the_block(published):

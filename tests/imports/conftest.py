@@ -7,8 +7,7 @@ from actors.choices import ActorKind
 from actors.models import Actor, ActorAlias
 from imports.choices import ImportKind
 from imports.services import import_job_create, import_job_run
-
-FILES = Path(__file__).parent / "files"
+from tests.helpers.imports import FILES
 
 
 @pytest.fixture

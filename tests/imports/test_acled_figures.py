@@ -13,8 +13,7 @@ from actors.models import Actor
 from imports.choices import ImportStatus
 from imports.services.actor_resolver import undated
 from tallies.services import tallies_rebuild
-
-from .test_scale import HEADER, write_acled_file
+from tests.helpers.acled_file import HEADER, write_acled_file
 
 pytestmark = pytest.mark.django_db
 ACTOR_COLUMNS = [HEADER.index(name) for name in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")]

@@ -7,8 +7,7 @@ from decimal import Decimal
 import pytest
 
 from imports.readers import acled_csv, csvfile
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 CURRENT_HEADER = (
     "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,actor1,assoc_actor_1,"

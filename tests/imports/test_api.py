@@ -10,20 +10,12 @@ from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportJob
 from imports.tasks import run_import_job
 from tests.factories import UserFactory
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 IMPORTS = "/api/v1/imports/"
 ROLES = ("anonymous", "researcher", "analyst", "editor", "admin_user")
 REFUSED = {"anonymous": 401, "researcher": 403, "analyst": 403}
-
-
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
 
 
 def upload(name="acled_current.csv", content=None, **fields):
@@ -44,8 +36,8 @@ def job(db):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_editors_and_admins_may_list_and_read_jobs(request, role, job):
-    client = client_as(request, role)
+def test_only_editors_and_admins_may_list_and_read_jobs(client_as, role, job):
+    client = client_as(role)
 
     listed = client.get(IMPORTS)
     read = client.get(f"{IMPORTS}{job.pk}/")
@@ -60,9 +52,9 @@ def test_only_editors_and_admins_may_list_and_read_jobs(request, role, job):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_editors_and_admins_may_upload(request, role, enqueued, django_capture_on_commit_callbacks):
+def test_only_editors_and_admins_may_upload(client_as, role, enqueued, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(request, role).post(IMPORTS, upload(), format="multipart")
+        response = client_as(role).post(IMPORTS, upload(), format="multipart")
 
     expected = REFUSED.get(role, 202)
     assert response.status_code == expected, response.content

@@ -7,8 +7,7 @@ from django.core.management import CommandError, call_command
 
 from events.models import Incident
 from imports.models import ImportJob
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportedEvent
 from sources.choices import ReviewStatus, SourceKind
 from tests.factories import ActorFactory, DocumentFactory, IncidentFactory, ReviewedClaimFactory, SourceFactory
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 

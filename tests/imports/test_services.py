@@ -22,10 +22,9 @@ from sources.models import Claim, Document, Source
 from tallies.models import TallyCell, TallyChange
 from tallies.services import tallies_rebuild
 from tallies.tasks import refresh_tallies
-from tests.events.test_rendering import assert_renderings_current
 from tests.factories import UserFactory
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
+from tests.helpers.rendering import assert_renderings_current
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ from imports.choices import ImportKind, ImportStatus
 from imports.models import ImportJob
 from imports.services import import_job_create
 from imports.tasks import run_import_job
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from imports.models import ImportedEvent, ImportJob
 from imports.services import import_job_create, import_job_run
 from sources.choices import FigureQualifier, ReviewStatus
 from sources.models import Claim, ClaimActor
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ import io
 import pytest
 
 from imports.readers import acled_csv, csvfile, ucdp_csv
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 
 def _text(content: bytes) -> io.TextIOWrapper:

@@ -16,18 +16,11 @@ from imports.choices import ImportKind, ImportStatus
 from imports.models import MAX_STORED_ERRORS, ImportJob
 from imports.tasks import run_import_job
 from tests.factories import UserFactory
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 LIST = "/imports/"
 ROLES = ("anonymous", "researcher", "analyst", "editor", "admin_user")
-
-
-def client_as(request, client, role):
-    if role != "anonymous":
-        client.force_login(request.getfixturevalue(role))
-    return client
 
 
 def upload(name="acled_current.csv", content=None, **fields):
@@ -63,11 +56,11 @@ def eager():
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", ["list", "job", "errors"])
-def test_only_editors_and_admins_may_open_the_import_pages(request, client, role, page):
+def test_only_editors_and_admins_may_open_the_import_pages(client_as, role, page):
     job = make_job()
     url = {"list": LIST, "job": f"/imports/{job.pk}/", "errors": f"/imports/{job.pk}/errors.csv"}[page]
 
-    response = client_as(request, client, role).get(url)
+    response = client_as(role, session=True).get(url)
 
     expected = {"anonymous": 302, "researcher": 403, "analyst": 403, "editor": 200, "admin_user": 200}[role]
     assert response.status_code == expected
@@ -76,16 +69,16 @@ def test_only_editors_and_admins_may_open_the_import_pages(request, client, role
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst"])
-def test_no_one_but_an_editor_can_upload(request, client, role, enqueued):
-    response = client_as(request, client, role).post(LIST, upload())
+def test_no_one_but_an_editor_can_upload(client_as, role, enqueued):
+    response = client_as(role, session=True).post(LIST, upload())
 
     assert response.status_code in (302, 403)
     assert not ImportJob.objects.exists() and enqueued == []
 
 
 @pytest.mark.parametrize("role", ["researcher", "analyst", "editor", "admin_user"])
-def test_the_import_link_is_in_the_menu_of_editors_only(request, client, role):
-    html = client_as(request, client, role).get(reverse("home")).content.decode()
+def test_the_import_link_is_in_the_menu_of_editors_only(client_as, role):
+    html = client_as(role, session=True).get(reverse("home")).content.decode()
 
     assert (f'href="{LIST}"' in html) == (role in ("editor", "admin_user"))
 

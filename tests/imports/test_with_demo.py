@@ -11,8 +11,7 @@ from imports.services import import_job_create, import_job_run
 from sources.models import Source
 from tallies.models import TallyCell
 from tallies.services import tallies_refresh
-
-from .conftest import FILES
+from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,6 @@ claims and documents API, the claim search and the incident page. Staff read the
 tests/test_identity_leaks.py walks every door with a planted name; these pin down the rule itself."""
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 
 from conflict_tracker.redaction import WITHHELD, withhold_names
@@ -16,7 +14,7 @@ NAME = "Aminata Walet Fictif"
 QUOTE = f"They took four traders off the bus; {NAME} was one of them. Aminata's brother saw it."
 EXCERPT = f"Among those detained was {NAME.upper()}, a trader from Sévaré."
 PUBLIC = ["anonymous", "researcher"]
-STAFF = ["analyst", "editor", "admin"]
+STAFF = ["analyst", "editor", "admin_user"]
 
 
 @pytest.fixture
@@ -41,18 +39,6 @@ def witnessed(db):
     return claim, other
 
 
-def client_as(role):
-    client = Client()
-    if role != "anonymous":
-        client.force_login(User.objects.get(username=role))
-    return client
-
-
-@pytest.fixture
-def users(analyst, editor, researcher, admin_user):
-    return None
-
-
 def test_a_name_is_withheld_whole_word_by_word_and_without_its_accents():
     assert withhold_names(QUOTE, [NAME]) == (
         f"They took four traders off the bus; {WITHHELD} was one of them. {WITHHELD}'s brother saw it."
@@ -68,9 +54,9 @@ def test_a_name_is_withheld_whole_word_by_word_and_without_its_accents():
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_reads_quotes_and_excerpts_without_the_name(witnessed, users, role):
+def test_the_public_reads_quotes_and_excerpts_without_the_name(witnessed, role, client_as):
     claim, other = witnessed
-    client = client_as(role)
+    client = client_as(role, session=True)
 
     listed = client.get("/api/v1/claims/").json()["results"]
     quotes = {item["id"]: item["quote"] for item in listed}
@@ -87,9 +73,9 @@ def test_the_public_reads_quotes_and_excerpts_without_the_name(witnessed, users,
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_read_the_quotes_as_written(witnessed, users, role):
+def test_staff_read_the_quotes_as_written(witnessed, role, client_as):
     claim, _other = witnessed
-    client = client_as(role)
+    client = client_as(role, session=True)
 
     assert client.get(f"/api/v1/claims/{claim.pk}/").json()["quote"] == QUOTE
     assert client.get(f"/api/v1/documents/{claim.document_id}/").json()["excerpt"] == EXCERPT
@@ -98,18 +84,20 @@ def test_staff_read_the_quotes_as_written(witnessed, users, role):
 
 @pytest.mark.parametrize("role", PUBLIC)
 @pytest.mark.parametrize("searched", ["Aminata", "walet", "Fictif was one", "Aminata Walet Fictif", "inata Wal"])
-def test_the_public_cannot_find_a_claim_by_a_victims_name(witnessed, users, role, searched):
+def test_the_public_cannot_find_a_claim_by_a_victims_name(witnessed, role, searched, client_as):
     claim, _other = witnessed
 
-    found = {item["id"] for item in client_as(role).get("/api/v1/claims/", {"q": searched}).json()["results"]}
+    found = {
+        item["id"] for item in client_as(role, session=True).get("/api/v1/claims/", {"q": searched}).json()["results"]
+    }
 
     assert claim.pk not in found
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_still_finds_claims_by_their_other_words(witnessed, users, role):
+def test_the_public_still_finds_claims_by_their_other_words(witnessed, role, client_as):
     claim, other = witnessed
-    client = client_as(role)
+    client = client_as(role, session=True)
 
     assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "traders off"}).json()["results"]} == {claim.pk}
     assert {item["id"] for item in client.get("/api/v1/claims/", {"q": "Bamako"}).json()["results"]} == {other.pk}
@@ -119,18 +107,20 @@ def test_the_public_still_finds_claims_by_their_other_words(witnessed, users, ro
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_find_a_claim_by_a_victims_name(witnessed, users, role):
+def test_staff_find_a_claim_by_a_victims_name(witnessed, role, client_as):
     claim, other = witnessed
 
-    found = {item["id"] for item in client_as(role).get("/api/v1/claims/", {"q": "Aminata"}).json()["results"]}
+    found = {
+        item["id"] for item in client_as(role, session=True).get("/api/v1/claims/", {"q": "Aminata"}).json()["results"]
+    }
 
     assert found == {claim.pk, other.pk}
 
 
-def test_the_claims_list_still_runs_a_fixed_number_of_queries(witnessed, users, django_assert_max_num_queries):
+def test_the_claims_list_still_runs_a_fixed_number_of_queries(witnessed, django_assert_max_num_queries, client_as):
     for _ in range(10):
         ReviewedClaimFactory(incident=witnessed[0].incident, quote=QUOTE)
-    client = client_as("researcher")
+    client = client_as("researcher", session=True)
     # One of them loads the victims' names, the first time or when they changed (conflict_tracker/redaction.py).
     with django_assert_max_num_queries(7):
         assert client.get("/api/v1/claims/", {"page_size": 5}).status_code == 200

@@ -20,10 +20,8 @@ def wagner(db):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_role_reads_actors_and_nobody_writes(request, wagner, role):
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
+def test_every_role_reads_actors_and_nobody_writes(client_as, wagner, role):
+    client = client_as(role)
     detail_url = f"/api/v1/actors/{wagner.pk}/"
 
     assert client.get("/api/v1/actors/").status_code == 200

@@ -39,13 +39,6 @@ FIELDS = {
 }
 
 
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
-
-
 def create(analyst, title):
     return incident_create(by=analyst, fields={**FIELDS, "title": title})
 
@@ -106,8 +99,8 @@ def history(analyst, editor):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_role_reads_and_nobody_writes(request, history, role):
-    client = client_as(request, role)
+def test_every_role_reads_and_nobody_writes(client_as, history, role):
+    client = client_as(role)
 
     assert feed(client, history["since"]).status_code == 200
     assert client.post(URL, {}, format="json").status_code == WRITE_STATUS[role]
@@ -117,8 +110,8 @@ def test_every_role_reads_and_nobody_writes(request, history, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_sees_only_publication_history(request, history, role):
-    client = client_as(request, role)
+def test_the_public_sees_only_publication_history(client_as, history, role):
+    client = client_as(role)
     response = feed(client, history["since"])
     listed = entries(client, history["since"])
 
@@ -130,8 +123,8 @@ def test_the_public_sees_only_publication_history(request, history, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_sees_edits_and_publications_with_a_link(request, history, role):
-    listed = entries(client_as(request, role), history["since"])
+def test_the_public_sees_edits_and_publications_with_a_link(client_as, history, role):
+    listed = entries(client_as(role), history["since"])
 
     for name, change in (("edited", "updated"), ("new_published", "published")):
         incident = history[name]
@@ -144,9 +137,9 @@ def test_the_public_sees_edits_and_publications_with_a_link(request, history, ro
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_a_published_incident_edited_then_retracted_is_retracted_with_its_reason_only(request, history, role):
+def test_a_published_incident_edited_then_retracted_is_retracted_with_its_reason_only(client_as, history, role):
     incident = history["retracted"]
-    entry = entries(client_as(request, role), history["since"])[incident.code]
+    entry = entries(client_as(role), history["since"])[incident.code]
 
     assert entry["change"] == "retracted"
     assert entry["retraction_reason"] == REASON
@@ -155,8 +148,8 @@ def test_a_published_incident_edited_then_retracted_is_retracted_with_its_reason
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_every_change(request, history, role):
-    listed = entries(client_as(request, role), history["since"])
+def test_staff_see_every_change(client_as, history, role):
+    listed = entries(client_as(role), history["since"])
 
     assert {code: entry["change"] for code, entry in listed.items()} == {
         history["edited"].code: "updated",
@@ -173,7 +166,7 @@ def test_staff_see_every_change(request, history, role):
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_transitions_of_incidents_created_earlier(request, analyst, editor, role):
+def test_staff_see_transitions_of_incidents_created_earlier(client_as, analyst, editor, role):
     submitted = create(analyst, "Submitted after")
     published = submit(create(analyst, "Published after"), analyst)
     since = timezone.now()
@@ -181,14 +174,14 @@ def test_staff_see_transitions_of_incidents_created_earlier(request, analyst, ed
     claim_review(claim=published.claims.get(), by=editor, status="accepted")
     published = incident_publish(incident=published, by=editor)
 
-    listed = entries(client_as(request, role), since)
+    listed = entries(client_as(role), since)
 
     assert listed[submitted.code]["change"] == "submitted"
     assert listed[published.code]["change"] == "published"
 
 
-def test_entries_come_in_change_order_across_cursor_pages(request, history):
-    client = client_as(request, "analyst")
+def test_entries_come_in_change_order_across_cursor_pages(client_as, history):
+    client = client_as("analyst")
     codes, url = [], None
     response = feed(client, history["since"], page_size=2)
     while True:
@@ -248,13 +241,13 @@ def test_a_missing_or_bad_timestamp_is_a_400_naming_it(db, params):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "analyst"])
-def test_the_query_count_does_not_grow_with_the_page(request, analyst, editor, role):
+def test_the_query_count_does_not_grow_with_the_page(client_as, analyst, editor, role):
     since = timezone.now()
 
     def count(incidents: int) -> int:
-        while len(entries(client_as(request, "analyst"), since)) < incidents:
+        while len(entries(client_as("analyst"), since)) < incidents:
             publish(create(analyst, "Another"), analyst, editor)
-        client = client_as(request, role)
+        client = client_as(role)
         with CaptureQueriesContext(connection) as queries:
             assert len(feed(client, since, page_size=incidents).json()["results"]) == incidents
         return len(queries)
@@ -298,8 +291,8 @@ def walk(client, params: dict, *, on_page=None) -> list[str]:
         response = client.get(body["next"])
 
 
-def test_rows_sharing_a_timestamp_are_walked_page_by_page_without_repeats_or_gaps(request, tied):
-    client = client_as(request, "analyst")
+def test_rows_sharing_a_timestamp_are_walked_page_by_page_without_repeats_or_gaps(client_as, tied):
+    client = client_as("analyst")
     params = {"updated_since": TIED.isoformat(), "page_size": 5}
 
     forward = walk(client, params)
@@ -319,8 +312,8 @@ def test_rows_sharing_a_timestamp_are_walked_page_by_page_without_repeats_or_gap
     assert backward == tied
 
 
-def test_a_row_changed_at_the_same_instant_during_the_walk_shifts_no_other(request, tied):
-    client = client_as(request, "analyst")
+def test_a_row_changed_at_the_same_instant_during_the_walk_shifts_no_other(client_as, tied):
+    client = client_as("analyst")
 
     def meanwhile(pages: int):
         if pages == 1:  # an incident whose code sorts before the first page's, changed at the same instant
@@ -332,8 +325,8 @@ def test_a_row_changed_at_the_same_instant_during_the_walk_shifts_no_other(reque
     assert codes == tied  # behind the cursor: not seen, and nothing seen twice
 
 
-def test_the_feed_pages_keep_their_shape(request, tied):
-    body = client_as(request, "analyst").get(URL, {"updated_since": TIED.isoformat(), "page_size": 5}).json()
+def test_the_feed_pages_keep_their_shape(client_as, tied):
+    body = client_as("analyst").get(URL, {"updated_since": TIED.isoformat(), "page_size": 5}).json()
 
     assert list(body) == ["next", "previous", "results"]
     assert body["previous"] is None and body["next"].startswith("http://testserver/api/v1/changes/?")

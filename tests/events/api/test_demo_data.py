@@ -7,7 +7,6 @@ relations, dates and figures), not from running the same filter through the ORM.
 import datetime
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -23,13 +22,6 @@ PUBLIC = ["anonymous", "researcher"]
 PUBLISHED = [spec for spec in INCIDENTS if spec.status == IncidentStatus.PUBLISHED]
 UNPUBLISHED = [spec for spec in INCIDENTS if spec.status != IncidentStatus.PUBLISHED]
 NAMED_VICTIMS = [victim for spec in INCIDENTS for record in spec.casualties for victim in record.named_victims]
-
-
-def client_as(role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(User.objects.get(username=role))
-    return client
 
 
 def titles(client: APIClient, params: dict) -> set[str]:
@@ -172,13 +164,13 @@ def test_the_declaration_gives_the_filters_something_to_tell_apart():
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", PUBLIC)
 @pytest.mark.parametrize("params, expected", FILTERS.values(), ids=FILTERS.keys())
-def test_each_filter_finds_the_demo_incidents_it_should(demo, role, params, expected):
+def test_each_filter_finds_the_demo_incidents_it_should(demo, role, params, expected, client_as):
     assert titles(client_as(role), params) == expected
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_sees_the_published_demo_incidents_and_no_draft(demo, role):
+def test_the_public_sees_the_published_demo_incidents_and_no_draft(demo, role, client_as):
     client = client_as(role)
 
     assert titles(client, {}) == {spec.title for spec in PUBLISHED}
@@ -191,7 +183,7 @@ def test_the_public_sees_the_published_demo_incidents_and_no_draft(demo, role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", PUBLIC)
-def test_no_demo_victim_is_named_to_the_public(demo, role):
+def test_no_demo_victim_is_named_to_the_public(demo, role, client_as):
     client = client_as(role)
     listed = client.get("/api/v1/incidents/", {"page_size": 500}).content.decode()
     staff = client_as("analyst").get("/api/v1/incidents/", {"page_size": 500}).content.decode()
@@ -225,7 +217,7 @@ def africa_corps_incident(demo):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", PUBLIC)
-def test_wagner_with_include_related_finds_africa_corps_incidents(africa_corps_incident, role):
+def test_wagner_with_include_related_finds_africa_corps_incidents(africa_corps_incident, role, client_as):
     client = client_as(role)
     wagner = with_participant({WAGNER})
 

@@ -21,27 +21,15 @@ from events.choices import (
 from events.exports import ACLED_REGIONS, acled_source_scale, source_scale
 from events.models import CasualtyRecord, IncidentParticipant
 from sources.choices import ReviewStatus, SourceKind
-from tests.events.api.test_incidents import VICTIM, client_as, full_incident, incident
 from tests.factories import (
     ActorFactory,
-    ClaimFactory,
-    DocumentFactory,
     ParticipantFactory,
-    ReviewedClaimFactory,
     SourceFactory,
 )
+from tests.helpers.exports import CASUALTY_NOTE, body, cite, export
+from tests.helpers.incidents import VICTIM, full_incident, incident
 
 FORMATS = ["csv", "acled", "geojson", "ucdp", "acled-hxl", "ucdp-hxl"]
-CASUALTY_NOTE = "Brother of the village chief, shot at the well"
-
-
-def body(response) -> str:
-    assert response.status_code == 200, response.content
-    return b"".join(response.streaming_content).decode()
-
-
-def export(client, export_format: str, **params):
-    return client.get("/api/v1/incidents/", {"format": export_format, **params})
 
 
 def _decimal(text) -> Decimal | None:
@@ -133,13 +121,6 @@ def json_rows(client, params: dict) -> list[dict]:
     ]
 
 
-def cite(record, source, review_status=ReviewStatus.ACCEPTED):
-    """A claim about the incident, from a new document of the source."""
-    factory = ClaimFactory if review_status == ReviewStatus.PENDING else ReviewedClaimFactory
-    extra = {} if review_status == ReviewStatus.PENDING else {"review_status": review_status}
-    return factory(incident=record, document=DocumentFactory(source=source), **extra)
-
-
 @pytest.fixture
 def dataset(db):
     records = {
@@ -204,8 +185,8 @@ def test_each_format_parses_back_and_matches_the_json_list(dataset, export_forma
 
 
 @pytest.mark.parametrize("role", ["anonymous", "editor"])
-def test_the_csv_export_carries_the_json_lists_fields(request, dataset, role):
-    client = client_as(request, role)
+def test_the_csv_export_carries_the_json_lists_fields(client_as, dataset, role):
+    client = client_as(role)
 
     rows = list(csv.DictReader(io.StringIO(body(export(client, "csv")))))
     listed = json_list(client, {})
@@ -279,8 +260,8 @@ def test_filters_apply_to_exports(dataset):
 
 @pytest.mark.parametrize("export_format", FORMATS)
 @pytest.mark.parametrize("role", ["anonymous", "researcher"])
-def test_no_draft_and_no_victim_reaches_the_public(request, dataset, export_format, role):
-    text = body(export(client_as(request, role), export_format))
+def test_no_draft_and_no_victim_reaches_the_public(client_as, dataset, export_format, role):
+    text = body(export(client_as(role), export_format))
 
     assert dataset["draft"].code not in text
     assert "Tessit" not in text  # neither the draft's place nor the source only the draft cites
@@ -291,8 +272,8 @@ def test_no_draft_and_no_victim_reaches_the_public(request, dataset, export_form
 
 
 @pytest.mark.parametrize("export_format", FORMATS)
-def test_staff_export_every_state_but_no_victim_names_nor_casualty_notes(request, dataset, export_format):
-    text = body(export(client_as(request, "editor"), export_format))
+def test_staff_export_every_state_but_no_victim_names_nor_casualty_notes(client_as, dataset, export_format):
+    text = body(export(client_as("editor"), export_format))
 
     assert dataset["draft"].code in text
     assert VICTIM not in text
@@ -395,9 +376,9 @@ def sourced(db):
     return {"record": record, "rejected_only": rejected_only}
 
 
-def test_the_acled_source_lists_every_source_not_rejected_once_by_acronym_or_name(request, sourced):
+def test_the_acled_source_lists_every_source_not_rejected_once_by_acronym_or_name(client_as, sourced):
     rows = {row["event_id_cnty"]: row for row in csv.DictReader(io.StringIO(body(export(APIClient(), "acled"))))}
-    staff = csv.DictReader(io.StringIO(body(export(client_as(request, "editor"), "acled"))))
+    staff = csv.DictReader(io.StringIO(body(export(client_as("editor"), "acled"))))
 
     row = rows[sourced["record"].code]
     # AFP's claim is still in review: staff see it cited, the public not yet.
@@ -533,8 +514,8 @@ EXPORT_QUERIES = {"ucdp": 5, "ucdp-hxl": 5}
 
 
 @pytest.mark.parametrize("export_format", FORMATS)
-def test_an_export_runs_a_fixed_number_of_queries(request, db, django_assert_max_num_queries, export_format):
-    client = client_as(request, "researcher")
+def test_an_export_runs_a_fixed_number_of_queries(request, db, django_assert_max_num_queries, export_format, client_as):
+    client = client_as("researcher")
     body(export(client, export_format))  # a first request fills caches the later ones read
     counts = []
     for size, added in ((3, 3), (30, 27)):

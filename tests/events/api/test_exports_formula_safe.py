@@ -12,7 +12,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from events.choices import EventType, IncidentStatus, ParticipantRole, Side, SubEventType
-from tests.events.api.test_exports import body, export
 from tests.factories import (
     ActorFactory,
     DocumentFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     ReviewedClaimFactory,
     SourceFactory,
 )
+from tests.helpers.exports import body, export
 
 CSV_FORMATS = ["csv", "acled", "ucdp", "acled-hxl", "ucdp-hxl"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

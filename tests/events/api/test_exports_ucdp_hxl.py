@@ -16,9 +16,9 @@ from events.models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipa
 from imports.choices import ImportKind
 from imports.models import ImportedEvent
 from sources.choices import ReviewStatus
-from tests.events.api.test_exports import CASUALTY_NOTE, body, cite, export
-from tests.events.api.test_incidents import VICTIM, client_as, full_incident, incident
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, ReviewedClaimFactory, SourceFactory
+from tests.helpers.exports import CASUALTY_NOTE, body, cite, export
+from tests.helpers.incidents import VICTIM, full_incident, incident
 
 ROLES = ["anonymous", "researcher", "analyst", "editor", "admin_user"]
 STAFF = {"analyst", "editor", "admin_user"}
@@ -257,8 +257,8 @@ def states(db):
 
 @pytest.mark.parametrize("export_format", UCDP_FORMATS)
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_sees_what_the_list_shows_and_no_victim(request, states, role, export_format):
-    client = client_as(request, role)
+def test_each_role_sees_what_the_list_shows_and_no_victim(client_as, states, role, export_format):
+    client = client_as(role)
 
     text = body(export(client, export_format))
 

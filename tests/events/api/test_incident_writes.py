@@ -5,23 +5,16 @@ import datetime
 import pytest
 from django.apps import apps
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim
 from sources.choices import ReviewStatus
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, UserFactory
+from tests.helpers.incidents import incident_fields
 
 LIST = "/api/v1/incidents/"
 VICTIM = "Aminata Traoré"
 IncidentEvent = apps.get_model("events", "IncidentEvent")
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def detail(code: str) -> str:
@@ -32,31 +25,13 @@ def step(code: str, name: str) -> str:
     return f"{LIST}{code}/{name}/"
 
 
-def incident_fields(**overrides) -> dict:
-    return {
-        "title": "Convoy attacked near Gao",
-        "notes": "A supply convoy was ambushed on the road north of Gao.",
-        "start_date": "2024-06-03",
-        "end_date": "2024-06-03",
-        "country": "MLI",
-        "admin1": "Gao",
-        "location_name": "Gao",
-        "latitude": "16.27170",
-        "longitude": "-0.04470",
-        "event_type": "Violence against civilians",
-        "sub_event_type": "Attack",
-        "civilian_targeting": True,
-        **overrides,
-    }
-
-
 @pytest.fixture
 def actors(db):
     return {"fama": ActorFactory(name="FAMa"), "wagner": ActorFactory(name="Wagner Group"), "civilians": ActorFactory()}
 
 
-def logged(analyst, actors) -> dict:
-    """An analyst's new draft with two perpetrators and a civilian target."""
+def logged(client, actors) -> dict:
+    """An analyst's new draft (through the analyst's client) with two perpetrators and a civilian target."""
     body = incident_fields(
         participants=[
             {"actor": actors["fama"].pk, "role": "perpetrator", "side": "A", "attribution": "alleged"},
@@ -64,14 +39,13 @@ def logged(analyst, actors) -> dict:
             {"actor": actors["civilians"].pk, "role": "target", "side": "B"},
         ]
     )
-    response = client_for(analyst).post(LIST, body, format="json")
+    response = client.post(LIST, body, format="json")
     assert response.status_code == 201, response.json()
     return response.json()
 
 
-def with_claim_and_casualties(analyst, actors, created: dict) -> dict:
+def with_claim_and_casualties(client, actors, created: dict) -> dict:
     """Add a claim, then a casualty record resting on it and attributed to both perpetrators."""
-    client = client_for(analyst)
     claim = client.post(
         "/api/v1/claims/",
         {
@@ -111,8 +85,8 @@ def with_claim_and_casualties(analyst, actors, created: dict) -> dict:
     return response.json()
 
 
-def test_an_analyst_logs_an_incident_with_its_parts(analyst, actors):
-    created = logged(analyst, actors)
+def test_an_analyst_logs_an_incident_with_its_parts(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
 
     assert created["code"] == "MLI-2024-0001"
     assert created["status"] == "draft"
@@ -127,18 +101,18 @@ def test_an_analyst_logs_an_incident_with_its_parts(analyst, actors):
     assert incident.participants.count() == 3
 
 
-def test_create_answers_with_the_location_of_the_new_incident(analyst, actors):
-    response = client_for(analyst).post(LIST, incident_fields(), format="json")
+def test_create_answers_with_the_location_of_the_new_incident(analyst, actors, client_as):
+    response = client_as(analyst).post(LIST, incident_fields(), format="json")
 
     assert response.status_code == 201
     assert response["Location"] == detail(response.json()["code"])
 
 
-def test_an_edit_keeps_the_part_lists_it_does_not_send(analyst, actors):
-    created = logged(analyst, actors)
+def test_an_edit_keeps_the_part_lists_it_does_not_send(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
     participant_ids = [p["id"] for p in created["participants"]]
 
-    edited = with_claim_and_casualties(analyst, actors, created)
+    edited = with_claim_and_casualties(client_as(analyst), actors, created)
 
     assert [p["id"] for p in edited["participants"]] == participant_ids
     assert edited["version"] == 2
@@ -148,13 +122,13 @@ def test_an_edit_keeps_the_part_lists_it_does_not_send(analyst, actors):
     assert [victim["name"] for victim in record["named_victims"]] == [VICTIM]
 
 
-def test_a_part_sent_with_its_id_is_changed_in_place(analyst, actors):
-    edited = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_a_part_sent_with_its_id_is_changed_in_place(analyst, actors, client_as):
+    edited = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
     record = edited["casualty_records"][0]
     record["count_best"] = 16
     record["named_victims"][0]["age"] = 42
 
-    response = client_for(analyst).patch(
+    response = client_as(analyst).patch(
         detail(edited["code"]), {"version": edited["version"], "casualty_records": [record]}, format="json"
     )
 
@@ -167,26 +141,24 @@ def test_a_part_sent_with_its_id_is_changed_in_place(analyst, actors):
     assert response.json()["fatalities_best"] == 16
 
 
-def test_a_stale_edit_is_refused_with_the_current_version_and_changes_nothing(analyst, editor, actors):
-    created = logged(analyst, actors)
-    first = client_for(editor).patch(
+def test_a_stale_edit_is_refused_with_the_current_version_and_changes_nothing(analyst, editor, actors, client_as):
+    created = logged(client_as(analyst), actors)
+    first = client_as(editor).patch(
         detail(created["code"]), {"version": 1, "title": "Convoy ambushed north of Gao"}, format="json"
     )
     assert first.status_code == 200
 
-    second = client_for(analyst).patch(
-        detail(created["code"]), {"version": 1, "title": "Something else"}, format="json"
-    )
+    second = client_as(analyst).patch(detail(created["code"]), {"version": 1, "title": "Something else"}, format="json")
 
     assert second.status_code == 409
     assert second.json()["error"]["current_version"] == 2
     assert Incident.objects.get(code=created["code"]).title == "Convoy ambushed north of Gao"
 
 
-def test_an_edit_without_the_version_is_refused_naming_it(analyst, actors):
-    created = logged(analyst, actors)
+def test_an_edit_without_the_version_is_refused_naming_it(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
 
-    response = client_for(analyst).patch(detail(created["code"]), {"title": "New"}, format="json")
+    response = client_as(analyst).patch(detail(created["code"]), {"title": "New"}, format="json")
 
     assert response.status_code == 400
     assert "version" in response.json()["error"]["fields"]
@@ -200,11 +172,11 @@ def test_an_edit_without_the_version_is_refused_naming_it(analyst, actors):
         ({"count_low": -1, "count_best": 2, "count_high": 3}, "casualty_records[0].count_low"),
     ],
 )
-def test_bad_counts_are_refused_naming_the_record_and_field(analyst, actors, record, path):
-    created = logged(analyst, actors)
+def test_bad_counts_are_refused_naming_the_record_and_field(analyst, actors, record, path, client_as):
+    created = logged(client_as(analyst), actors)
     body = {"harm": "killed", "victim_status": "civilian", **record}
 
-    response = client_for(analyst).patch(
+    response = client_as(analyst).patch(
         detail(created["code"]), {"version": 1, "casualty_records": [body]}, format="json"
     )
 
@@ -216,8 +188,8 @@ def test_bad_counts_are_refused_naming_the_record_and_field(analyst, actors, rec
     assert Incident.objects.get(code=created["code"]).version == 1
 
 
-def test_harm_cannot_be_attributed_to_an_actor_that_is_not_a_perpetrator(analyst, actors):
-    created = logged(analyst, actors)
+def test_harm_cannot_be_attributed_to_an_actor_that_is_not_a_perpetrator(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
     body = {
         "harm": "killed",
         "victim_status": "civilian",
@@ -227,7 +199,7 @@ def test_harm_cannot_be_attributed_to_an_actor_that_is_not_a_perpetrator(analyst
         "perpetrators": [actors["civilians"].pk],
     }
 
-    response = client_for(analyst).patch(
+    response = client_as(analyst).patch(
         detail(created["code"]), {"version": 1, "casualty_records": [body]}, format="json"
     )
 
@@ -236,7 +208,7 @@ def test_harm_cannot_be_attributed_to_an_actor_that_is_not_a_perpetrator(analyst
     assert CasualtyRecord.objects.count() == 0
 
 
-def test_the_same_actor_twice_in_one_role_is_refused(analyst, actors):
+def test_the_same_actor_twice_in_one_role_is_refused(analyst, actors, client_as):
     body = incident_fields(
         participants=[
             {"actor": actors["fama"].pk, "role": "perpetrator"},
@@ -244,28 +216,28 @@ def test_the_same_actor_twice_in_one_role_is_refused(analyst, actors):
         ]
     )
 
-    response = client_for(analyst).post(LIST, body, format="json")
+    response = client_as(analyst).post(LIST, body, format="json")
 
     assert response.status_code == 400
     assert "participants[1].actor" in response.json()["error"]["fields"]
     assert not Incident.objects.exists()
 
 
-def test_an_unknown_actor_is_refused_naming_the_participant(analyst):
+def test_an_unknown_actor_is_refused_naming_the_participant(analyst, client_as):
     body = incident_fields(participants=[{"actor": 999999, "role": "perpetrator"}])
 
-    response = client_for(analyst).post(LIST, body, format="json")
+    response = client_as(analyst).post(LIST, body, format="json")
 
     assert response.status_code == 400
     assert "participants[0].actor" in response.json()["error"]["fields"]
 
 
-def test_a_part_id_of_another_incident_is_refused(analyst, actors):
-    first = logged(analyst, actors)
-    second = logged(analyst, actors)
+def test_a_part_id_of_another_incident_is_refused(analyst, actors, client_as):
+    first = logged(client_as(analyst), actors)
+    second = logged(client_as(analyst), actors)
     foreign = first["participants"][0]
 
-    response = client_for(analyst).patch(
+    response = client_as(analyst).patch(
         detail(second["code"]),
         {"version": 1, "participants": [{"id": foreign["id"], "actor": foreign["actor"], "role": "perpetrator"}]},
         format="json",
@@ -276,12 +248,12 @@ def test_a_part_id_of_another_incident_is_refused(analyst, actors):
     assert IncidentParticipant.objects.filter(incident__code=first["code"]).count() == 3
 
 
-def test_a_casualty_record_cannot_rest_on_another_incidents_claim(analyst, actors):
-    created = logged(analyst, actors)
+def test_a_casualty_record_cannot_rest_on_another_incidents_claim(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
     foreign = ClaimFactory()
     body = {"harm": "killed", "victim_status": "civilian", "count_low": 1, "count_best": 1, "count_high": 1}
 
-    response = client_for(analyst).patch(
+    response = client_as(analyst).patch(
         detail(created["code"]), {"version": 1, "casualty_records": [{**body, "claims": [foreign.pk]}]}, format="json"
     )
 
@@ -289,10 +261,10 @@ def test_a_casualty_record_cannot_rest_on_another_incidents_claim(analyst, actor
     assert "casualty_records[0].claims" in response.json()["error"]["fields"]
 
 
-def test_the_whole_workflow_through_the_api(analyst, editor, researcher, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_the_whole_workflow_through_the_api(analyst, editor, researcher, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
     code = created["code"]
-    analyst_client, editor_client = client_for(analyst), client_for(editor)
+    analyst_client, editor_client = client_as(analyst), client_as(editor)
 
     submitted = analyst_client.post(step(code, "submit"), {"version": created["version"]}, format="json")
     assert submitted.status_code == 200, submitted.json()
@@ -311,7 +283,7 @@ def test_the_whole_workflow_through_the_api(analyst, editor, researcher, actors)
     assert published.status_code == 200, published.json()
     assert published.json()["status"] == "published"
 
-    public = client_for(researcher).get(detail(code)).json()
+    public = client_as(researcher).get(detail(code)).json()
     assert public["fatalities_best"] == 14
     assert "named_victims" not in public["casualty_records"][0]
     assert VICTIM not in str(public)
@@ -321,43 +293,43 @@ def test_the_whole_workflow_through_the_api(analyst, editor, researcher, actors)
     )
     assert retracted.status_code == 200
     assert retracted.json()["status"] == "retracted"
-    assert client_for(researcher).get(detail(code)).status_code == 404
+    assert client_as(researcher).get(detail(code)).status_code == 404
 
 
-def test_return_needs_a_comment_and_reopen_takes_it_back_to_draft(analyst, editor, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_return_needs_a_comment_and_reopen_takes_it_back_to_draft(analyst, editor, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
     code = created["code"]
-    version = client_for(analyst).post(step(code, "submit"), {"version": 2}, format="json").json()["version"]
+    version = client_as(analyst).post(step(code, "submit"), {"version": 2}, format="json").json()["version"]
 
-    no_comment = client_for(editor).post(step(code, "return"), {"version": version, "comment": ""}, format="json")
+    no_comment = client_as(editor).post(step(code, "return"), {"version": version, "comment": ""}, format="json")
     assert no_comment.status_code == 400
     assert "comment" in no_comment.json()["error"]["fields"]
 
-    returned = client_for(editor).post(
+    returned = client_as(editor).post(
         step(code, "return"), {"version": version, "comment": "Add the HRW report."}, format="json"
     )
     assert returned.status_code == 200
     assert returned.json()["status"] == "returned"
 
-    reopened = client_for(analyst).post(step(code, "reopen"), {"version": returned.json()["version"]}, format="json")
+    reopened = client_as(analyst).post(step(code, "reopen"), {"version": returned.json()["version"]}, format="json")
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "draft"
 
 
-def test_a_step_from_a_stale_version_is_a_conflict(analyst, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_a_step_from_a_stale_version_is_a_conflict(analyst, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
 
-    response = client_for(analyst).post(step(created["code"], "submit"), {"version": 1}, format="json")
+    response = client_as(analyst).post(step(created["code"], "submit"), {"version": 1}, format="json")
 
     assert response.status_code == 409
     assert response.json()["error"]["current_version"] == 2
     assert Incident.objects.get(code=created["code"]).status == IncidentStatus.DRAFT
 
 
-def test_a_step_that_does_not_start_from_the_current_state_is_a_conflict(editor, analyst, actors):
-    created = logged(analyst, actors)
+def test_a_step_that_does_not_start_from_the_current_state_is_a_conflict(editor, analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
 
-    response = client_for(editor).post(
+    response = client_as(editor).post(
         step(created["code"], "retract"), {"version": 1, "reason": "Wrong."}, format="json"
     )
 
@@ -365,9 +337,9 @@ def test_a_step_that_does_not_start_from_the_current_state_is_a_conflict(editor,
     assert "Draft" in response.json()["error"]["message"]
 
 
-def test_analysts_may_not_publish_or_edit_what_they_submitted(analyst, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
-    client = client_for(analyst)
+def test_analysts_may_not_publish_or_edit_what_they_submitted(analyst, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
+    client = client_as(analyst)
     client.post(step(created["code"], "submit"), {"version": 2}, format="json")
 
     assert client.post(step(created["code"], "publish"), {"version": 3}, format="json").status_code == 403
@@ -375,10 +347,10 @@ def test_analysts_may_not_publish_or_edit_what_they_submitted(analyst, actors):
     assert Incident.objects.get(code=created["code"]).title == "Convoy attacked near Gao"
 
 
-def test_another_analyst_may_not_edit_add_claims_to_submit_or_reopen_my_draft(analyst, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_another_analyst_may_not_edit_add_claims_to_submit_or_reopen_my_draft(analyst, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
     code, version = created["code"], created["version"]
-    other = client_for(UserFactory(username="other-analyst", role="analyst"))
+    other = client_as(UserFactory(username="other-analyst", role="analyst"))
     refusal = f"{code} is another analyst's"
 
     edit = other.patch(detail(code), {"version": version, "title": "Mine now"}, format="json")
@@ -399,11 +371,11 @@ def test_another_analyst_may_not_edit_add_claims_to_submit_or_reopen_my_draft(an
     )
 
 
-def test_an_editor_reverts_to_an_earlier_version_as_a_new_revision(analyst, editor, actors):
-    created = logged(analyst, actors)
-    client_for(analyst).patch(detail(created["code"]), {"version": 1, "title": "Renamed"}, format="json")
+def test_an_editor_reverts_to_an_earlier_version_as_a_new_revision(analyst, editor, actors, client_as):
+    created = logged(client_as(analyst), actors)
+    client_as(analyst).patch(detail(created["code"]), {"version": 1, "title": "Renamed"}, format="json")
 
-    response = client_for(editor).post(step(created["code"], "revert"), {"version": 2, "to_version": 1}, format="json")
+    response = client_as(editor).post(step(created["code"], "revert"), {"version": 2, "to_version": 1}, format="json")
 
     assert response.status_code == 200, response.json()
     assert response.json()["title"] == "Convoy attacked near Gao"
@@ -413,8 +385,8 @@ def test_an_editor_reverts_to_an_earlier_version_as_a_new_revision(analyst, edit
     assert last.pgh_context.metadata["user"] == editor.pk
 
 
-def test_every_write_is_a_revision_by_its_author(analyst, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
+def test_every_write_is_a_revision_by_its_author(analyst, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
     incident = Incident.objects.get(code=created["code"])
 
     # One revision is one history context, however many snapshots of the row it wrote.
@@ -429,19 +401,17 @@ def test_every_write_is_a_revision_by_its_author(analyst, actors):
 
 
 @pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("researcher", 403)])
-def test_the_public_may_not_write(request, db, role, expected):
-    user = None if role == "anonymous" else request.getfixturevalue(role)
-
-    response = client_for(user).post(LIST, incident_fields(), format="json")
+def test_the_public_may_not_write(client_as, db, role, expected):
+    response = client_as(role).post(LIST, incident_fields(), format="json")
 
     assert response.status_code == expected
     assert not Incident.objects.exists()
 
 
-def test_put_is_not_offered_a_part_list_is_replaced_only_when_sent(analyst, actors):
-    created = logged(analyst, actors)
+def test_put_is_not_offered_a_part_list_is_replaced_only_when_sent(analyst, actors, client_as):
+    created = logged(client_as(analyst), actors)
 
-    response = client_for(analyst).put(detail(created["code"]), incident_fields(version=1), format="json")
+    response = client_as(analyst).put(detail(created["code"]), incident_fields(version=1), format="json")
 
     assert response.status_code == 405
 
@@ -449,12 +419,12 @@ def test_put_is_not_offered_a_part_list_is_replaced_only_when_sent(analyst, acto
 # Committed requests, as in real use: each revision has its own transaction time to be ordered by. A test that
 # commits empties the tables when it ends, so it starts from a copy of what the migrations wrote (the role groups).
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_staff_read_the_revisions_with_who_did_what(analyst, editor, actors):
-    created = with_claim_and_casualties(analyst, actors, logged(analyst, actors))
-    client_for(analyst).post(step(created["code"], "submit"), {"version": 2}, format="json")
-    client_for(editor).post(step(created["code"], "return"), {"version": 3, "comment": "Add the HRW report."})
+def test_staff_read_the_revisions_with_who_did_what(analyst, editor, actors, client_as):
+    created = with_claim_and_casualties(client_as(analyst), actors, logged(client_as(analyst), actors))
+    client_as(analyst).post(step(created["code"], "submit"), {"version": 2}, format="json")
+    client_as(editor).post(step(created["code"], "return"), {"version": 3, "comment": "Add the HRW report."})
 
-    response = client_for(editor).get(step(created["code"], "revisions"))
+    response = client_as(editor).get(step(created["code"], "revisions"))
 
     assert response.status_code == 200
     revisions = response.json()
@@ -474,15 +444,14 @@ def test_staff_read_the_revisions_with_who_did_what(analyst, editor, actors):
 
 
 @pytest.mark.parametrize(("role", "expected"), [("anonymous", 401), ("researcher", 403)])
-def test_revisions_are_for_staff_only(request, analyst, actors, role, expected):
-    created = logged(analyst, actors)
-    user = None if role == "anonymous" else request.getfixturevalue(role)
+def test_revisions_are_for_staff_only(client_as, analyst, actors, role, expected):
+    created = logged(client_as(analyst), actors)
 
-    assert client_for(user).get(step(created["code"], "revisions")).status_code == expected
+    assert client_as(role).get(step(created["code"], "revisions")).status_code == expected
 
 
-def test_a_date_before_1900_is_refused_naming_the_field(analyst):
-    response = client_for(analyst).post(
+def test_a_date_before_1900_is_refused_naming_the_field(analyst, client_as):
+    response = client_as(analyst).post(
         LIST, incident_fields(start_date="0338-07-19", end_date="0338-07-19"), format="json"
     )
 
@@ -491,10 +460,10 @@ def test_a_date_before_1900_is_refused_naming_the_field(analyst):
     assert not Incident.objects.exists()
 
 
-def test_an_incident_cannot_start_in_the_future(analyst):
+def test_an_incident_cannot_start_in_the_future(analyst, client_as):
     tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
 
-    response = client_for(analyst).post(LIST, incident_fields(start_date=tomorrow, end_date=tomorrow), format="json")
+    response = client_as(analyst).post(LIST, incident_fields(start_date=tomorrow, end_date=tomorrow), format="json")
 
     assert response.status_code == 400
     assert "start_date" in response.json()["error"]["fields"]

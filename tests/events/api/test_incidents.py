@@ -12,52 +12,13 @@ from actors.models import ActorRelation
 from conflict_tracker.pagination import IncidentCursorPagination
 from events.choices import Attribution, EventType, IncidentStatus, ParticipantRole, Side, SubEventType
 from events.models import (
-    CasualtyClaim,
-    CasualtyPerpetrator,
-    CasualtyRecord,
     IncidentParticipant,
-    NamedVictim,
-    PropertyHarm,
-    PropertyHarmClaim,
 )
-from tests.factories import ActorAliasFactory, ActorFactory, IncidentFactory, ReviewedClaimFactory
+from tests.factories import ActorAliasFactory, ActorFactory
+from tests.helpers.incidents import VICTIM, full_incident, incident
 
 PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor", "admin_user"]
-VICTIM = "Hamadoun Kassambara"
-
-
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
-
-
-def incident(status=IncidentStatus.PUBLISHED, **fields):
-    if status == IncidentStatus.PUBLISHED:
-        fields.setdefault("published_at", timezone.now())
-    return IncidentFactory(status=status, **fields)
-
-
-def full_incident(status=IncidentStatus.PUBLISHED, **fields):
-    """An incident with every part: a perpetrator, a killed record naming a victim, burned homes, a reviewed claim."""
-    record = incident(status, **fields)
-    perpetrator = IncidentParticipant.objects.create(
-        incident=record, actor=ActorFactory(), role=ParticipantRole.PERPETRATOR, side=Side.A
-    )
-    claim = ReviewedClaimFactory(incident=record)
-    killed = CasualtyRecord.objects.create(
-        incident=record, harm="killed", victim_status="civilian", count_low=3, count_best=5, count_high=8, children=1
-    )
-    CasualtyPerpetrator.objects.create(incident=record, casualty_record=killed, participant=perpetrator)
-    CasualtyClaim.objects.create(casualty_record=killed, claim=claim)
-    NamedVictim.objects.create(casualty_record=killed, name=VICTIM, age=34, community="Dogon")
-    homes = PropertyHarm.objects.create(
-        incident=record, kind="homes", harm="burned", count_low=10, count_best=12, count_high=15
-    )
-    PropertyHarmClaim.objects.create(property_harm=homes, claim=claim)
-    return record
 
 
 @pytest.fixture
@@ -75,8 +36,8 @@ def codes(response) -> set[str]:
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_sees_only_published_incidents(request, incidents, role):
-    client = client_as(request, role)
+def test_the_public_sees_only_published_incidents(client_as, incidents, role):
+    client = client_as(role)
 
     assert codes(client.get("/api/v1/incidents/")) == {incidents["published"].code}
     for state in ("draft", "submitted"):
@@ -86,8 +47,8 @@ def test_the_public_sees_only_published_incidents(request, incidents, role):
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_every_state(request, incidents, role):
-    client = client_as(request, role)
+def test_staff_see_every_state(client_as, incidents, role):
+    client = client_as(role)
 
     assert codes(client.get("/api/v1/incidents/")) == {record.code for record in incidents.values()}
     for record in incidents.values():
@@ -95,8 +56,8 @@ def test_staff_see_every_state(request, incidents, role):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_victim_identities_never_reach_the_public(request, incidents, role):
-    client = client_as(request, role)
+def test_victim_identities_never_reach_the_public(client_as, incidents, role):
+    client = client_as(role)
     code = incidents["published"].code
 
     for response in (
@@ -115,8 +76,8 @@ def test_victim_identities_never_reach_the_public(request, incidents, role):
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_named_victims(request, incidents, role):
-    client = client_as(request, role)
+def test_staff_see_named_victims(client_as, incidents, role):
+    client = client_as(role)
 
     detail = client.get(f"/api/v1/incidents/{incidents['draft'].code}/").json()
     listed = client.get("/api/v1/incidents/").json()["results"]
@@ -294,8 +255,8 @@ def test_actor_lists_incidents_the_actor_takes_part_in(places):
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_filter_by_status(request, places, role):
-    client = client_as(request, role)
+def test_staff_filter_by_status(client_as, places, role):
+    client = client_as(role)
 
     assert codes(client.get("/api/v1/incidents/", {"status": "draft"})) == {places["draft"].code}
     assert codes(client.get("/api/v1/incidents/", {"admin2": "Ansongo"})) == {
@@ -378,8 +339,8 @@ MAX_QUERIES = {"anonymous": 3, "analyst": 4}
 
 
 @pytest.mark.parametrize("role", MAX_QUERIES)
-def test_the_list_runs_a_fixed_number_of_queries(db, request, django_assert_max_num_queries, role):
-    client = client_as(request, role)
+def test_the_list_runs_a_fixed_number_of_queries(db, client_as, django_assert_max_num_queries, role):
+    client = client_as(role)
     for size, added in ((2, 2), (12, 10)):
         for _ in range(added):
             full_incident()

@@ -6,8 +6,11 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.events.api.test_incidents import client_as, full_incident
-from tests.events.api.test_listing import PUBLIC, STAFF, listed
+from tests.helpers.api import listed
+from tests.helpers.incidents import full_incident
+
+PUBLIC = ["anonymous", "researcher"]
+STAFF = ["analyst", "editor"]
 
 
 def forget_prepared() -> None:
@@ -36,10 +39,10 @@ def page_queries(captured) -> list[str]:
 
 
 @pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
-def test_the_first_page_prepares_the_page_query_and_the_next_ones_execute_it(request, db, role):
+def test_the_first_page_prepares_the_page_query_and_the_next_ones_execute_it(client_as, db, role):
     for _ in range(3):
         full_incident()
-    client = client_as(request, role)
+    client = client_as(role)
     listed(client)  # the user's groups, read once
     forget_prepared()
 
@@ -61,10 +64,10 @@ def test_the_first_page_prepares_the_page_query_and_the_next_ones_execute_it(req
     assert ("named_victims" in first_rows[0]["casualty_records"][0]) == (role in STAFF)
 
 
-def test_the_public_and_staff_have_statements_of_their_own(request, db):
+def test_the_public_and_staff_have_statements_of_their_own(client_as, db):
     full_incident()
     forget_prepared()
-    public, staff = client_as(request, "researcher"), client_as(request, "editor")
+    public, staff = client_as("researcher"), client_as("editor")
 
     public_rows, staff_rows = listed(public), listed(staff)
 
@@ -74,9 +77,9 @@ def test_the_public_and_staff_have_statements_of_their_own(request, db):
     assert listed(public) == public_rows and listed(staff) == staff_rows
 
 
-def test_without_prepared_statements_the_query_runs_as_written(request, db, settings):
+def test_without_prepared_statements_the_query_runs_as_written(client_as, db, settings):
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     prepared_rows = listed(client)
     forget_prepared()
     settings.DATABASE_PREPARED_STATEMENTS = False
@@ -89,10 +92,10 @@ def test_without_prepared_statements_the_query_runs_as_written(request, db, sett
     assert any("json_agg" in query["sql"] for query in captured.captured_queries)
 
 
-def test_a_connection_that_lost_its_statements_recovers(request, db):
+def test_a_connection_that_lost_its_statements_recovers(client_as, db):
     """As after a pooler handed over another session: the first page fails, the next prepares again."""
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     rows = listed(client)
     behind_psycopg_s_back("DEALLOCATE ALL")
 
@@ -103,11 +106,11 @@ def test_a_connection_that_lost_its_statements_recovers(request, db):
     assert listed(client) == rows
 
 
-def test_a_connection_that_kept_a_statement_the_app_forgot_recovers(request, db):
+def test_a_connection_that_kept_a_statement_the_app_forgot_recovers(client_as, db):
     """As after a pooler handed over a session holding another client's statements, under the name psycopg is
     about to give its next one: that page fails, the next prepares again."""
     full_incident()
-    client = client_as(request, "anonymous")
+    client = client_as("anonymous")
     forget_prepared()
     # psycopg names its statements _pg3_0, _pg3_1 ... in the order it prepares them on a connection.
     behind_psycopg_s_back(f"PREPARE _pg3_{connection.connection._prepared._prepared_idx} AS SELECT 1")

@@ -38,8 +38,9 @@ from events.models import (
     PropertyHarmClaim,
 )
 from sources.choices import ClaimMeasure, ReviewStatus
-from tests.events.api.test_incidents import VICTIM, client_as, full_incident, incident
 from tests.factories import ClaimFactory, ParticipantFactory, ReviewedClaimFactory
+from tests.helpers.api import listed
+from tests.helpers.incidents import VICTIM, full_incident, incident
 
 PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor"]
@@ -148,17 +149,10 @@ def killed_record(row: dict) -> dict:
     return next(record for record in row["casualty_records"] if record["harm"] == Harm.KILLED)
 
 
-def listed(client, **params) -> list[dict]:
-    response = client.get("/api/v1/incidents/", {"page_size": 500, **params})
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    return response.json()["results"]
-
-
 @pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
 @pytest.mark.parametrize("ordering", [None, "fatalities_best"])
-def test_the_list_renders_each_incident_as_the_serializer_does(request, varied, role, ordering):
-    client = client_as(request, role)
+def test_the_list_renders_each_incident_as_the_serializer_does(client_as, varied, role, ordering):
+    client = client_as(role)
 
     rows = listed(client, **({"ordering": ordering} if ordering else {}))
 
@@ -173,8 +167,8 @@ def test_the_list_renders_each_incident_as_the_serializer_does(request, varied, 
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_the_public_list_shows_no_victims_and_no_claims_of_unpublished_incidents(request, varied, role):
-    rows = {row["code"]: row for row in listed(client_as(request, role))}
+def test_the_public_list_shows_no_victims_and_no_claims_of_unpublished_incidents(client_as, varied, role):
+    rows = {row["code"]: row for row in listed(client_as(role))}
 
     killed = killed_record(rows[varied["rich"].code])
     # In the order they were cited, without the draft's claim nor the one no editor reviewed yet; the accepted
@@ -192,8 +186,8 @@ def test_the_public_list_shows_no_victims_and_no_claims_of_unpublished_incidents
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_victims_and_every_claim_in_the_list(request, varied, role):
-    rows = {row["code"]: row for row in listed(client_as(request, role))}
+def test_staff_see_victims_and_every_claim_in_the_list(client_as, varied, role):
+    rows = {row["code"]: row for row in listed(client_as(role))}
 
     killed = killed_record(rows[varied["rich"].code])
     assert [victim["name"] for victim in killed["named_victims"]] == sorted(["Aminata Barry", VICTIM])
@@ -202,8 +196,8 @@ def test_staff_see_victims_and_every_claim_in_the_list(request, varied, role):
     assert rows[varied["draft"].code]["published_at"] is None
 
 
-def test_the_list_shapes_values_as_drf_does(varied):
-    [row] = [row for row in listed(client_as(None, "anonymous")) if row["code"] == varied["rich"].code]
+def test_the_list_shapes_values_as_drf_does(varied, client_as):
+    [row] = [row for row in listed(client_as("anonymous")) if row["code"] == varied["rich"].code]
 
     assert (row["latitude"], row["longitude"]) == ("14.49000", "-4.19000")
     assert (row["start_date"], row["end_date"]) == ("2024-03-23", "2024-03-24")
@@ -219,8 +213,8 @@ def test_the_list_shapes_values_as_drf_does(varied):
     ]
 
 
-def test_the_list_escapes_line_separators_as_drf_does(varied):
-    response = client_as(None, "anonymous").get("/api/v1/incidents/")
+def test_the_list_escapes_line_separators_as_drf_does(varied, client_as):
+    response = client_as("anonymous").get("/api/v1/incidents/")
 
     assert b"\\u2028" in response.content
     assert "\u2028".encode() not in response.content
@@ -231,8 +225,8 @@ LIST_QUERIES = {"anonymous": 2, "editor": 3}
 
 
 @pytest.mark.parametrize("role", LIST_QUERIES)
-def test_the_list_runs_a_fixed_number_of_queries(request, db, django_assert_max_num_queries, role):
-    client = client_as(request, role)
+def test_the_list_runs_a_fixed_number_of_queries(request, db, django_assert_max_num_queries, role, client_as):
+    client = client_as(role)
     listed(client)  # a first request fills what the later ones read from the user (its groups)
     counts = []
     for size, added in ((3, 3), (40, 37)):
@@ -248,7 +242,7 @@ def test_the_list_runs_a_fixed_number_of_queries(request, db, django_assert_max_
 
 
 @pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
-def test_text_in_the_parts_comes_back_as_written(request, db, role):
+def test_text_in_the_parts_comes_back_as_written(client_as, db, role):
     """The parts' JSON is written by PostgreSQL: quotes, backslashes, line breaks, control characters and
     non-Latin text must reach the client as the serializers send them."""
     tricky = 'Dit «brûlé» "totalement"\\ C:\\temp\n\ttab\x01\u2028end 🔥 مدرسة'
@@ -259,7 +253,7 @@ def test_text_in_the_parts_comes_back_as_written(request, db, role):
     PropertyHarm.objects.filter(incident=record).update(note=tricky)
     CasualtyRecord.objects.filter(incident=record).update(note=tricky)
     NamedVictim.objects.filter(casualty_record__incident=record).update(community=tricky, fate=tricky)
-    client = client_as(request, role)
+    client = client_as(role)
 
     [row] = listed(client)
 
@@ -271,9 +265,9 @@ def test_text_in_the_parts_comes_back_as_written(request, db, role):
         assert row["casualty_records"][0]["named_victims"][0]["fate"] == tricky
 
 
-def test_an_empty_page_runs_only_the_page_query(db, django_assert_num_queries):
+def test_an_empty_page_runs_only_the_page_query(db, django_assert_num_queries, client_as):
     with django_assert_num_queries(1):
-        assert listed(client_as(None, "anonymous")) == []
+        assert listed(client_as("anonymous")) == []
 
 
 # -- the paginator, with model rows and with values() rows ---------------------------------------------------------
@@ -363,11 +357,11 @@ def test_the_orjson_renderer_renders_nothing_for_none():
         datetime.datetime(1999, 12, 31, 23, 0, 0, 1, tzinfo=datetime.UTC),  # a new year in some zones
     ],
 )
-def test_times_are_written_as_drf_writes_them_in_the_current_time_zone(request, db, settings, zone, moment):
+def test_times_are_written_as_drf_writes_them_in_the_current_time_zone(client_as, db, settings, zone, moment):
     settings.TIME_ZONE = zone
     record = full_incident()
     Incident.objects.filter(pk=record.pk).update(published_at=moment, updated_at=moment)
-    client = client_as(request, "analyst")
+    client = client_as("analyst")
     draft = full_incident(IncidentStatus.DRAFT)  # no published_at: null
 
     rows = {row["code"]: row for row in listed(client)}
@@ -378,8 +372,8 @@ def test_times_are_written_as_drf_writes_them_in_the_current_time_zone(request, 
     assert rows[record.code]["published_at"] == rows[record.code]["updated_at"]
 
 
-def test_an_indented_page_is_the_same_json(varied):
-    client = client_as(None, "anonymous")
+def test_an_indented_page_is_the_same_json(varied, client_as):
+    client = client_as("anonymous")
     compact = client.get("/api/v1/incidents/")
 
     indented = client.get("/api/v1/incidents/", HTTP_ACCEPT="application/json; indent=2")

@@ -9,13 +9,6 @@ PUBLIC = ["anonymous", "researcher"]
 STAFF = ["analyst", "editor", "admin_user"]
 
 
-def client_as(request, role: str) -> APIClient:
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(request.getfixturevalue(role))
-    return client
-
-
 def published_incident():
     return IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now())
 
@@ -35,8 +28,8 @@ def claims(db):
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_claims_of_draft_incidents_never_reach_the_public(request, claims, role):
-    client = client_as(request, role)
+def test_claims_of_draft_incidents_never_reach_the_public(client_as, claims, role):
+    client = client_as(role)
 
     listed = {claim["id"] for claim in client.get("/api/v1/claims/").json()["results"]}
     assert listed == {claims["published"].pk, claims["aggregate"].pk}
@@ -47,8 +40,8 @@ def test_claims_of_draft_incidents_never_reach_the_public(request, claims, role)
 
 
 @pytest.mark.parametrize("role", PUBLIC)
-def test_documents_behind_only_draft_incidents_never_reach_the_public(request, claims, role):
-    client = client_as(request, role)
+def test_documents_behind_only_draft_incidents_never_reach_the_public(client_as, claims, role):
+    client = client_as(role)
     draft_document = claims["draft"].document
     unused_document = DocumentFactory(title="Witness statement not yet used")
 
@@ -62,14 +55,14 @@ def test_documents_behind_only_draft_incidents_never_reach_the_public(request, c
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_every_document(request, claims, role):
-    listed = {document["id"] for document in client_as(request, role).get("/api/v1/documents/").json()["results"]}
+def test_staff_see_every_document(client_as, claims, role):
+    listed = {document["id"] for document in client_as(role).get("/api/v1/documents/").json()["results"]}
     assert claims["draft"].document_id in listed
 
 
 @pytest.mark.parametrize("role", STAFF)
-def test_staff_see_claims_of_draft_incidents(request, claims, role):
-    client = client_as(request, role)
+def test_staff_see_claims_of_draft_incidents(client_as, claims, role):
+    client = client_as(role)
 
     listed = {claim["id"] for claim in client.get("/api/v1/claims/").json()["results"]}
     assert claims["draft"].pk in listed

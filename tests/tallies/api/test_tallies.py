@@ -26,10 +26,8 @@ def actor_id(name: str) -> int:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "researcher", "analyst", "editor"])
-def test_every_role_reads_the_published_tallies(demo, db, role):
-    client = APIClient()
-    if role != "anonymous":
-        client.force_authenticate(User.objects.get(username=role))
+def test_every_role_reads_the_published_tallies(demo, db, client_as, role):
+    client = client_as(role)
 
     [cell] = tallies({"actor": WAGNER, "harm": "killed"}, client)
 
