@@ -11,7 +11,6 @@ the evidence entered alongside; `parts` holds the dataclasses an incident's part
 from .codes import incident_codes_reserve
 from .incidents import (
     EDITABLE_FIELDS,
-    EditConflict,
     EvidenceData,
     incident_create,
     incident_editable_by,
@@ -32,7 +31,6 @@ from .parts import (
     VictimData,
 )
 from .workflow import (
-    TransitionNotAllowed,
     incident_publish,
     incident_reopen,
     incident_retract,
@@ -48,12 +46,10 @@ __all__ = [
     "PROPERTY_HARM_COLUMNS",
     "VICTIM_COLUMNS",
     "CasualtyData",
-    "EditConflict",
     "EvidenceData",
     "IncidentParts",
     "ParticipantData",
     "PropertyHarmData",
-    "TransitionNotAllowed",
     "VictimData",
     "incident_codes_reserve",
     "incident_create",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.models import Actor
+from conflict_tracker.exceptions import EditConflict
 from conflict_tracker.roles import Role, has_role
 from sources.models import Claim
 from tallies.services import tally_change_record
@@ -24,22 +25,6 @@ from .codes import incident_codes_reserve
 from .parts import IncidentParts, _part, _recount_fatalities, _write_parts
 
 EDITABLE_FIELDS = ("title", "notes", *INCIDENT_FACTS)
-
-
-class EditConflict(Exception):
-    """Someone changed the incident since the version this write was based on."""
-
-    def __init__(self, incident: Incident, expected_version: int):
-        self.incident = incident
-        self.expected_version = expected_version
-        self.current_version = incident.version
-        super().__init__(
-            _(
-                "%(code)s was changed by someone else (your version %(expected)s, now %(current)s). "
-                "Reload it, reapply your changes and save again."
-            )
-            % {"code": incident.code, "expected": expected_version, "current": incident.version}
-        )
 
 
 def _require_role(user: User, *roles: Role, action: str) -> None:
