@@ -14,6 +14,7 @@ from django.db.models import Case, F, Func, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
@@ -25,15 +26,11 @@ from .choices import (
     DatePrecision,
     EventType,
     GeoPrecision,
-    Harm,
     IncidentStatus,
     ParticipantRole,
-    PropertyHarmKind,
-    PropertyKind,
     Sex,
     Side,
     SubEventType,
-    VictimStatus,
     ViolenceType,
 )
 

@@ -8,10 +8,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from events.choices import Attribution, IncidentStatus, ParticipantRole, VictimStatus
+from conflict_tracker.choices import AttributionLevel, Measure, PeriodType, VictimStatus
+from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipant
-
-from .choices import AttributionLevel, Measure, PeriodType
 
 # The participants' attributions that each level accepts (disputed ones count in neither).
 ACCEPTED_ATTRIBUTIONS = {

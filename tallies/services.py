@@ -16,10 +16,11 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from actors.selectors import actor_lineages
+from conflict_tracker.choices import PeriodType
 from conflict_tracker.tasks import enqueue_on_commit
 from events.models import Incident
 
-from .choices import PeriodType, SubjectKind
+from .choices import SubjectKind
 from .models import ActorSet, TallyCell, TallyChange, TallySubject, TallySubjectMember
 from .queries import insert_cells
 

@@ -28,13 +28,13 @@ from decimal import Decimal
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 
+from conflict_tracker.choices import Harm, ImportKind, VictimStatus
 from conflict_tracker.redaction import public_text
-from imports.choices import ImportKind
 from sources.choices import ReviewStatus
 from sources.models import Claim
 
 from ..api.listing import PAGE_FIELDS
-from ..choices import DatePrecision, Harm, Side, VictimStatus, ViolenceType
+from ..choices import DatePrecision, Side, ViolenceType
 from ..models import CasualtyRecord
 from .acled import ACLED_REGIONS, acled_sides
 from .rows import CHUNK_SIZE, IMPORTED_FIELDS, _chunks, _country, _iso_date, _participants, _text

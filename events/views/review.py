@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from conflict_tracker.choices import FigureQualifier
 from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from conflict_tracker.roles import Role, has_role
-from sources.choices import ClaimMeasure, FigureQualifier, ReviewStatus
+from sources.choices import ClaimMeasure, ReviewStatus
 from sources.models import Claim
 from sources.services import claim_review
 

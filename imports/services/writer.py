@@ -5,7 +5,8 @@ import pgtrigger
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from events.choices import Attribution, Harm, IncidentStatus, ParticipantRole
+from conflict_tracker.choices import Harm
+from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import (
     CasualtyClaim,
     CasualtyPerpetrator,

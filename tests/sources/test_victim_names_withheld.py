@@ -7,8 +7,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from conflict_tracker.choices import Harm, VictimStatus
 from conflict_tracker.redaction import WITHHELD, withhold_names
-from events.choices import Harm, IncidentStatus, VictimStatus
+from events.choices import IncidentStatus
 from events.models import CasualtyRecord, NamedVictim
 from tests.factories import DocumentFactory, IncidentFactory, ReviewedClaimFactory
 
