@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from conflict_tracker.choices import AttributionLevel, FigureQualifier, Harm, Measure, PeriodType, VictimStatus
 from conflict_tracker.roles import is_staff_member
-from tallies.queries import ACCEPTED_ATTRIBUTIONS
+from events.casualties import ACCEPTED_ATTRIBUTIONS
 from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query, external_figures
 
 from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name

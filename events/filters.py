@@ -16,8 +16,8 @@ from actors.selectors import actor_lineage_ids, actor_resolve
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, VictimStatus
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
-from tallies.queries import cell_records
 
+from .casualties import cell_records
 from .choices import Attribution, IncidentStatus, ParticipantRole
 from .models import Incident, IncidentParticipant, incident_period
 

@@ -12,6 +12,7 @@ from .codes import incident_codes_reserve
 from .incidents import (
     EDITABLE_FIELDS,
     EvidenceData,
+    incident_change_announce,
     incident_create,
     incident_editable_by,
     incident_require_editable,
@@ -51,6 +52,7 @@ __all__ = [
     "ParticipantData",
     "PropertyHarmData",
     "VictimData",
+    "incident_change_announce",
     "incident_codes_reserve",
     "incident_create",
     "incident_editable_by",
