@@ -19,7 +19,7 @@ run test lint: export DEBUG ?= 1
 help:
 	@echo "make run            set up, start the services, migrate, load demo data, serve on PORT (8000)"
 	@echo "make test           run the test suite (PYTEST_ARGS=... to pass options)"
-	@echo "make lint           ruff, Django system checks, missing migrations"
+	@echo "make lint           ruff, the layers of the apps (import-linter), Django system checks, missing migrations"
 	@echo "make format         ruff format and fixes"
 	@echo "make lock           regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make messages       update the French catalogue from the code and compile it (needs GNU gettext)"
@@ -48,6 +48,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(SERVICES) up
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
