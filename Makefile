@@ -20,7 +20,7 @@ help:
 	@echo "make run            set up, start the services, migrate, load demo data, serve on PORT (8000)"
 	@echo "make test           run the test suite and print its coverage (PYTEST_ARGS=... to pass options)"
 	@echo "make test-fast      the same without the slow tests (marked slow) and without coverage"
-	@echo "make lint           ruff, Django system checks, missing migrations"
+	@echo "make lint           ruff, the layers of the apps (import-linter), Django system checks, missing migrations"
 	@echo "make format         ruff format and fixes"
 	@echo "make lock           regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make messages       update the French catalogue from the code and compile it (needs GNU gettext)"
@@ -54,6 +54,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(SERVICES) up
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

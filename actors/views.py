@@ -4,12 +4,10 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from conflict_tracker.choices import AttributionLevel, FigureQualifier, Harm, Measure, PeriodType, VictimStatus
 from conflict_tracker.decorators import public_read, role_required
 from conflict_tracker.roles import STAFF_ROLES
-from events.choices import Harm, VictimStatus
-from sources.choices import FigureQualifier
-from tallies.choices import AttributionLevel, Measure, PeriodType
-from tallies.queries import ACCEPTED_ATTRIBUTIONS
+from events.casualties import ACCEPTED_ATTRIBUTIONS
 from tallies.selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query, external_figures
 
 from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name

@@ -5,7 +5,12 @@
 `fields` appears only for invalid input. A 500 says nothing about its cause; the traceback goes to the log.
 A hostile body gets the same shape: too large a body is a 413, too many form fields or files a 400, each naming
 its limit (JSON nested too deep is the parser's 400: conflict_tracker.parsers).
+
+The domain errors the services raise (EditConflict, TransitionNotAllowed) live here too, below every app, so that
+the handler maps them without importing the apps that raise them.
 """
+
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -24,7 +29,32 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from events.services import EditConflict, TransitionNotAllowed
+
+class Versioned(Protocol):
+    """A record written with the version check (an incident)."""
+
+    code: str
+    version: int
+
+
+class EditConflict(Exception):
+    """Someone changed the incident since the version this write was based on."""
+
+    def __init__(self, incident: Versioned, expected_version: int):
+        self.incident = incident
+        self.expected_version = expected_version
+        self.current_version = incident.version
+        super().__init__(
+            _(
+                "%(code)s was changed by someone else (your version %(expected)s, now %(current)s). "
+                "Reload it, reapply your changes and save again."
+            )
+            % {"code": incident.code, "expected": expected_version, "current": incident.version}
+        )
+
+
+class TransitionNotAllowed(Exception):
+    """The requested workflow step does not start from the incident's current state."""
 
 
 class Conflict(exceptions.APIException):

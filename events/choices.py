@@ -132,22 +132,6 @@ class Attribution(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
 
 
-class Harm(models.TextChoices):
-    KILLED = "killed", _("Killed")
-    INJURED = "injured", _("Injured")
-    DISAPPEARED = "disappeared", _("Disappeared")
-    ABDUCTED = "abducted", _("Abducted")
-    DETAINED = "detained", _("Detained")
-    TORTURED = "tortured", _("Tortured")
-    SEXUAL_VIOLENCE = "sexual_violence", _("Sexual violence")
-
-
-class VictimStatus(models.TextChoices):
-    CIVILIAN = "civilian", _("Civilian")
-    COMBATANT = "combatant", _("Combatant")
-    UNKNOWN = "unknown", _("Unknown")
-
-
 class Sex(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
@@ -159,20 +143,3 @@ class AgeBand(models.TextChoices):
     ADULT = "adult", _("Adult (18-59)")
     ELDERLY = "elderly", _("Elderly (60 and over)")
     UNKNOWN = "unknown", _("Unknown")
-
-
-class PropertyKind(models.TextChoices):
-    HOMES = "homes", _("Homes")
-    SHOPS = "shops", _("Shops and markets")
-    VEHICLES = "vehicles", _("Vehicles")
-    LIVESTOCK = "livestock", _("Livestock")
-    CROPS = "crops", _("Crops and granaries")
-    PUBLIC_BUILDINGS = "public_buildings", _("Schools, clinics and public buildings")
-    OTHER = "other", _("Other")
-
-
-class PropertyHarmKind(models.TextChoices):
-    BURNED = "burned", _("Burned")
-    DESTROYED = "destroyed", _("Destroyed")
-    DAMAGED = "damaged", _("Damaged")
-    LOOTED = "looted", _("Looted")

@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
 from actors.selectors import actor_lineage_ids, actor_resolve
+from conflict_tracker.choices import AttributionLevel, Harm, Measure, VictimStatus
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.geo import box_around, distance_km
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.validators import validate_country_code
-from tallies.choices import AttributionLevel, Measure
-from tallies.queries import cell_records
 
-from .choices import Attribution, Harm, IncidentStatus, ParticipantRole, VictimStatus
+from .casualties import cell_records
+from .choices import Attribution, IncidentStatus, ParticipantRole
 from .models import Incident, IncidentParticipant, incident_period
 
 MAX_RADIUS_KM = 5000

@@ -16,21 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
 from actors.selectors import actor_resolve
+from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from sources.choices import Reliability, SourceKind
 from sources.models import Claim, Source
 
-from .choices import (
-    SUB_EVENT_TYPES_BY_EVENT_TYPE,
-    AgeBand,
-    Attribution,
-    Harm,
-    ParticipantRole,
-    PropertyHarmKind,
-    PropertyKind,
-    Sex,
-    Side,
-    VictimStatus,
-)
+from .choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, AgeBand, Attribution, ParticipantRole, Sex, Side
 from .models import Incident
 from .selectors import incident_parts
 from .services import (

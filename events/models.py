@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
+from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
@@ -27,15 +28,11 @@ from .choices import (
     DatePrecision,
     EventType,
     GeoPrecision,
-    Harm,
     IncidentStatus,
     ParticipantRole,
-    PropertyHarmKind,
-    PropertyKind,
     Sex,
     Side,
     SubEventType,
-    VictimStatus,
     ViolenceType,
 )
 

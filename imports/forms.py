@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .choices import ImportKind
+from conflict_tracker.choices import ImportKind
 
 # What the first bytes of the files people most often pick by mistake look like.
 _NOT_CSV_SIGNATURES = (

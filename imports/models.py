@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ImportKind, ImportStatus
+from conflict_tracker.choices import ImportKind
+
+from .choices import ImportStatus
 
 # A job keeps this many row errors (and absent event ids) itself; the counts stay exact beyond them. Bounded so
 # a file that is wrong throughout cannot grow the job row (or the importer's memory) without limit.

@@ -30,17 +30,6 @@ class ReviewStatus(models.TextChoices):
     DISPUTED = "disputed", _("Disputed")
 
 
-class FigureQualifier(models.TextChoices):
-    """How a source words a figure: "at least 20", "more than 900", "about 400"."""
-
-    EXACT = "exact", _("exactly")
-    AT_LEAST = "at_least", _("at least")
-    MORE_THAN = "more_than", _("more than")
-    ABOUT = "about", _("about")
-    AT_MOST = "at_most", _("at most")
-    RANGE = "range", _("between")
-
-
 class ClaimMeasure(models.TextChoices):
     """What a claim's figure counts."""
 

@@ -7,13 +7,13 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.choices import FigureQualifier, Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.redaction import names_digest, public_text
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code, validate_language_code
-from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
 
-from .choices import ClaimMeasure, FigureQualifier, Reliability, ReviewStatus, SourceKind
+from .choices import ClaimMeasure, Reliability, ReviewStatus, SourceKind
 
 
 @pghistory.track()

@@ -2,9 +2,9 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType, VictimStatus
 from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
-from events.choices import Harm, VictimStatus
 from events.filters import (
     ActorFilter,
     ActorListFilter,
@@ -16,7 +16,6 @@ from events.filters import (
 )
 from events.models import CasualtyRecord
 
-from .choices import AttributionLevel, Measure, PeriodType
 from .models import TallyCell
 
 

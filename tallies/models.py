@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from events.choices import Harm, VictimStatus
+from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType, VictimStatus
 
-from .choices import AttributionLevel, Measure, PeriodType, SubjectKind
+from .choices import SubjectKind
 
 
 class ActorSet(models.Model):

@@ -1,23 +1,16 @@
 """The statement that computes tally cells, shared by the stored cells (rebuild, refresh) and by sets of actors
-computed on request; and the casualty records behind a cell, as a queryset with the same rules."""
+computed on request. The casualty records behind a cell, as a queryset with the same rules, are
+events.casualties.cell_records."""
 
 import datetime
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from events.choices import Attribution, IncidentStatus, ParticipantRole, VictimStatus
-from events.models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipant
-
-from .choices import AttributionLevel, Measure, PeriodType
-
-# The participants' attributions that each level accepts (disputed ones count in neither).
-ACCEPTED_ATTRIBUTIONS = {
-    AttributionLevel.CONFIRMED: [Attribution.CONFIRMED],
-    AttributionLevel.ALLEGED: [Attribution.CONFIRMED, Attribution.ALLEGED],
-}
+from conflict_tracker.choices import AttributionLevel, Measure, PeriodType, VictimStatus
+from events.casualties import ACCEPTED_ATTRIBUTIONS
+from events.choices import IncidentStatus, ParticipantRole
 
 # Who the facts are about: the stored subjects' members, or one set of actors given with the request.
 _STORED_MEMBERS = """
@@ -131,36 +124,6 @@ def given_set_cells(actor_ids: Iterable[int], where: str, where_params: dict) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def cell_records(
-    *,
-    actor_ids: Iterable[int],
-    measure: str,
-    attribution: str,
-    harm: str | None = None,
-    victim_status: str | None = None,
-):
-    """The published casualty records that count for these actors, each once: the ORM's reading of the rules
-    that _CELLS_SQL applies, for the incidents and records behind a cell."""
-    actor_ids = sorted(set(actor_ids))
-    accepted = ACCEPTED_ATTRIBUTIONS[attribution]
-    records = CasualtyRecord.objects.filter(incident__status=IncidentStatus.PUBLISHED)
-    if measure == Measure.PERPETRATED:
-        blamed = CasualtyPerpetrator.objects.filter(
-            casualty_record=OuterRef("pk"), participant__actor_id__in=actor_ids, participant__attribution__in=accepted
-        )
-        records = records.filter(Exists(blamed))
-    else:
-        involved = IncidentParticipant.objects.filter(
-            incident=OuterRef("incident_id"), actor_id__in=actor_ids, attribution__in=accepted
-        )
-        records = records.filter(Exists(involved))
-    if harm:
-        records = records.filter(harm=harm)
-    if victim_status:
-        records = records.filter(victim_status=victim_status)
-    return records
 
 
 # Our own count for what an aggregate claim gives a figure for: its actors (each record once), its period (by

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q
 
 from actors.selectors import actor_lineage_ids
-from events.choices import Harm
+from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType
 
-from .choices import AttributionLevel, Measure, PeriodType, SubjectKind
+from .choices import SubjectKind
 from .models import TallyCell, TallyChange, TallySubject
 from .queries import claim_totals, given_set_cells
 

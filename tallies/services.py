@@ -16,10 +16,12 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from actors.selectors import actor_lineages
+from conflict_tracker.choices import PeriodType
+from conflict_tracker.incident_changes import IncidentChange
 from conflict_tracker.tasks import enqueue_on_commit
 from events.models import Incident
 
-from .choices import PeriodType, SubjectKind
+from .choices import SubjectKind
 from .models import ActorSet, TallyCell, TallyChange, TallySubject, TallySubjectMember
 from .queries import insert_cells
 
@@ -167,7 +169,7 @@ def tallies_refresh_overdue(*, older_than: datetime.timedelta) -> int:
     return tallies_refresh()
 
 
-def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[datetime.date]]]) -> None:
+def tally_changes_record(changes: Iterable[IncidentChange]) -> None:
     """Note, in the transaction of changes to published or formerly published incidents, the cells each one
     touches, given as (incident id, every actor it had or has, every start date it had or has), and have them
     refreshed once it commits. One statement, however many incidents (an import): each change's subjects, those
@@ -197,9 +199,3 @@ def tally_changes_record(changes: Iterable[tuple[int, Iterable[int], Iterable[da
     from .tasks import refresh_tallies  # tasks call the services; the services only enqueue them
 
     enqueue_on_commit(refresh_tallies)
-
-
-def tally_change_record(*, incident: Incident, actors_before: Iterable[int], start_before: datetime.date | None):
-    """tally_changes_record for one incident, whose actors and start date before the change are given."""
-    actors = set(actors_before) | set(incident.participants.values_list("actor_id", flat=True))
-    tally_changes_record([(incident.pk, actors, {day for day in (start_before, incident.start_date) if day})])

@@ -12,7 +12,8 @@ from pghistory.models import Events
 
 from actors.choices import ActorKind, RelationKind
 from actors.models import Actor, ActorAlias, ActorRelation
-from events.choices import EventType, Harm, IncidentStatus, ParticipantRole, SubEventType, VictimStatus
+from conflict_tracker.choices import Harm, VictimStatus
+from events.choices import EventType, IncidentStatus, ParticipantRole, SubEventType
 from events.models import CasualtyRecord, Incident, NamedVictim, PropertyHarm
 from events.services import (
     CasualtyData,

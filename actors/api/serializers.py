@@ -2,9 +2,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actors.models import Actor, ActorAlias, ActorRelation
-from events.choices import Harm
+from conflict_tracker.choices import AttributionLevel, Harm, Measure
 from tallies.api.serializers import ExternalFigureSerializer
-from tallies.choices import AttributionLevel, Measure
 from tallies.selectors import actor_tally_summary, external_figures
 
 

@@ -15,12 +15,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.admin import ServiceSaveAdmin as BaseServiceSaveAdmin
-from events import services
+from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from events.models import Incident
 from events.selectors import incident_parts
 from events.services import IncidentParts
 
-SERVICE_ERRORS = (ValidationError, PermissionDenied, services.EditConflict, services.TransitionNotAllowed)
+SERVICE_ERRORS = (ValidationError, PermissionDenied, EditConflict, TransitionNotAllowed)
 REVISIONS_SHOWN = 30
 REVISION_COLUMNS = (_("when"), _("who"), _("what"), _("record"), _("changes"))
 COMPACT_TEXT = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 30})}}

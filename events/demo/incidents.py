@@ -3,19 +3,17 @@
 import datetime
 from decimal import Decimal
 
+from conflict_tracker.choices import FigureQualifier, Harm, VictimStatus
 from events.choices import (
     Attribution,
     DatePrecision,
     EventType,
     GeoPrecision,
-    Harm,
     ParticipantRole,
     Side,
     SubEventType,
-    VictimStatus,
     ViolenceType,
 )
-from sources.choices import FigureQualifier
 
 from .actors import CIVILIANS, CMA, FAMA, FRANCE, TUAREG, WAGNER
 from .sources import HRW_PERIOD, HRW_QUOTE

@@ -14,8 +14,8 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from events.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
-from sources.choices import ClaimMeasure, FigureQualifier, Reliability, SourceKind
+from conflict_tracker.choices import FigureQualifier, Harm, PropertyHarmKind, PropertyKind, VictimStatus
+from sources.choices import ClaimMeasure, Reliability, SourceKind
 
 from .actors import FAMA, ISGS, JNIM, MINUSMA, PRO_GOVERNMENT_MILITIAS, WAGNER
 from .specs import ClaimSpec, DocumentSpec, SourceSpec

@@ -8,22 +8,19 @@ source is a fictional witness network graded F.
 import datetime
 from decimal import Decimal
 
+from conflict_tracker.choices import FigureQualifier, Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from events.choices import (
     DatePrecision,
     EventType,
     GeoPrecision,
-    Harm,
     IncidentStatus,
     ParticipantRole,
-    PropertyHarmKind,
-    PropertyKind,
     Side,
     SubEventType,
-    VictimStatus,
     ViolenceType,
 )
 from events.services import VictimData
-from sources.choices import ClaimMeasure, FigureQualifier, Reliability, ReviewStatus, SourceKind
+from sources.choices import ClaimMeasure, Reliability, ReviewStatus, SourceKind
 
 from .actors import CIVILIANS, FAMA, ISGS, PRO_GOVERNMENT_MILITIAS
 from .specs import (

@@ -37,7 +37,7 @@ import datetime
 from collections.abc import Iterator
 
 from actors.choices import ACLED_INTER_CODES
-from imports.choices import ImportKind
+from conflict_tracker.choices import ImportKind
 from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType

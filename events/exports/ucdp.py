@@ -28,12 +28,12 @@ from decimal import Decimal
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import F, Q, Value
 
+from conflict_tracker.choices import Harm, ImportKind, VictimStatus
 from conflict_tracker.redaction import public_text
-from imports.choices import ImportKind
 from sources.choices import ReviewStatus
 from sources.models import Claim
 
-from ..choices import DatePrecision, Harm, Side, VictimStatus, ViolenceType
+from ..choices import DatePrecision, Side, ViolenceType
 from ..columns import INCIDENT_VALUES, export_cells
 from ..models import CasualtyRecord
 from .acled import ACLED_REGIONS, acled_sides

@@ -11,8 +11,8 @@ the evidence entered alongside; `parts` holds the dataclasses an incident's part
 from .codes import incident_codes_reserve
 from .incidents import (
     EDITABLE_FIELDS,
-    EditConflict,
     EvidenceData,
+    incident_change_announce,
     incident_create,
     incident_editable_by,
     incident_require_editable,
@@ -32,7 +32,6 @@ from .parts import (
     VictimData,
 )
 from .workflow import (
-    TransitionNotAllowed,
     incident_publish,
     incident_reopen,
     incident_retract,
@@ -48,13 +47,12 @@ __all__ = [
     "PROPERTY_HARM_COLUMNS",
     "VICTIM_COLUMNS",
     "CasualtyData",
-    "EditConflict",
     "EvidenceData",
     "IncidentParts",
     "ParticipantData",
     "PropertyHarmData",
-    "TransitionNotAllowed",
     "VictimData",
+    "incident_change_announce",
     "incident_codes_reserve",
     "incident_create",
     "incident_editable_by",

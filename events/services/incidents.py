@@ -2,6 +2,8 @@
 to an earlier version, and the form's one save with the sources, documents and claims entered alongside.
 """
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actors.models import Actor
+from conflict_tracker.exceptions import EditConflict
+from conflict_tracker.incident_changes import incident_changes_announce
 from conflict_tracker.roles import Role, has_role
 from sources.models import Claim
-from tallies.services import tally_change_record
 
 from ..choices import IncidentStatus
 from ..models import INCIDENT_FACTS, Incident
@@ -26,20 +29,11 @@ from .parts import IncidentParts, _part, _recount_fatalities, _write_parts
 EDITABLE_FIELDS = ("title", "notes", *INCIDENT_FACTS)
 
 
-class EditConflict(Exception):
-    """Someone changed the incident since the version this write was based on."""
-
-    def __init__(self, incident: Incident, expected_version: int):
-        self.incident = incident
-        self.expected_version = expected_version
-        self.current_version = incident.version
-        super().__init__(
-            _(
-                "%(code)s was changed by someone else (your version %(expected)s, now %(current)s). "
-                "Reload it, reapply your changes and save again."
-            )
-            % {"code": incident.code, "expected": expected_version, "current": incident.version}
-        )
+def incident_change_announce(*, incident: Incident, actors_before: Iterable[int], start_before: datetime.date | None):
+    """Announce a change to a published (or formerly published) incident, given its actors and start date before
+    the change, to whoever keeps figures derived from it (the tallies)."""
+    actors = set(actors_before) | set(incident.participants.values_list("actor_id", flat=True))
+    incident_changes_announce([(incident.pk, actors, {day for day in (start_before, incident.start_date) if day})])
 
 
 def _require_role(user: User, *roles: Role, action: str) -> None:
@@ -178,7 +172,7 @@ def _save(
             _write_parts(candidate, parts)
             _recount_fatalities(candidate)
         if counted:
-            tally_change_record(incident=candidate, actors_before=actors_before, start_before=start_before)
+            incident_change_announce(incident=candidate, actors_before=actors_before, start_before=start_before)
     incident.refresh_from_db()
     return incident
 

@@ -14,9 +14,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from actors.models import Actor
+from conflict_tracker.choices import Harm
 from sources.models import Claim
 
-from ..choices import Harm, ParticipantRole
+from ..choices import ParticipantRole
 from ..models import (
     CasualtyClaim,
     CasualtyPerpetrator,

@@ -13,17 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from conflict_tracker.roles import Role
 from sources.choices import ReviewStatus
-from tallies.services import tally_change_record
 
 from ..choices import IncidentStatus
 from ..models import Incident
-from .incidents import EditConflict, _require_role, incident_works_on
-
-
-class TransitionNotAllowed(Exception):
-    """The requested workflow step does not start from the incident's current state."""
+from .incidents import _require_role, incident_change_announce, incident_works_on
 
 
 def _transition(
@@ -51,7 +47,7 @@ def _transition(
             )
         if IncidentStatus.PUBLISHED in (to_status, *from_statuses):
             # Entering or leaving the published record changes the tallies.
-            tally_change_record(incident=incident, actors_before=[], start_before=None)
+            incident_change_announce(incident=incident, actors_before=[], start_before=None)
     incident.refresh_from_db()
     return incident
 

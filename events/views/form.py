@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from conflict_tracker.decorators import role_required
+from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from conflict_tracker.roles import Role
 
 from ..choices import SUB_EVENT_TYPES_BY_EVENT_TYPE
@@ -18,8 +19,6 @@ from ..models import Incident
 from ..selectors import incident_revisions, incident_state_at, similar_incidents
 from ..services import (
     EDITABLE_FIELDS,
-    EditConflict,
-    TransitionNotAllowed,
     incident_editable_by,
     incident_save_with_evidence,
     incident_submit,

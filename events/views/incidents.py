@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from actors.models import Actor
 from conflict_tracker.decorators import public_read
+from conflict_tracker.exceptions import EditConflict
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.roles import Role, has_role, is_staff_member
 from sources.models import Claim, Source
@@ -19,7 +20,7 @@ from ..exports import EXPORT_FORMATS
 from ..filters import IncidentFilterSet
 from ..models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
 from ..selectors import incident_revisions
-from ..services import EditConflict, incident_revert
+from ..services import incident_revert
 
 RECENT = 10
 PAGE_SIZE = 50

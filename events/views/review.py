@@ -16,15 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from conflict_tracker.choices import FigureQualifier
 from conflict_tracker.decorators import role_required
+from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from conflict_tracker.roles import Role
-from sources.choices import ClaimMeasure, FigureQualifier, ReviewStatus
+from sources.choices import ClaimMeasure, ReviewStatus
 from sources.models import Claim
 from sources.services import claim_review
 
 from ..choices import IncidentStatus, ParticipantRole
 from ..models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant, PropertyHarm
-from ..services import EditConflict, TransitionNotAllowed, incident_publish, incident_retract, incident_return
+from ..services import incident_publish, incident_retract, incident_return
 
 QUEUE_PAGE_SIZE = 50
 VERDICTS = (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED, ReviewStatus.DISPUTED)

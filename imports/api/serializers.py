@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from imports.choices import ImportKind
+from conflict_tracker.choices import ImportKind
 from imports.forms import validate_import_file
 from imports.models import ImportJob
 

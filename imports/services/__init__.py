@@ -12,10 +12,11 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conflict_tracker.choices import ImportKind
 from conflict_tracker.roles import Role, has_role
 from conflict_tracker.tasks import enqueue_on_commit
 
-from ..choices import ImportKind, ImportStatus
+from ..choices import ImportStatus
 from ..models import ImportJob
 from ..readers.csvfile import FileError
 from .acled_import import AcledImport

@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
 from actors.choices import ActorKind
-from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, GeoPrecision, Harm, ParticipantRole
+from conflict_tracker.choices import FigureQualifier, Harm, ImportKind
+from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, GeoPrecision, ParticipantRole
 from events.exports import acled_disorder_type
-from sources.choices import FigureQualifier
 
-from ..choices import ImportKind
 from ..readers import acled_csv
 from ..readers.csvfile import RowError, opened
 from .file_events import FileEvent, KilledRecord

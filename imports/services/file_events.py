@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from events.choices import EventType, ParticipantRole, VictimStatus
+from conflict_tracker.choices import VictimStatus
+from events.choices import EventType, ParticipantRole
 
 
 @dataclass

@@ -21,7 +21,7 @@ guarantee is kept: the whole file is one transaction (a failure or a dry run lea
 is recorded in pghistory's event tables under one context (user, action "import.<kind>", job id), so each
 incident gets one revision authored by the import; an update is a conditional UPDATE on the version the import
 last wrote (an incident edited here since is left alone and reported, never overwritten); and every change to a
-published incident is noted for the tallies (tallies.services.tally_changes_record, one TallyChange per
+published incident is announced to the tallies (conflict_tracker.incident_changes; one TallyChange per
 incident, and a refresh once the transaction commits).
 
 pghistory's row triggers stay on for updates and for the few rows written one at a time (new actors); the bulk

@@ -35,10 +35,9 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 
-from events.choices import Harm, ParticipantRole, VictimStatus, ViolenceType
-from sources.choices import FigureQualifier
+from conflict_tracker.choices import FigureQualifier, Harm, ImportKind, VictimStatus
+from events.choices import ParticipantRole, ViolenceType
 
-from ..choices import ImportKind
 from ..models import ImportJob
 from ..readers import ucdp_csv
 from ..readers.csvfile import RowError, opened

@@ -5,7 +5,9 @@ import pgtrigger
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from events.choices import Attribution, Harm, IncidentStatus, ParticipantRole
+from conflict_tracker.choices import Harm
+from conflict_tracker.incident_changes import incident_changes_announce
+from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import (
     CasualtyClaim,
     CasualtyPerpetrator,
@@ -13,10 +15,9 @@ from events.models import (
     Incident,
     IncidentParticipant,
 )
-from events.services import incident_codes_reserve
+from events.services import incident_change_announce, incident_codes_reserve
 from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor, Document
-from tallies.services import tally_change_record, tally_changes_record
 
 from ..models import ImportedEvent
 from .file_events import FileEvent, KilledRecord
@@ -199,7 +200,7 @@ class EventWriter:
             (incident, {actor for actor, _role, _side in event.participants}, [event.fields["start_date"]])
             for event, incident in zip(events, incidents, strict=True)
         ]
-        tally_changes_record(changes)
+        incident_changes_announce(changes)
         self.job.created += len(events)
         return {
             Incident: incidents,
@@ -269,7 +270,7 @@ class EventWriter:
             last_job=self.job,
         )
         if incident.status == IncidentStatus.PUBLISHED:
-            tally_change_record(incident=incident, actors_before=actors_before, start_before=start_before)
+            incident_change_announce(incident=incident, actors_before=actors_before, start_before=start_before)
             self.job.updated += 1
 
     def _update_records(

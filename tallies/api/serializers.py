@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
-from events.choices import Harm, VictimStatus
+from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType, VictimStatus
 from events.models import CasualtyRecord
 
-from ..choices import AttributionLevel, Measure, PeriodType, SubjectKind
+from ..choices import SubjectKind
 
 
 class TallySubjectSerializer(serializers.Serializer):

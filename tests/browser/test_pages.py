@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from actors.models import Actor
-from events.choices import EventType, Harm, IncidentStatus
+from conflict_tracker.choices import Harm
+from events.choices import EventType, IncidentStatus
 from events.models import CasualtyRecord, Incident, NamedVictim
 
 pytestmark = pytest.mark.browser

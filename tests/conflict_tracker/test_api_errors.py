@@ -11,8 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from actors.api.views import ActorViewSet
-from conflict_tracker.exceptions import api_exception_handler
-from events.services import EditConflict
+from conflict_tracker.exceptions import EditConflict, api_exception_handler
 from tests.factories import ActorFactory, IncidentFactory
 from tests.helpers.api import error_of
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from conflict_tracker.choices import ImportKind
 from events.choices import IncidentStatus, ParticipantRole
 from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
-from imports.choices import ImportKind
 from imports.models import ImportJob
 from sources.choices import ReviewStatus
 from tests.factories import (

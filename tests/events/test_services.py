@@ -6,14 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from pghistory.models import Events
 
+from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident
 from events.services import (
     CasualtyData,
-    EditConflict,
     IncidentParts,
     ParticipantData,
-    TransitionNotAllowed,
     VictimData,
     incident_create,
     incident_publish,

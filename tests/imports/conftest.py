@@ -5,7 +5,7 @@ import pytest
 
 from actors.choices import ActorKind
 from actors.models import Actor, ActorAlias
-from imports.choices import ImportKind
+from conflict_tracker.choices import ImportKind
 from imports.services import import_job_create, import_job_run
 from tests.helpers.imports import FILES
 

@@ -5,8 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from conflict_tracker.choices import ImportKind
 from events.models import Incident
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportJob
 from imports.tasks import run_import_job
 from tests.factories import UserFactory

@@ -10,11 +10,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from actors.choices import ActorKind
+from conflict_tracker.choices import ImportKind
 from events.choices import DatePrecision, EventType, GeoPrecision, IncidentStatus, ParticipantRole, Side, SubEventType
 from events.models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
 from events.selectors import incident_revisions
 from events.services import incident_retract
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportedEvent
 from sources.choices import ReviewStatus, SourceKind
 from tests.factories import ActorFactory, DocumentFactory, IncidentFactory, ReviewedClaimFactory, SourceFactory

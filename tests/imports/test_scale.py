@@ -23,8 +23,9 @@ from django.conf import settings
 from django.core.files import File
 
 from actors.models import Actor, ActorAlias
+from conflict_tracker.choices import ImportKind
 from events.models import CasualtyRecord, Incident, IncidentParticipant
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from imports.services import import_job_create
 from imports.services.history import event_model

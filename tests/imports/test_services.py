@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
 from actors.models import Actor, ActorAlias
+from conflict_tracker.choices import ImportKind
 from events.models import CasualtyRecord, Incident, IncidentParticipant
 from events.selectors import incident_revisions
 from imports import services
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportedEvent, ImportJob
 from imports.services import history, pipeline, writer
 from imports.services.acled_import import AcledImport

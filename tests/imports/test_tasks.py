@@ -4,9 +4,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connections
 
+from conflict_tracker.choices import ImportKind
 from events.models import Incident
 from imports import services
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportJob
 from imports.services import import_job_create
 from imports.tasks import run_import_job

@@ -11,13 +11,14 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from actors.models import Actor
-from events.choices import DatePrecision, GeoPrecision, ParticipantRole, VictimStatus, ViolenceType
+from conflict_tracker.choices import FigureQualifier, ImportKind, VictimStatus
+from events.choices import DatePrecision, GeoPrecision, ParticipantRole, ViolenceType
 from events.models import CasualtyRecord, Incident
 from events.selectors import incident_revisions
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportedEvent, ImportJob
 from imports.services import import_job_create, import_job_run
-from sources.choices import FigureQualifier, ReviewStatus
+from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor
 from tests.helpers.imports import FILES
 

@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 from django.db.models import Max, Sum
 
-from events.choices import ParticipantRole, VictimStatus, ViolenceType
+from conflict_tracker.choices import ImportKind, VictimStatus
+from events.choices import ParticipantRole, ViolenceType
 from events.models import CasualtyRecord, Incident, IncidentParticipant
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import ImportedEvent
 from imports.services import import_job_create, import_job_run
 from imports.services.history import event_model

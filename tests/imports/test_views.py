@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from actors.models import Actor
 from conflict_tracker.celery import app as celery_app
+from conflict_tracker.choices import ImportKind
 from events.models import Incident
-from imports.choices import ImportKind, ImportStatus
+from imports.choices import ImportStatus
 from imports.models import MAX_STORED_ERRORS, ImportJob
 from imports.tasks import run_import_job
 from tests.factories import UserFactory

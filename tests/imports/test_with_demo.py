@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from actors.models import Actor
-from imports.choices import ImportKind
+from conflict_tracker.choices import ImportKind
 from imports.models import ImportedEvent
 from imports.services import import_job_create, import_job_run
 from sources.models import Source

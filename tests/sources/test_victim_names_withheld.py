@@ -5,8 +5,9 @@ tests/test_identity_leaks.py walks every door with a planted name; these pin dow
 import pytest
 from django.utils import timezone
 
+from conflict_tracker.choices import Harm, VictimStatus
 from conflict_tracker.redaction import WITHHELD, withhold_names
-from events.choices import Harm, IncidentStatus, VictimStatus
+from events.choices import IncidentStatus
 from events.models import CasualtyRecord, NamedVictim
 from tests.factories import DocumentFactory, IncidentFactory, ReviewedClaimFactory
 

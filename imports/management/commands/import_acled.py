@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from imports.choices import ImportKind, ImportStatus
+from conflict_tracker.choices import ImportKind
+from imports.choices import ImportStatus
 from imports.services import import_job_create, import_job_run
 
 

@@ -1,7 +1,7 @@
 """manage.py import_ucdp FILE [--dry-run] [--as-user USERNAME]: import a UCDP GED CSV file (current or pre-2018
 schema), then print what it did (or, with --dry-run, what it would do). import_acled with UCDP's kind."""
 
-from imports.choices import ImportKind
+from conflict_tracker.choices import ImportKind
 
 from .import_acled import Command as AcledCommand
 

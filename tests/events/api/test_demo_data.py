@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 
 from actors.choices import RelationKind
 from actors.models import Actor
-from events.choices import Attribution, EventType, Harm, IncidentStatus, ParticipantRole, Side, SubEventType
+from conflict_tracker.choices import Harm
+from events.choices import Attribution, EventType, IncidentStatus, ParticipantRole, Side, SubEventType
 from events.demo.actors import AFRICA_CORPS, CMA, FAMA, FLA, RELATIONS, WAGNER
 from events.demo.loader import INCIDENTS
 from events.models import Incident, IncidentParticipant

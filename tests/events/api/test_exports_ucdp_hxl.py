@@ -10,10 +10,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from actors.choices import ActorKind
+from conflict_tracker.choices import ImportKind
 from events.choices import DatePrecision, EventType, GeoPrecision, SubEventType, ViolenceType
 from events.exports import ACLED_COLUMNS, UCDP_COLUMNS, priogrid_gid, ucdp_date_prec, ucdp_period
 from events.models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipant
-from imports.choices import ImportKind
 from imports.models import ImportedEvent
 from sources.choices import ReviewStatus
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, ReviewedClaimFactory, SourceFactory

@@ -13,6 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from conflict_tracker.choices import Harm, VictimStatus
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.renderers import ORJSONRenderer
 from events.choices import (
@@ -20,12 +21,10 @@ from events.choices import (
     Attribution,
     DatePrecision,
     GeoPrecision,
-    Harm,
     IncidentStatus,
     ParticipantRole,
     Sex,
     Side,
-    VictimStatus,
     ViolenceType,
 )
 from events.models import (
