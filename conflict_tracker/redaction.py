@@ -110,11 +110,6 @@ def _overlap(searched: str, word: str) -> bool:
     )
 
 
-def withhold_names(text: str, names: Iterable[str]) -> str:
-    """`text` with each of `names` (whole, then word by word) replaced by WITHHELD, ignoring case and accents."""
-    return Withholder(names)(text)
-
-
 def names_digest() -> RawSQL:
     """A digest of every named victim's name, for a queryset to annotate: an uncorrelated subquery, which
     PostgreSQL computes once per query, and `withholder` loads the names again only when it changes."""
