@@ -188,8 +188,7 @@ def _refuse_claim_change(claim: Claim, by: User) -> None:
 
 def claim_review(*, claim: Claim, by: User, status: str, note: str = "") -> Claim:
     """Record an editor's verdict on a claim: accepted, rejected or disputed, with a note."""
-    if not has_role(by, Role.EDITOR):
-        raise PermissionDenied(_("Only editors review claims."))
+    _require_editor(by, _("review claims"))
     if status not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED, ReviewStatus.DISPUTED):
         raise ValidationError(
             {"status": _("A review is accepted, rejected or disputed, not %(status)s.") % {"status": status}}
