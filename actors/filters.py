@@ -1,4 +1,6 @@
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,44 @@ from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 
 from .models import Actor, ActorAlias, normalize_actor_name
+from .selectors import actor_resolve
+
+
+class ActorField(forms.CharField):
+    """An actor's id, or any of its names or aliases (case and accents ignored); cleans to the actor's id."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        if value.isascii() and value.isdigit():
+            # Longer than any bigint: no such actor, and no query that the database would refuse.
+            if len(value) <= 18 and Actor.objects.filter(pk=int(value)).exists():
+                return int(value)
+            raise ValidationError(_("No actor has the id %(value)s."), code="unknown_actor", params={"value": value})
+        actor = actor_resolve(value)
+        if actor is None:
+            raise ValidationError(_("No actor is called %(value)s."), code="unknown_actor", params={"value": value})
+        return actor.pk
+
+
+class ActorListField(forms.CharField):
+    """Actors given as comma-separated ids or names (each as ActorField takes it); cleans to their ids."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        single = ActorField(required=True)
+        return sorted({single.clean(part.strip()) for part in value.split(",") if part.strip()})
+
+
+class ActorFilter(django_filters.CharFilter):
+    field_class = ActorField
+
+
+class ActorListFilter(django_filters.CharFilter):
+    field_class = ActorListField
 
 
 class ActorFilterSet(FilterSet):

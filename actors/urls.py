@@ -5,6 +5,5 @@ from . import views
 app_name = "actors"
 
 urlpatterns = [
-    path("<int:pk>/", views.actor_detail, name="detail"),
     path("search/", views.actor_search, name="search"),
 ]

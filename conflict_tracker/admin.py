@@ -112,3 +112,8 @@ class ServiceSaveAdmin(admin.ModelAdmin):
         for field in type(saved)._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))
         obj._state.adding = False
+
+
+def changed_fields(form, names: tuple[str, ...]) -> dict:
+    """The fields among `names` that the admin form changed, with their new values: what an update service takes."""
+    return {name: form.cleaned_data[name] for name in names if name in form.changed_data}

@@ -4,11 +4,12 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from actors.api.views import ActorViewSet
 from events.api.changes import ChangesView
+from events.api.claims import ClaimViewSet
 from events.api.views import IncidentViewSet
 from imports.api.views import ImportJobViewSet
-from sources.api.views import ClaimViewSet, DocumentViewSet, SourceViewSet
+from sources.api.views import DocumentViewSet, SourceViewSet
+from tallies.api.actors import ActorViewSet
 from tallies.api.views import TallyListView, TallyRecordListView
 
 from .tokens import TokenDetailView, TokenListView, TokenView

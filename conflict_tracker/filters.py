@@ -1,12 +1,15 @@
-"""The API's filter backend: django-filter's, refusing parameters that the list does not know; and the FilterSet
-base every filter set of the project derives from, cheap to make at each request."""
+"""The API's filter backend: django-filter's, refusing parameters that the list does not know; the FilterSet base
+every filter set of the project derives from, cheap to make at each request; and the filters more than one app takes
+(strict booleans, a bounding box, a point, a date window)."""
 
 import copy
+import math
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as FieldError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -131,3 +134,99 @@ class FilterSet(django_filters.FilterSet):
             form_class.base_fields = _FormFields(form_class.base_fields)
             FilterSet._form_classes[type(self)] = form_class
         return form_class
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+def _numbers(value: str, count: int, what: str) -> list[float]:
+    parts = value.split(",")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != count or not all(math.isfinite(number) for number in numbers):
+        raise FieldError(
+            gettext_lazy("Give %(what)s: %(count)s numbers separated by commas."), params={"what": what, "count": count}
+        )
+    return numbers
+
+
+class BoundingBoxField(forms.CharField):
+    """min_lon,min_lat,max_lon,max_lat in degrees; a box across the antimeridian is two requests."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "min_lon,min_lat,max_lon,max_lat")
+        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+            raise FieldError(gettext_lazy("Longitudes go from -180 to 180, latitudes from -90 to 90."))
+        if min_lon > max_lon or min_lat > max_lat:
+            raise FieldError(gettext_lazy("The minimum cannot be greater than the maximum."))
+        return min_lon, min_lat, max_lon, max_lat
+
+
+class PointField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        lat, lon = _numbers(value, 2, "lat,lon")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise FieldError(gettext_lazy("Latitude goes from -90 to 90, longitude from -180 to 180."))
+        return lat, lon
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is a 400, where Django's field would quietly ignore the filter."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None before validation.
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in (True, "true", "True", "1"):
+            return True
+        if value in (False, "false", "False", "0"):
+            return False
+        raise FieldError(gettext_lazy("Give true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class BoundingBoxFilter(django_filters.CharFilter):
+    field_class = BoundingBoxField
+
+
+class PointFilter(django_filters.CharFilter):
+    field_class = PointField
+
+
+def applied_elsewhere(queryset, name, value):
+    """The method of a filter that does not filter on its own: its FilterSet's filter_queryset applies it with the
+    filters it goes with, or a view hands it to a selector."""
+    return queryset
+
+
+def date_window(*, after_help: str, before_help: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """date_after and date_before, both ends included, which DateWindowForm keeps in order; each FilterSet applies
+    the window in its own terms (an incident's dates overlap it, a tally's periods start in it)."""
+    return (
+        django_filters.DateFilter(label=gettext_lazy("From"), method=applied_elsewhere, help_text=after_help),
+        django_filters.DateFilter(label=gettext_lazy("Until"), method=applied_elsewhere, help_text=before_help),
+    )
+
+
+class DateWindowForm(forms.Form):
+    """The form of a FilterSet that takes a date_window: date_before may not come before date_after."""
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("date_after"), data.get("date_before")
+        if after and before and after > before:
+            self.add_error("date_before", gettext_lazy("date_before cannot come before date_after."))
+        return data

@@ -10,7 +10,7 @@ incident, so which victims a text may name cannot be told from where it is shown
 The texts that may name a victim, and where each is withheld (every door reads them through these):
 
 - a claim's quote: `sources.models.Claim.quote_for_reader` (claims API, incident page), and the aggregate claims
-  beside our counts (`tallies.selectors.external_figures`: actor API and page, claim detail);
+  beside our counts (`events.comparisons.external_figures`: actor API and page, claim detail);
 - a document's title, author, URL and excerpt: `sources.models.Document.*_for_reader` (documents API, incident
   page); its snapshot text is never shown to the public;
 - a retracted incident's reason in the changes feed (`events.api.changes`);

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "events",
     "tallies",
     "imports",
+    "demo",
 ]
 
 MIDDLEWARE = [

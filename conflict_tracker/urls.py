@@ -4,9 +4,14 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from actors import urls as actor_urls
 from events.views.incidents import home
+from tallies.views import actor_detail
 
 from . import health
+
+# An actor's own page shows its tallies, so the tallies serve it, in the actors' namespace (layers: pyproject.toml).
+actor_pages = ([path("<int:pk>/", actor_detail, name="detail"), *actor_urls.urlpatterns], actor_urls.app_name)
 
 urlpatterns = [
     path("", home, name="home"),
@@ -18,7 +23,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("incidents/", include("events.urls")),
-    path("actors/", include("actors.urls")),
+    path("actors/", include(actor_pages)),
     path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("conflict_tracker.api")),

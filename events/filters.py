@@ -1,20 +1,26 @@
 import datetime
-import math
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.exceptions import ValidationError
 from django.db.backends.postgresql.psycopg_any import DateRange
 from django.db.models import Exists, F, FloatField, OuterRef
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
-from actors.models import Actor
-from actors.selectors import actor_lineage_ids, actor_resolve
+from actors.filters import ActorFilter, ActorListFilter
+from actors.selectors import actor_lineage_ids
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, VictimStatus
-from conflict_tracker.filters import FilterSet
+from conflict_tracker.filters import (
+    BoundingBoxFilter,
+    DateWindowForm,
+    FilterSet,
+    IdFilter,
+    PointFilter,
+    StrictBooleanFilter,
+    applied_elsewhere,
+    date_window,
+)
 from conflict_tracker.geo import box_around, distance_km
 from conflict_tracker.pagination import IncidentCursorPagination
 from conflict_tracker.validators import validate_country_code
@@ -25,139 +31,6 @@ from .models import Incident, IncidentParticipant, incident_period
 
 MAX_RADIUS_KM = 5000
 FATALITY_MEASURES = {"low": "fatalities_low", "best": "fatalities_best", "high": "fatalities_high"}
-
-
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
-class ActorField(forms.CharField):
-    """An actor's id, or any of its names or aliases (case and accents ignored); cleans to the actor's id."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        if value.isascii() and value.isdigit():
-            # Longer than any bigint: no such actor, and no query that the database would refuse.
-            if len(value) <= 18 and Actor.objects.filter(pk=int(value)).exists():
-                return int(value)
-            raise ValidationError(_("No actor has the id %(value)s."), code="unknown_actor", params={"value": value})
-        actor = actor_resolve(value)
-        if actor is None:
-            raise ValidationError(_("No actor is called %(value)s."), code="unknown_actor", params={"value": value})
-        return actor.pk
-
-
-class ActorListField(forms.CharField):
-    """Actors given as comma-separated ids or names (each as ActorField takes it); cleans to their ids."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        single = ActorField(required=True)
-        return sorted({single.clean(part.strip()) for part in value.split(",") if part.strip()})
-
-
-def _numbers(value: str, count: int, what: str) -> list[float]:
-    parts = value.split(",")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if len(numbers) != count or not all(math.isfinite(number) for number in numbers):
-        raise ValidationError(
-            _("Give %(what)s: %(count)s numbers separated by commas."), params={"what": what, "count": count}
-        )
-    return numbers
-
-
-class BoundingBoxField(forms.CharField):
-    """min_lon,min_lat,max_lon,max_lat in degrees; a box across the antimeridian is two requests."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        min_lon, min_lat, max_lon, max_lat = _numbers(value, 4, "min_lon,min_lat,max_lon,max_lat")
-        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-            raise ValidationError(_("Longitudes go from -180 to 180, latitudes from -90 to 90."))
-        if min_lon > max_lon or min_lat > max_lat:
-            raise ValidationError(_("The minimum cannot be greater than the maximum."))
-        return min_lon, min_lat, max_lon, max_lat
-
-
-class PointField(forms.CharField):
-    def clean(self, value):
-        value = super().clean(value)
-        if value in (None, ""):
-            return None
-        lat, lon = _numbers(value, 2, "lat,lon")
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ValidationError(_("Latitude goes from -90 to 90, longitude from -180 to 180."))
-        return lat, lon
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """true/false (or 1/0); anything else is a 400, where Django's field would quietly ignore the filter."""
-
-    widget = forms.TextInput  # NullBooleanSelect would turn an unknown value into None before validation.
-
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if value in (True, "true", "True", "1"):
-            return True
-        if value in (False, "false", "False", "0"):
-            return False
-        raise ValidationError(_("Give true or false."), code="invalid")
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-class ActorFilter(django_filters.CharFilter):
-    field_class = ActorField
-
-
-class ActorListFilter(django_filters.CharFilter):
-    field_class = ActorListField
-
-
-class BoundingBoxFilter(django_filters.CharFilter):
-    field_class = BoundingBoxField
-
-
-class PointFilter(django_filters.CharFilter):
-    field_class = PointField
-
-
-def applied_elsewhere(queryset, name, value):
-    """The method of a filter that does not filter on its own: its FilterSet's filter_queryset applies it with the
-    filters it goes with, or a view hands it to a selector."""
-    return queryset
-
-
-def date_window(*, after_help: str, before_help: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
-    """date_after and date_before, both ends included, which DateWindowForm keeps in order; each FilterSet applies
-    the window in its own terms (an incident's dates overlap it, a tally's periods start in it)."""
-    return (
-        django_filters.DateFilter(label=_("From"), method=applied_elsewhere, help_text=after_help),
-        django_filters.DateFilter(label=_("Until"), method=applied_elsewhere, help_text=before_help),
-    )
-
-
-class DateWindowForm(forms.Form):
-    """The form of a FilterSet that takes a date_window: date_before may not come before date_after."""
-
-    def clean(self):
-        data = super().clean()
-        after, before = data.get("date_after"), data.get("date_before")
-        if after and before and after > before:
-            self.add_error("date_before", _("date_before cannot come before date_after."))
-        return data
 
 
 class IncidentFilterForm(DateWindowForm):

@@ -11,7 +11,8 @@ class TalliesConfig(AppConfig):
         from conflict_tracker.incident_changes import incident_changes_listen
 
         from . import health  # noqa: F401  (registers the tallies' check of /health/ready/)
+        from .models import TallyChange
         from .services import tally_changes_record
 
         # Events and imports announce their changes to published incidents; the tallies note them in their outbox.
-        incident_changes_listen(tally_changes_record)
+        incident_changes_listen(tally_changes_record, writes=(TallyChange._meta.db_table,))

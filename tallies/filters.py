@@ -2,18 +2,11 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from actors.filters import ActorFilter, ActorListFilter
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType, VictimStatus
-from conflict_tracker.filters import FilterSet
+from conflict_tracker.filters import DateWindowForm, FilterSet, StrictBooleanFilter, applied_elsewhere, date_window
 from conflict_tracker.validators import validate_country_code
-from events.filters import (
-    ActorFilter,
-    ActorListFilter,
-    CasualtyFilterSet,
-    DateWindowForm,
-    StrictBooleanFilter,
-    applied_elsewhere,
-    date_window,
-)
+from events.filters import CasualtyFilterSet
 from events.models import CasualtyRecord
 
 from .models import TallyCell

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
-from conflict_tracker.choices import AttributionLevel, Measure, PeriodType, VictimStatus
+from conflict_tracker.choices import AttributionLevel, Measure, PeriodType
 from events.casualties import ACCEPTED_ATTRIBUTIONS
 from events.choices import IncidentStatus, ParticipantRole
 
@@ -124,62 +124,3 @@ def given_set_cells(actor_ids: Iterable[int], where: str, where_params: dict) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-# Our own count for what an aggregate claim gives a figure for: its actors (each record once), its period (by
-# start date), its country, harm and victims' status where it names them (a source's "people" leaves the status
-# unknown: every status counts); confirmed and alleged attributions.
-_CLAIM_TOTALS_SQL = """
-SELECT c.id, m.measure,
-       COUNT(DISTINCT r.incident_id), COUNT(r.id),
-       COALESCE(SUM(r.count_low), 0), COALESCE(SUM(r.count_best), 0), COALESCE(SUM(r.count_high), 0)
-FROM sources_claim c
-CROSS JOIN (VALUES (%(perpetrated)s), (%(involved)s)) AS m (measure)
-LEFT JOIN events_casualtyrecord r ON EXISTS (
-    SELECT 1 FROM events_incident i
-    WHERE i.id = r.incident_id AND i.status = %(published)s
-      AND (c.period_start IS NULL OR i.start_date >= c.period_start)
-      AND (c.period_end IS NULL OR i.start_date <= c.period_end)
-      AND (c.country = '' OR i.country = c.country)
-) AND (c.harm = '' OR r.harm = c.harm)
-AND (c.victim_status IN ('', %(unknown)s) OR r.victim_status = c.victim_status)
-AND CASE m.measure
-    WHEN %(perpetrated)s THEN EXISTS (
-        SELECT 1 FROM events_casualtyperpetrator cp
-        JOIN events_incidentparticipant p ON p.id = cp.participant_id
-        JOIN sources_claimactor ca ON ca.actor_id = p.actor_id AND ca.claim_id = c.id
-        WHERE cp.casualty_record_id = r.id AND p.attribution = ANY(%(accepted)s::text[])
-    )
-    ELSE EXISTS (
-        SELECT 1 FROM events_incidentparticipant p
-        JOIN sources_claimactor ca ON ca.actor_id = p.actor_id AND ca.claim_id = c.id
-        WHERE p.incident_id = r.incident_id AND p.attribution = ANY(%(accepted)s::text[])
-    )
-END
-WHERE c.id = ANY(%(claims)s)
-GROUP BY c.id, m.measure
-"""
-
-
-def claim_totals(claim_ids: Iterable[int]) -> dict[int, dict[str, dict]]:
-    """For each aggregate claim, our own totals under both measures. One query, however many claims."""
-    params = {
-        "claims": sorted(set(claim_ids)),
-        "perpetrated": Measure.PERPETRATED,
-        "involved": Measure.INVOLVED,
-        "published": IncidentStatus.PUBLISHED,
-        "accepted": ACCEPTED_ATTRIBUTIONS[AttributionLevel.ALLEGED],
-        "unknown": VictimStatus.UNKNOWN,
-    }
-    totals: dict[int, dict[str, dict]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_CLAIM_TOTALS_SQL, params)
-        for claim_id, measure, incidents, records, low, best, high in cursor.fetchall():
-            totals.setdefault(claim_id, {})[measure] = {
-                "incidents": incidents,
-                "records": records,
-                "low": low,
-                "best": best,
-                "high": high,
-            }
-    return totals

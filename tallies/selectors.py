@@ -12,7 +12,7 @@ from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType
 
 from .choices import SubjectKind
 from .models import TallyCell, TallyChange, TallySubject
-from .queries import claim_totals, given_set_cells
+from .queries import given_set_cells
 
 CELL_FIELDS = (
     "measure",
@@ -167,44 +167,6 @@ def actor_tally_summary(actor_id: int) -> dict:
             for cell in cells
         ],
     }
-
-
-def external_figures(claims) -> list[dict]:
-    """Aggregate claims (a source's toll for actors over a period) beside our own count of the same: the
-    claim's figure, ours under each measure, and the difference from the figure the source gives (its best,
-    else the bound it states). `claims` come from `Claim.objects.visible_to(reader)`, which decides which
-    claims and how their quotes read. Two queries: the claims, then every comparison at once."""
-    claims = list(
-        claims.filter(incident__isnull=True).select_related("document__source").prefetch_related("actor_links")
-    )
-    totals = claim_totals(claim.pk for claim in claims)
-    figures = []
-    for claim in claims:
-        reference = next((v for v in (claim.figure_best, claim.figure_low, claim.figure_high) if v is not None), None)
-        ours = totals.get(claim.pk, {})
-        figures.append(
-            {
-                "claim": claim.pk,
-                "source": claim.document.source.name,
-                "quote": claim.quote_for_reader,
-                "actors": sorted(link.actor_id for link in claim.actor_links.all()),
-                "period_start": claim.period_start,
-                "period_end": claim.period_end,
-                "country": claim.country or None,
-                "harm": claim.harm or None,
-                "victim_status": claim.victim_status or None,
-                "figure_qualifier": claim.figure_qualifier or None,
-                "figure_low": claim.figure_low,
-                "figure_best": claim.figure_best,
-                "figure_high": claim.figure_high,
-                "ours": ours,
-                "difference": {
-                    measure: (total["best"] - reference if reference is not None else None)
-                    for measure, total in ours.items()
-                },
-            }
-        )
-    return figures
 
 
 def actor_quarters(subject: TallySubject, measure: str, attribution: str) -> list[dict]:

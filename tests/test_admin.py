@@ -21,13 +21,13 @@ from events.services import (
     ParticipantData,
     PropertyHarmData,
     VictimData,
+    claim_review,
     incident_create,
     incident_submit,
     incident_update,
 )
 from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor, Document, Source
-from sources.services import claim_review
 from tallies.models import ActorSet
 from tests.factories import ActorAliasFactory, ActorFactory, ClaimFactory, IncidentFactory, UserFactory
 from tests.helpers.admin import admin_form_data, admin_url
@@ -356,7 +356,7 @@ def test_an_admin_keeps_the_named_actor_sets(client, admin_user):
     assert client.get(admin_url(ActorSet, "change", actor_set.pk)).status_code == 200
 
 
-# Sources, documents and claims save through sources.services too
+# Sources and documents save through sources.services, claims through events.services
 
 
 def _action(obj) -> str:

@@ -25,8 +25,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import formats, timezone
 
+from demo.actors import FAMA, WAGNER
 from events.choices import IncidentStatus
-from events.demo.actors import FAMA, WAGNER
 from events.models import Incident
 
 GOLDEN = Path(__file__).parent / "golden"

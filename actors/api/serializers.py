@@ -1,10 +1,6 @@
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actors.models import Actor, ActorAlias, ActorRelation
-from conflict_tracker.choices import AttributionLevel, Harm, Measure
-from tallies.api.serializers import ExternalFigureSerializer
-from tallies.selectors import actor_tally_summary, external_figures
 
 
 class ActorAliasSerializer(serializers.ModelSerializer):
@@ -55,39 +51,3 @@ class ActorSerializer(serializers.ModelSerializer):
             "inverse_relations",
             "updated_at",
         ]
-
-
-class ActorCasualtiesSerializer(serializers.Serializer):
-    include_related = serializers.BooleanField(help_text="With the actor's units, predecessors and successors.")
-    measure = serializers.ChoiceField(choices=Measure.choices)
-    attribution = serializers.ChoiceField(choices=AttributionLevel.choices)
-    harm = serializers.ChoiceField(choices=Harm.choices, allow_null=True, help_text="None: every harm.")
-    incidents = serializers.IntegerField()
-    low = serializers.IntegerField()
-    best = serializers.IntegerField()
-    high = serializers.IntegerField()
-
-
-class ActorTallySummarySerializer(serializers.Serializer):
-    stale = serializers.BooleanField(help_text="A change that touches these tallies is waiting to be applied.")
-    cells = ActorCasualtiesSerializer(many=True)
-
-
-class ActorDetailSerializer(ActorSerializer):
-    """One actor with its all-time casualty tallies; /api/v1/tallies/ gives them by period and place."""
-
-    casualties = serializers.SerializerMethodField()
-    external_figures = serializers.SerializerMethodField()
-
-    class Meta(ActorSerializer.Meta):
-        fields = [*ActorSerializer.Meta.fields, "casualties", "external_figures"]
-
-    @extend_schema_field(ActorTallySummarySerializer)
-    def get_casualties(self, actor) -> dict:
-        return actor_tally_summary(actor.pk)
-
-    @extend_schema_field(ExternalFigureSerializer(many=True))
-    def get_external_figures(self, actor) -> list[dict]:
-        """Sources' tolls naming this actor that the reader may see, beside our own count of the same."""
-        claims = actor.attributed_claims.visible_to(self.context["request"].user)
-        return ExternalFigureSerializer(external_figures(claims), many=True).data

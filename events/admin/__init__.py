@@ -6,4 +6,4 @@ parts as a whole (IncidentParts), so saving one part here sends the incident's c
 changed.
 """
 
-from . import incidents, parts  # noqa: F401 (registers the model admins)
+from . import claims, incidents, parts  # noqa: F401 (registers the model admins)

@@ -3,21 +3,22 @@
 Each function runs in one transaction and one pghistory context, so all the rows it changes form one
 revision that records who did it and why.
 
-Where each part lives: `incidents` creates, edits and reverts an incident (with the version check) and saves it with
-the evidence entered alongside; `parts` holds the dataclasses an incident's parts travel in and writes them;
-`workflow` moves an incident through submit, return, reopen, publish and retract; `codes` reserves incident codes.
+Where each part lives: `incidents` creates, edits and reverts an incident (with the version check); `parts` holds
+the dataclasses an incident's parts travel in and writes them; `claims` writes and reviews the claims that are an
+incident's evidence; `evidence` saves an incident with the evidence entered alongside it; `workflow` moves an
+incident through submit, return, reopen, publish and retract; `codes` reserves incident codes.
 """
 
+from .claims import CLAIM_EDITABLE_FIELDS, claim_create, claim_editable_by, claim_review, claim_update
 from .codes import incident_codes_reserve
+from .evidence import EvidenceData, incident_save_with_evidence
 from .incidents import (
     EDITABLE_FIELDS,
-    EvidenceData,
     incident_change_announce,
     incident_create,
     incident_editable_by,
     incident_require_editable,
     incident_revert,
-    incident_save_with_evidence,
     incident_update,
 )
 from .parts import (
@@ -42,6 +43,7 @@ from .workflow import (
 
 __all__ = [
     "CASUALTY_COLUMNS",
+    "CLAIM_EDITABLE_FIELDS",
     "EDITABLE_FIELDS",
     "PARTICIPANT_COLUMNS",
     "PROPERTY_HARM_COLUMNS",
@@ -52,6 +54,10 @@ __all__ = [
     "ParticipantData",
     "PropertyHarmData",
     "VictimData",
+    "claim_create",
+    "claim_editable_by",
+    "claim_review",
+    "claim_update",
     "incident_change_announce",
     "incident_codes_reserve",
     "incident_create",

@@ -4,7 +4,6 @@ to an earlier version, and the form's one save with the sources, documents and c
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pghistory
@@ -15,16 +14,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from actors.models import Actor
 from conflict_tracker.exceptions import EditConflict
 from conflict_tracker.incident_changes import incident_changes_announce
 from conflict_tracker.roles import Role, has_role
-from sources.models import Claim
 
 from ..choices import IncidentStatus
 from ..models import INCIDENT_FACTS, Incident
 from .codes import incident_codes_reserve
-from .parts import IncidentParts, _part, _recount_fatalities, _write_parts
+from .parts import IncidentParts, _recount_fatalities, _write_parts
 
 EDITABLE_FIELDS = ("title", "notes", *INCIDENT_FACTS)
 
@@ -175,56 +172,3 @@ def _save(
             incident_change_announce(incident=candidate, actors_before=actors_before, start_before=start_before)
     incident.refresh_from_db()
     return incident
-
-
-@dataclass
-class EvidenceData:
-    """A source claim entered together with the incident: an existing source or a new one (`source_fields`), a new
-    document of it and the claim it makes. Casualty and property records may cite it in their `claims` before it
-    exists; incident_save_with_evidence() puts the claim it creates in its place."""
-
-    document_fields: dict[str, Any]
-    claim_fields: dict[str, Any]
-    source: Any = None
-    source_fields: dict[str, Any] = field(default_factory=dict)
-    actors: list[Actor] = field(default_factory=list)
-
-
-def incident_save_with_evidence(
-    *,
-    by: User,
-    incident: Incident | None,
-    expected_version: int | None,
-    fields: dict[str, Any],
-    parts: IncidentParts,
-    evidence: list[EvidenceData],
-) -> Incident:
-    """Create (incident None) or update an incident, its parts and the sources, documents and claims entered with
-    it, all or nothing: the form's one save. Refusals name their place (`evidence[0].document.url`,
-    `casualty_records[1].count_high`) so each lands next to its field; an EditConflict undoes the new evidence too.
-    """
-    from sources.services import claim_create, document_create, source_create  # sources build on this module
-
-    with transaction.atomic():
-        if incident is None and not evidence:
-            return incident_create(by=by, fields=fields, parts=parts)
-        if incident is None:
-            # Claims name their incident, so it exists first; its parts follow once the claims they cite do.
-            incident = incident_create(by=by, fields=fields)
-            expected_version, fields = incident.version, {}
-        created: dict[int, Claim] = {}
-        for index, item in enumerate(evidence):
-            where = f"evidence[{index}]"
-            source = item.source
-            if source is None:
-                with _part(f"{where}.source"):
-                    source = source_create(by=by, fields=item.source_fields)
-            with _part(f"{where}.document"):
-                document = document_create(by=by, fields={**item.document_fields, "source": source})
-            with _part(f"{where}.claim"):
-                created[id(item)] = claim_create(
-                    by=by, document=document, incident=incident, fields=item.claim_fields, actors=item.actors
-                )
-        for record in [*parts.casualty_records, *parts.property_harms]:
-            record.claims = [created.get(id(claim), claim) for claim in record.claims]
-        return incident_update(incident=incident, by=by, expected_version=expected_version, fields=fields, parts=parts)

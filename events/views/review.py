@@ -20,9 +20,9 @@ from conflict_tracker.choices import FigureQualifier
 from conflict_tracker.decorators import role_required
 from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
 from conflict_tracker.roles import Role
+from events.services import claim_review
 from sources.choices import ClaimMeasure, ReviewStatus
 from sources.models import Claim
-from sources.services import claim_review
 
 from ..choices import IncidentStatus, ParticipantRole
 from ..models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant, PropertyHarm

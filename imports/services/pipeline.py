@@ -47,11 +47,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conflict_tracker.incident_changes import incident_changes_tables
 from events.choices import ParticipantRole
 from events.rendering import renderings_deferred
 from sources.choices import Reliability, SourceKind
 from sources.models import Source
-from tallies.models import TallyChange
 
 from ..models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from ..readers.csvfile import opened
@@ -175,7 +175,7 @@ class DatasetImport(EventWriter, ABC):
         # until autovacuum runs, after the commit. Planned on statistics taken while the tables were nearly empty,
         # the absent-events query and the deferred foreign-key checks at COMMIT ran as nested loops: over eight
         # minutes each for a 200,000-row file. ANALYZE counts the transaction's own new rows.
-        tables = [model._meta.db_table for model in (*BULK_MODELS, ImportedEvent, TallyChange)]
+        tables = [model._meta.db_table for model in (*BULK_MODELS, ImportedEvent)] + incident_changes_tables()
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
 

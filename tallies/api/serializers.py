@@ -44,46 +44,6 @@ class TallySerializer(serializers.Serializer):
     records_url = serializers.URLField(help_text="The casualty records the cell sums, each once.")
 
 
-class OwnTotalSerializer(serializers.Serializer):
-    incidents = serializers.IntegerField()
-    records = serializers.IntegerField()
-    low = serializers.IntegerField()
-    best = serializers.IntegerField()
-    high = serializers.IntegerField()
-
-
-class OwnTotalsSerializer(serializers.Serializer):
-    perpetrated = OwnTotalSerializer(help_text="Records attributed to the claim's actors.")
-    involved = OwnTotalSerializer(help_text="Every record of the incidents the claim's actors took part in.")
-
-
-class DifferenceSerializer(serializers.Serializer):
-    perpetrated = serializers.IntegerField(allow_null=True)
-    involved = serializers.IntegerField(allow_null=True)
-
-
-class ExternalFigureSerializer(serializers.Serializer):
-    """A source's figure for actors over a period, beside our own count of the same published records."""
-
-    claim = serializers.IntegerField(help_text="The aggregate claim (GET /api/v1/claims/{id}/).")
-    source = serializers.CharField()
-    quote = serializers.CharField()
-    actors = serializers.ListField(child=serializers.IntegerField())
-    period_start = serializers.DateField(allow_null=True)
-    period_end = serializers.DateField(allow_null=True)
-    country = serializers.CharField(allow_null=True)
-    harm = serializers.ChoiceField(choices=Harm.choices, allow_null=True)
-    victim_status = serializers.ChoiceField(choices=VictimStatus.choices, allow_null=True)
-    figure_qualifier = serializers.CharField(allow_null=True, help_text="at_least, more_than, about ...")
-    figure_low = serializers.IntegerField(allow_null=True)
-    figure_best = serializers.IntegerField(allow_null=True)
-    figure_high = serializers.IntegerField(allow_null=True)
-    ours = OwnTotalsSerializer(help_text="Our count: confirmed and alleged attributions, by start date.")
-    difference = DifferenceSerializer(
-        help_text="Our best minus the source's figure (its best, else the bound it states); negative: we count less."
-    )
-
-
 class TallyRecordSerializer(serializers.ModelSerializer):
     """A casualty record that a tally counts: its figures and its incident, without any victim's identity."""
 

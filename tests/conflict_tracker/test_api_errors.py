@@ -10,8 +10,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from actors.api.views import ActorViewSet
 from conflict_tracker.exceptions import EditConflict, api_exception_handler
+from tallies.api.actors import ActorViewSet
 from tests.factories import ActorFactory, IncidentFactory
 from tests.helpers.api import error_of
 

@@ -1,4 +1,4 @@
-"""The date window (events.filters.date_window) that the incidents and the tallies take alike: date_after and
+"""The date window (conflict_tracker.filters.date_window) that the incidents and the tallies take alike: date_after and
 date_before, both ends included, refused on date_before when it comes first."""
 
 import pytest

@@ -11,10 +11,9 @@ from actors.models import Actor
 from events import rendering
 from events.choices import IncidentStatus
 from events.models import CasualtyRecord, Incident, IncidentRendering, PropertyHarm
-from events.services import incident_retract, incident_update
+from events.services import claim_review, incident_retract, incident_update
 from sources.choices import ReviewStatus
 from sources.models import Claim
-from sources.services import claim_review
 from tests.helpers.incidents import VICTIM, full_incident
 from tests.helpers.rendering import assert_renderings_current, built, stored
 

@@ -16,13 +16,13 @@ from events.services import (
     IncidentParts,
     ParticipantData,
     VictimData,
+    claim_review,
     incident_create,
     incident_publish,
     incident_submit,
     incident_update,
 )
 from sources.choices import ReviewStatus
-from sources.services import claim_review
 from tests.factories import ActorFactory, ClaimFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db

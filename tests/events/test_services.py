@@ -14,6 +14,7 @@ from events.services import (
     IncidentParts,
     ParticipantData,
     VictimData,
+    claim_review,
     incident_create,
     incident_publish,
     incident_reopen,
@@ -23,7 +24,6 @@ from events.services import (
     incident_submit,
     incident_update,
 )
-from sources.services import claim_review
 from tests.factories import ActorFactory, ClaimFactory
 
 pytestmark = pytest.mark.django_db

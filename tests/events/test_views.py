@@ -170,12 +170,12 @@ def logged(analyst, editor):
         IncidentParts,
         ParticipantData,
         VictimData,
+        claim_review,
         incident_create,
         incident_publish,
         incident_submit,
         incident_update,
     )
-    from sources.services import claim_review
     from tests.factories import ActorFactory, ClaimFactory
 
     army = ActorFactory(name="Malian Armed Forces")

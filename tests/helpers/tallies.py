@@ -8,11 +8,11 @@ from events.services import (
     CasualtyData,
     IncidentParts,
     ParticipantData,
+    claim_review,
     incident_create,
     incident_publish,
     incident_submit,
 )
-from sources.services import claim_review
 from tallies.models import TallyCell, TallyChange
 from tests.factories import ClaimFactory
 

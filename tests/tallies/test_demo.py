@@ -5,16 +5,16 @@ import datetime
 from django.contrib.auth.models import User
 
 from actors.models import Actor
-from events.demo.actors import ACTOR_SETS, AFRICA_CORPS, FAMA, WAGNER
+from demo.actors import ACTOR_SETS, AFRICA_CORPS, FAMA, WAGNER
 from events.services import (
     CasualtyData,
     IncidentParts,
     ParticipantData,
+    claim_review,
     incident_create,
     incident_publish,
     incident_submit,
 )
-from sources.services import claim_review
 from tallies.models import ActorSet, TallyCell, TallyChange, TallySubject
 from tallies.services import tallies_rebuild, tallies_refresh
 from tests.factories import ClaimFactory

@@ -10,13 +10,13 @@ from rest_framework.test import APIClient
 
 from events.models import Incident
 from events.services import (
+    claim_review,
     incident_create,
     incident_publish,
     incident_retract,
     incident_submit,
     incident_update,
 )
-from sources.services import claim_review
 from tests.factories import ClaimFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """The incident filters on the Mali demo dataset, asked through the API as the public asks.
 
-Expected answers come from the dataset's declaration in events/demo (the article's incidents, their actors,
+Expected answers come from the dataset's declaration in demo/ (the article's incidents, their actors,
 relations, dates and figures), not from running the same filter through the ORM.
 """
 
@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 from actors.choices import RelationKind
 from actors.models import Actor
 from conflict_tracker.choices import Harm
+from demo.actors import AFRICA_CORPS, CMA, FAMA, FLA, RELATIONS, WAGNER
+from demo.loader import INCIDENTS
 from events.choices import Attribution, EventType, IncidentStatus, ParticipantRole, Side, SubEventType
-from events.demo.actors import AFRICA_CORPS, CMA, FAMA, FLA, RELATIONS, WAGNER
-from events.demo.loader import INCIDENTS
 from events.models import Incident, IncidentParticipant
 from tests.factories import IncidentFactory
 

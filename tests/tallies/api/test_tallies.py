@@ -5,7 +5,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from actors.models import Actor
-from events.demo.actors import AFRICA_CORPS, FAMA, WAGNER
+from demo.actors import AFRICA_CORPS, FAMA, WAGNER
 from events.models import CasualtyRecord, Incident
 from events.services import incident_update
 from sources.models import Claim

@@ -26,6 +26,7 @@ from events.services import (
     IncidentParts,
     ParticipantData,
     PropertyHarmData,
+    claim_review,
     incident_create,
     incident_publish,
     incident_return,
@@ -33,7 +34,6 @@ from events.services import (
     incident_update,
 )
 from sources.models import Claim, ClaimActor, Document, Source
-from sources.services import claim_review
 from tallies.models import ActorSet
 
 from . import training

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client, override_settings
 
 from actors.models import Actor
-from events.demo.actors import AFRICA_CORPS, WAGNER
-from events.demo.incidents import INCIDENTS
+from demo.actors import AFRICA_CORPS, WAGNER
+from demo.incidents import INCIDENTS
 
 
 def page(client: Client, name: str, **params) -> str:

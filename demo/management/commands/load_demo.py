@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from events.demo import DemoLoadError, load_demo
+from demo.loader import DemoLoadError, load_demo
 from tallies.services import tallies_rebuild
 
 

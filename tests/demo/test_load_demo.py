@@ -83,7 +83,7 @@ def test_a_failure_half_way_leaves_nothing_written(debug, monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("publishing failed")
 
-    monkeypatch.setattr("events.demo.loader.incident_publish", fail)
+    monkeypatch.setattr("demo.loader.incident_publish", fail)
 
     with pytest.raises(RuntimeError):
         load_demo()
