@@ -20,6 +20,7 @@ from events.choices import (
     ViolenceType,
 )
 from events.exports import ACLED_REGIONS
+from events.exports.sql import PLANNER_SETTINGS
 from events.models import CasualtyRecord, IncidentParticipant
 from sources.choices import ReviewStatus, SourceKind
 from tests.factories import (
@@ -513,7 +514,7 @@ def test_the_geojson_export_holds_every_incident_unlocated_ones_without_geometry
     assert set(feature["properties"]) >= {"title", "start_date", "end_date", "event_type", "fatalities_best"}
 
 
-# The researcher's groups (the role check), then the export's COPY (after it sets its planner option); for UCDP the
+# The researcher's groups (the role check), then the export's COPY (after its planner settings); for UCDP the
 # incidents, then per chunk the participants, the killed records and the documents.
 EXPORT_QUERIES = {"ucdp": 5, "ucdp-hxl": 5}
 
@@ -570,7 +571,7 @@ def test_an_export_is_one_copy_streamed_in_chunks(db, monkeypatch, django_assert
         response = export(client, export_format)
         chunks = list(response.streaming_content)
 
-    assert captured[0]["sql"] == "SET LOCAL jit = off"
+    assert captured[0]["sql"] == PLANNER_SETTINGS
     assert captured[1]["sql"].startswith("COPY (SELECT ")
     assert len(chunks) > 5
     rows = parse(export_format, b"".join(chunks).decode())
