@@ -64,3 +64,14 @@ def test_the_geojson_export_is_what_pythons_json_writes_of_its_features(awkward)
     coordinates = [feature["geometry"]["coordinates"] for feature in features if feature["geometry"]]
     assert sorted(map(tuple, coordinates)) == [(-179.99999, 0.0), (-1e-05, 12.0)]
     assert '"coordinates": [-1e-05, 12.0]' in text
+
+
+@pytest.mark.parametrize("export_format", ["csv", "acled", "geojson"])
+def test_a_filter_holding_quotes_and_percent_signs_is_written_into_the_copy_as_a_literal(db, export_format):
+    wanted = incident(title="Attaque à 100% d'Ogossagou", admin1="Mopti")
+    incident(title="Another attack", admin1="Mopti")
+
+    text = body(export(APIClient(), export_format, search="100% d'Ogossagou", admin1="Mopti"))
+
+    assert wanted.code in text
+    assert "Another attack" not in text
