@@ -1,10 +1,10 @@
 """The exports PostgreSQL writes (CSV, ACLED, their HXL files, GeoJSON): one `COPY (SELECT …) TO STDOUT` each,
 streamed row by row as the server sends them, with no Python per cell.
 
-The SELECT reads the list's own query (the queryset's SQL, with its visibility, filters and order) as the subquery
-`q`, and per incident, in lateral subqueries, its participants and its sources; each format writes its cells from
-those (events/columns.py for the incident's own). A lateral subquery keeps the rows in `q`'s order: PostgreSQL
-runs it once per row of `q`, in turn.
+The SELECT reads the ids the list's own query gives (the queryset's SQL, with its visibility, filters and order) as
+the subquery `o`, and per id, in lateral subqueries, the incident's columns (`q`), its participants and its sources;
+each format writes its cells from those (events/columns.py for the incident's own). Lateral subqueries keep the
+rows in the ids' order: PostgreSQL runs them once per id, in turn.
 
 CSV is written by COPY's CSV format, which quotes as Python's csv module does (a cell holding a comma, a quote or a
 line break), but for two things this module evens out: COPY quotes an empty string (to tell it from NULL), so every
@@ -94,7 +94,8 @@ def visible_claims_sql(reader) -> str:
 
 
 # The sources of an incident, ordered as the exports list them: by label (acronym, else name) without case, then by
-# label; COLLATE "C" compares code points, as Python does.
+# label; COLLATE "C" compares code points, as Python does. lower() (in the database's UTF-8 locale) folds case as
+# str.casefold() did, but for a few letters casefold changes further ("ß" to "ss", "ς" to "σ").
 SOURCE_ORDER = 's.label_folded COLLATE "C", s.label COLLATE "C"'
 
 
@@ -163,7 +164,13 @@ def _chunked(head: bytes, rows: Iterator[memoryview], terminator: bytes, separat
 
 def csv_chunks(header: list[str], hashtags: dict[str, str] | None, cells: dict[str, str], from_sql: str):
     """The CSV file: the header (and under it the HXL hashtags, when given), then a row per incident of `from_sql`,
-    each cell the SQL text of `cells` under the header's name (every column, or a KeyError naming the missing one)."""
+    each cell the SQL text of `cells` under the header's name: every column of the header and no other, or a
+    ValueError naming the difference, so that a new column cannot shift the others."""
+    if cells.keys() != set(header):
+        raise ValueError(
+            f"the cells differ from the header: missing {sorted(set(header) - cells.keys())}, "
+            f"unknown {sorted(cells.keys() - set(header))}"
+        )
     writer = csv_writer()
     head = writer.writerow(header)
     if hashtags is not None:
