@@ -8,9 +8,11 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events.choices import ParticipantRole, Side
+from events.columns import iso_datetime
 from events.models import IncidentParticipant
 from tests.factories import ActorFactory, SourceFactory
 from tests.helpers.exports import body, cite, export
@@ -75,3 +77,15 @@ def test_a_filter_holding_quotes_and_percent_signs_is_written_into_the_copy_as_a
 
     assert wanted.code in text
     assert "Another attack" not in text
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_times_are_written_in_the_current_time_zone_as_the_json_list_writes_them(db, zone):
+    record = incident(published_at=timezone.now().replace(microsecond=0))
+    with timezone.override(zone):
+        [row] = csv.DictReader(io.StringIO(body(export(APIClient(), "csv"))))
+        [feature] = json.loads(body(export(APIClient(), "geojson")))["features"]
+        record.refresh_from_db()
+
+        assert row["published_at"] == iso_datetime(record.published_at)
+        assert row["updated_at"] == feature["properties"]["updated_at"] == iso_datetime(record.updated_at)
