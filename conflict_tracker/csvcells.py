@@ -10,8 +10,10 @@ a leading apostrophe, which spreadsheets take as "this is text": `'=HYPERLINK(..
   way back is exact: a cell of apostrophes followed by one of those characters loses its first apostrophe.
   `original_cells` does that for the ACLED and UCDP readers, so an export imported again gives back every value.
 
-One writer (`csv_writer`) for every CSV the app writes: the exports of events/exports and the import error report;
-`csv_dict_writer` is the same writer over rows given by column name, so that a new column cannot shift the others.
+One writer (`csv_writer`) for every CSV the app writes in Python: the import error report and the exports' header
+rows; `csv_dict_writer` is the same writer over rows given by column name, so that a new column cannot shift the
+others. The exports' rows are written by PostgreSQL (events/exports/copy.py): `formula_safe_sql` is the same rule
+in SQL, from the same two patterns, which Python's and PostgreSQL's regular expressions read alike.
 """
 
 import csv
@@ -20,10 +22,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-_FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+_FORMULA_PATTERN = r"'*[=+\-@\t\r]"
 # ASCII digits only: a spreadsheet reads "-٣" (an Arabic-Indic three) as no number.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NUMBER_PATTERN = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+_FORMULA = re.compile(_FORMULA_PATTERN)
+_ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+_NUMBER = re.compile(_NUMBER_PATTERN)
 # The first characters of the cells formula_safe may change: the writer looks no further at any other text, which
 # spares a 2M-row export (60M cells) a function call per cell.
 _RISKY_FIRST = frozenset("=+-@\t\r'")
@@ -37,6 +41,22 @@ def formula_safe(value: Any) -> Any:
     if _FORMULA.match(text) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def formula_safe_sql(text: str) -> str:
+    """formula_safe in SQL, over `text`, the SQL of a text cell: a column, or the output of a subquery that
+    PostgreSQL computes once (it is read three times). The first character is tested before either pattern, as the
+    writer does."""
+    firsts = ", ".join(_SQL_CHARACTERS.get(c, f"'{c}'") for c in sorted(_RISKY_FIRST))
+    formula, number = (pattern.replace("'", "''") for pattern in (_FORMULA_PATTERN, _NUMBER_PATTERN))
+    return (
+        f"CASE WHEN left({text}, 1) IN ({firsts}) AND {text} ~ '^(?:{formula})' AND {text} !~ '^(?:{number})$'"
+        f" THEN '''' || {text} ELSE {text} END"
+    )
+
+
+# SQL literals of the risky characters a plain '' literal cannot hold as they are.
+_SQL_CHARACTERS = {"\t": r"E'\t'", "\r": r"E'\r'", "'": "''''"}
 
 
 def original_cells(cells: list[str]) -> list[str]:

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DateTimeField, DecimalField
+from django.db.models import BooleanField, DateField, DateTimeField, DecimalField, IntegerField
 from django.utils import timezone
+
+from conflict_tracker.csvcells import formula_safe_sql
 
 from .models import INCIDENT_FACTS, Incident
 
@@ -285,3 +287,28 @@ def export_cells(row: dict, export_format: str) -> dict:
     column names."""
     value = _json_value if export_format == "geojson" else _csv_value
     return {exported: value(row[name]) for name, exported in _EXPORTED[export_format]}
+
+
+def _export_cell_sql(name: str, json: bool) -> str:
+    """The incident column `name` of `q` as the exports write it: CSV text (formula-safe when text; NULL for a
+    blank cell) or JSON text, as export_cells writes them from values(). Datetimes in the time zone `zone.name`."""
+    model_field = Incident._meta.get_field(name)
+    sql = f'q."{name}"'
+    if isinstance(model_field, DateTimeField):
+        # Written for a COPY, which takes no parameters: its percent signs are single.
+        sql = _DATETIME_SQL.format(c=sql).replace("%%", "%")
+    elif isinstance(model_field, DateField):
+        sql = f"to_char({sql}, 'YYYY-MM-DD')"
+    if json:
+        return f"COALESCE(to_json({sql})::text, 'null')"
+    if isinstance(model_field, BooleanField):
+        return f"CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END"
+    if isinstance(model_field, DateField | DecimalField | IntegerField):
+        return f"{sql}::text"
+    return formula_safe_sql(sql)
+
+
+def export_cells_sql(export_format: str) -> dict[str, str]:
+    """The SQL of the cells `export_format` takes unchanged from the table, by its column names, over the incident's
+    values() in the subquery `q` (events/exports/sql.py)."""
+    return {exported: _export_cell_sql(name, export_format == "geojson") for name, exported in _EXPORTED[export_format]}

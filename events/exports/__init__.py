@@ -1,14 +1,14 @@
 """Incident exports: CSV, ACLED-compatible CSV, UCDP GED-style CSV, both of these with HDX's HXL hashtag row,
-and GeoJSON, streamed row by row in bounded memory.
+and GeoJSON, streamed in bounded memory. Exports carry no victim identities: they read neither casualty notes nor
+named victims, and the UCDP headlines are read as the reader may see them.
 
-Each export reads the filtered incidents with `values()` through a server-side cursor, `CHUNK_SIZE` rows at a
-time, then two queries per chunk: the participants with their actors, and the sources of the incidents' claims.
-Memory stays bounded and the number of queries grows with the chunks, never with the rows. Exports carry no victim
-identities: they read neither casualty notes nor named victims.
+CSV, ACLED (and its HXL file) and GeoJSON are written by PostgreSQL, one `COPY (SELECT …) TO STDOUT` over the
+list's own query (`sql`); the UCDP files by Python, from the incidents read chunk by chunk with their participants,
+killed records and documents (`rows`, `ucdp`), as their headlines go through the redaction of victims' names.
 
-Where each part lives: `rows` reads the incidents, their participants and sources and holds the CSV helpers every
-format shares; `plain` the plain CSV, `acled` the ACLED-compatible CSV, `ucdp` the UCDP GED-style CSV, `hxl` the
-HXL hashtag rows of both, `geojson` the GeoJSON; this module the renderers and the streaming response.
+Where each part lives: `sql` the COPY and what the formats written by PostgreSQL share; `plain` the plain CSV,
+`acled` the ACLED-compatible CSV, `geojson` the GeoJSON, `ucdp` the UCDP GED-style CSV and `rows` what it reads,
+`hxl` the HXL hashtag rows; this module the renderers and the streaming response.
 """
 
 import datetime
@@ -17,10 +17,10 @@ import json
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
-from .acled import ACLED_COLUMNS, ACLED_REGIONS, acled_disorder_type, acled_rows, acled_source_scale, source_scale
+from .acled import ACLED_COLUMNS, ACLED_REGIONS, acled_chunks, acled_disorder_type
 from .geojson import geojson_chunks
 from .hxl import ACLED_HXL, UCDP_HXL
-from .plain import CSV_COLUMNS, csv_rows
+from .plain import plain_chunks
 from .rows import _csv_lines
 from .ucdp import UCDP_COLUMNS, priogrid_gid, ucdp_date_prec, ucdp_period, ucdp_rows
 
@@ -38,10 +38,8 @@ __all__ = [
     "UCDPHXLRenderer",
     "UCDPRenderer",
     "acled_disorder_type",
-    "acled_source_scale",
     "export_response",
     "priogrid_gid",
-    "source_scale",
     "ucdp_date_prec",
     "ucdp_period",
 ]
@@ -99,22 +97,20 @@ def export_response(export_format: str, queryset, detail_url_prefix: str, reader
     """The streaming response of one export format over an already filtered, visibility-checked queryset; the
     evidence each row cites (sources, documents) is what `reader` may see of it."""
     stamp = datetime.date.today().strftime("%Y%m%d")
+    name, content_type = f"incidents-{export_format}", "text/csv; charset=utf-8"
     if export_format == "geojson":
-        content, content_type, filename = (
-            geojson_chunks(queryset, detail_url_prefix, reader),
-            "application/geo+json",
-            f"incidents-{stamp}.geojson",
+        content = geojson_chunks(queryset, detail_url_prefix, reader)
+        content_type, filename = "application/geo+json", f"incidents-{stamp}.geojson"
+    elif export_format in ("ucdp", "ucdp-hxl"):
+        content = _csv_lines(
+            UCDP_COLUMNS, ucdp_rows(queryset, reader), UCDP_HXL if export_format == "ucdp-hxl" else None
         )
+    elif export_format in ("acled", "acled-hxl"):
+        content = acled_chunks(queryset, reader, ACLED_HXL if export_format == "acled-hxl" else None)
     else:
-        columns, rows, hashtags = {
-            "acled": (ACLED_COLUMNS, acled_rows, None),
-            "acled-hxl": (ACLED_COLUMNS, acled_rows, ACLED_HXL),
-            "ucdp": (UCDP_COLUMNS, ucdp_rows, None),
-            "ucdp-hxl": (UCDP_COLUMNS, ucdp_rows, UCDP_HXL),
-        }.get(export_format, (CSV_COLUMNS, csv_rows, None))
-        content = _csv_lines(columns, rows(queryset, reader), hashtags)
-        name = "incidents" if export_format == "csv" else f"incidents-{export_format}"
-        content_type, filename = "text/csv; charset=utf-8", f"{name}-{stamp}.csv"
+        content, name = plain_chunks(queryset, reader), "incidents"
+    if export_format != "geojson":
+        filename = f"{name}-{stamp}.csv"
     response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -33,16 +33,16 @@ What makes the ACLED export round-trip (importing it gives the same incidents; t
   the low and high estimates and the breakdown of the killed (ACLED gives one figure, `fatalities`, our best).
 """
 
-import datetime
-from collections.abc import Iterator
+import json
 
 from actors.choices import ACLED_INTER_CODES
 from conflict_tracker.choices import ImportKind
 from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
-from ..columns import export_cells
-from .rows import IMPORTED_FIELDS, _country, incident_rows
+from ..columns import INCIDENT_VALUES, export_cells_sql
+from .rows import IMPORTED_FIELDS, countries_sql
+from .sql import SOURCE_ORDER, csv_chunks, incidents_from, literal, sources_sql, text
 
 # -- ACLED-compatible CSV --------------------------------------------------------------------------------------------
 
@@ -111,31 +111,9 @@ ACLED_REGIONS = {
 SOURCE_SCALES = ("Local", "New media", "National", "Regional", "International")
 
 
-def source_scale(source: dict, incident_country: str) -> str:
-    """ACLED's scale of one source (a dict with `kind` and `country`) for an incident in `incident_country`."""
-    if source["kind"] == SourceKind.WITNESS:
-        return "Local"
-    if source["kind"] == SourceKind.BELLIGERENT_CHANNEL:
-        return "New media"
-    if not source["country"]:
-        return "International"
-    if source["country"] == incident_country:
-        return "National"
-    region = ACLED_REGIONS.get(incident_country)
-    if region is not None and ACLED_REGIONS.get(source["country"]) == region:
-        return "Regional"
-    return "International"
-
-
-def acled_source_scale(sources: list[dict], incident_country: str) -> str:
-    """The distinct scales of the sources, from the narrowest to the widest, joined as ACLED does:
-    "National-International"."""
-    scales = {source_scale(source, incident_country) for source in sources}
-    return "-".join(scale for scale in SOURCE_SCALES if scale in scales)
-
-
 def acled_sides(participants: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Side A and side B: the side given, else perpetrators on side A and everyone else on side B."""
+    """Side A and side B: the side given, else perpetrators on side A and everyone else on side B (the UCDP
+    export's sides; _SIDES below is the same rule in SQL)."""
     side_a, side_b = [], []
     for part in participants:
         side = part["side"] or (Side.A if part["role"] == ParticipantRole.PERPETRATOR else Side.B)
@@ -143,86 +121,119 @@ def acled_sides(participants: list[dict]) -> tuple[list[dict], list[dict]]:
     return side_a, side_b
 
 
-def acled_interaction(inter1: int | str, inter2: int | str) -> int | str:
-    """ACLED's two-digit code: the two actor types, lower first; one actor alone is its type times ten."""
-    codes = sorted(code for code in (inter1, inter2) if code != "")
-    if not codes:
-        return ""
-    return codes[0] * 10 + (codes[1] if len(codes) > 1 else 0)
-
-
-def acled_rows(queryset, reader) -> Iterator[dict]:
-    for row, participants, sources in incident_rows(queryset, reader, IMPORTED_FIELDS):
-        side_a, side_b = acled_sides(participants)
-        actor1, inter1, assoc1 = _acled_side(side_a)
-        actor2, inter2, assoc2 = _acled_side(side_b)
-        iso, country = _country(row["country"])
-        kept = (row["imported_as__data"] or {}) if row["imported_as__kind"] == ImportKind.ACLED else None
-        region = ACLED_REGIONS.get(row["country"], "")
-        if kept is not None and kept.get("iso") == iso:
-            # Still in the country ACLED gave: its own spelling ("Democratic Republic of Congo"), not ISO's.
-            country, region = kept.get("country", country), kept.get("region", region)
-        source, scale = _acled_source(row, sources, kept)
-        start: datetime.date = row["start_date"]
-        yield {
-            **export_cells(row, "acled"),
-            "event_id_cnty": row["imported_as__external_id"] if kept is not None else row["code"],
-            "year": start.year,
-            "time_precision": ACLED_TIME_PRECISION.get(row["date_precision"], 3),
-            "disorder_type": (kept or {}).get("disorder_type")
-            or acled_disorder_type(row["event_type"], row["sub_event_type"]),
-            "actor1": actor1,
-            "assoc_actor_1": assoc1,
-            "inter1": inter1,
-            "actor2": actor2,
-            "assoc_actor_2": assoc2,
-            "inter2": inter2,
-            "interaction": acled_interaction(inter1, inter2),
-            "civilian_targeting": "Civilian targeting" if row["civilian_targeting"] else "",
-            "iso": iso,
-            "region": region,
-            "country": country,
-            "source": source,
-            "source_scale": scale,
-            "tags": (kept or {}).get("tags", ""),  # ACLED's own tags only: see the module's docstring
-            "timestamp": int(row["updated_at"].timestamp()),
-        }
+# ACLED counts excessive force against protesters as both: state violence, at a demonstration.
+BOTH_DISORDER_TYPES = "Political violence; Demonstrations"
 
 
 def acled_disorder_type(event_type: str, sub_event_type: str) -> str:
-    # ACLED counts excessive force against protesters as both: state violence, at a demonstration.
+    """The ACLED importer's disorder type of an event that gives none (disorder_type below, in SQL)."""
     if sub_event_type == SubEventType.EXCESSIVE_FORCE:
-        return "Political violence; Demonstrations"
+        return BOTH_DISORDER_TYPES
     return ACLED_DISORDER_TYPES.get(event_type, "")
 
 
-def _acled_source(row: dict, sources: list[dict], kept: dict | None) -> tuple[str, str]:
-    """`source` and `source_scale`: the sources' labels and scales; for an ACLED import, ACLED's own source text
-    and scale in place of "ACLED", then whatever was cited here since."""
-    if kept is None:
-        return "; ".join(source["label"] for source in sources), acled_source_scale(sources, row["country"])
-    imported = row["imported_as__document__author"] or ""
-    named = {part.strip().casefold() for part in imported.split(";")}
-    others = [
-        source
-        for source in sources
-        if source["id"] != row["imported_as__document__source_id"] and source["label"].casefold() not in named
-    ]
-    labels = [imported] if imported else []
-    # ACLED's scale as ACLED wrote it (with its Subnational and Local partner), then the others' new scales.
-    scales = [scale for scale in kept.get("source_scale", "").split("-") if scale]
-    added = {source_scale(source, row["country"]) for source in others} - set(scales)
-    scales += [scale for scale in SOURCE_SCALES if scale in added]
-    return "; ".join([*labels, *(source["label"] for source in others)]), "-".join(scales)
+def _case(sql: str, values: dict, default: str = "NULL") -> str:
+    """SQL of `values` looked up by the value of `sql`."""
+    whens = " ".join(f"WHEN {literal(str(key))} THEN {literal(str(value))}" for key, value in values.items())
+    return f"CASE {sql} {whens} ELSE {default} END"
 
 
-def _acled_side(side: list[dict]) -> tuple[str, int | str, str]:
-    """(actor, its inter code, the associated actors "; "-joined) of one side; blanks for an empty side."""
-    if not side:
-        return "", "", ""
-    first, *others = side
-    return (
-        first["actor__name"],
-        INTER_CODE_OF_KIND.get(first["actor__kind"], ""),
-        "; ".join(part["actor__name"] for part in others),
+def _bits(scales: str) -> str:
+    """The scales whose bits are set in `scales` (SQL), from the narrowest to the widest."""
+    return ", ".join(f"CASE WHEN {scales} & {1 << n} <> 0 THEN '{scale}' END" for n, scale in enumerate(SOURCE_SCALES))
+
+
+# ACLED's scale of a source `s` for the incident `q`, as a bit of SOURCE_SCALES: Local (a witness), New media (a
+# belligerent channel), else National in the incident's country, Regional in another country of the same ACLED
+# region, International otherwise or when no country is recorded for it.
+_REGIONS = f"{literal(json.dumps(ACLED_REGIONS))}::jsonb"
+_SCALE_BIT = f"""CASE WHEN s.kind = '{SourceKind.WITNESS}' THEN 1
+    WHEN s.kind = '{SourceKind.BELLIGERENT_CHANNEL}' THEN 2
+    WHEN s.country = '' THEN 16 WHEN s.country = q.country THEN 4
+    WHEN {_REGIONS} ->> s.country = {_REGIONS} ->> q.country THEN 8 ELSE 16 END"""
+# An ACLED import's: the sources cited since, that is neither the import's own source nor one named in its text.
+_CITED_SINCE = """s.id IS DISTINCT FROM q."imported_as__document__source_id" AND s.label_folded NOT IN (
+    SELECT lower(btrim(part, E' \\t\\n\\r\\f\\v'))
+    FROM unnest(string_to_array(q."imported_as__document__author", ';')) part)"""
+_SOURCES = f"""string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) AS labels, bit_or({_SCALE_BIT}) AS scales,
+    string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) FILTER (WHERE {_CITED_SINCE}) AS labels_since,
+    bit_or({_SCALE_BIT}) FILTER (WHERE {_CITED_SINCE}) AS scales_since"""
+
+# Side A and side B: the side given, else perpetrators on side A and everyone else on side B; on each side,
+# perpetrators first, then others, then targets, ties in the order entered. The first is ACLED's actor, the others
+# its associated actors.
+_ON_A = f"(p.side = '{Side.A}' OR p.side = '' AND p.role = '{ParticipantRole.PERPETRATOR}')"
+_ROLE_ORDER = f"""CASE p.role WHEN '{ParticipantRole.PERPETRATOR}' THEN 0 WHEN '{ParticipantRole.TARGET}' THEN 2
+    ELSE 1 END"""
+
+
+def _side(name: str, on_side: str) -> str:
+    names, kinds = (
+        f"array_agg(a.{column} ORDER BY {_ROLE_ORDER}, p.id) FILTER (WHERE {on_side})" for column in ("name", "kind")
     )
+    return f"""({names})[1] AS actor_{name}, ({kinds})[1] AS kind_{name},
+        array_to_string(({names})[2:], '; ') AS associated_{name}"""
+
+
+_SIDES = f"""LEFT JOIN LATERAL (SELECT {_side("a", _ON_A)}, {_side("b", f"NOT {_ON_A}")}
+    FROM events_incidentparticipant p JOIN actors_actor a ON a.id = p.actor_id
+    WHERE p.incident_id = o.id) sides ON true"""
+_INTER = {side: _case(f"sides.kind_{side}", INTER_CODE_OF_KIND) + "::int" for side in ("a", "b")}
+
+# What the incident's ACLED import kept (ImportedEvent.data), when it came from one.
+_KEPT = f"""q."imported_as__kind" = '{ImportKind.ACLED}'"""
+_DATA = """COALESCE(q."imported_as__data", '{}'::jsonb)"""
+
+
+def _kept(key: str, otherwise: str) -> str:
+    """The import's own value of `key` when it kept one, else `otherwise`."""
+    return f"CASE WHEN {_KEPT} AND {_DATA} ? '{key}' THEN {_DATA} ->> '{key}' ELSE {otherwise} END"
+
+
+def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
+    countries = countries_sql()
+    iso = f"COALESCE({countries} -> q.country ->> 0, '')"
+    # Still in the country ACLED gave: its own spelling ("Democratic Republic of Congo"), not ISO's, and its region.
+    same_country = f"{_KEPT} AND {_DATA} -> 'iso' = to_jsonb({iso})"
+    country = f"COALESCE({countries} -> q.country ->> 1, q.country)"
+    region = f"{_REGIONS} ->> q.country"
+    disorder = f"""CASE WHEN q.sub_event_type = {literal(SubEventType.EXCESSIVE_FORCE)}
+        THEN {literal(BOTH_DISORDER_TYPES)} ELSE {_case("q.event_type", ACLED_DISORDER_TYPES)} END"""
+    kept_scales = f"array_remove(string_to_array(COALESCE({_DATA} ->> 'source_scale', ''), '-'), '')"
+    added_scales = f"""ARRAY(SELECT scale FROM unnest(ARRAY[{_bits("sources.scales_since")}]) scale
+        WHERE scale IS NOT NULL AND scale <> ALL({kept_scales}))"""
+    imported_source = """NULLIF(q."imported_as__document__author", '')"""
+    cells = {
+        **export_cells_sql("acled"),
+        "event_id_cnty": text(f"""CASE WHEN {_KEPT} THEN q."imported_as__external_id" ELSE q.code END"""),
+        "year": "extract(year FROM q.start_date)::int::text",
+        "time_precision": _case("q.date_precision", ACLED_TIME_PRECISION, "'3'"),
+        "disorder_type": text(
+            f"CASE WHEN {_KEPT} THEN COALESCE(NULLIF({_DATA} ->> 'disorder_type', ''), {disorder}) ELSE {disorder} END"
+        ),
+        "actor1": text("sides.actor_a"),
+        "assoc_actor_1": text("sides.associated_a"),
+        "inter1": f"{_INTER['a']}::text",
+        "actor2": text("sides.actor_b"),
+        "assoc_actor_2": text("sides.associated_b"),
+        "inter2": f"{_INTER['b']}::text",
+        # The two actor types, lower first; one actor alone is its type times ten.
+        "interaction": f"""(least({_INTER["a"]}, {_INTER["b"]}) * 10 + CASE WHEN {_INTER["a"]} IS NOT NULL
+            AND {_INTER["b"]} IS NOT NULL THEN greatest({_INTER["a"]}, {_INTER["b"]}) ELSE 0 END)::text""",
+        "civilian_targeting": "CASE WHEN q.civilian_targeting THEN 'Civilian targeting' END",
+        "iso": iso,
+        "region": text(f"CASE WHEN {same_country} AND {_DATA} ? 'region' THEN {_DATA} ->> 'region' ELSE {region} END"),
+        "country": text(
+            f"CASE WHEN {same_country} AND {_DATA} ? 'country' THEN {_DATA} ->> 'country' ELSE {country} END"
+        ),
+        # For an ACLED import, ACLED's own source text and scale in place of "ACLED", then whatever was cited since.
+        "source": text(
+            f"CASE WHEN {_KEPT} THEN concat_ws('; ', {imported_source}, sources.labels_since) ELSE sources.labels END"
+        ),
+        "source_scale": text(f"""CASE WHEN {_KEPT} THEN array_to_string({kept_scales} || {added_scales}, '-')
+            ELSE concat_ws('-', {_bits("sources.scales")}) END"""),
+        "tags": text(_kept("tags", "NULL")),  # ACLED's own tags only: see the module's docstring
+        "timestamp": "floor(extract(epoch FROM q.updated_at))::bigint::text",
+    }
+    from_sql = incidents_from(queryset, [*INCIDENT_VALUES, *IMPORTED_FIELDS], _SIDES, sources_sql(reader, _SOURCES))
+    return csv_chunks(ACLED_COLUMNS, hashtags, cells, from_sql)

@@ -1,11 +1,7 @@
 """The GeoJSON export (`format=geojson`): a FeatureCollection of the incidents, one feature each."""
 
-import json
-from collections.abc import Iterator
-
-from ..choices import ParticipantRole
-from ..columns import export_cells
-from .rows import _name_list, incident_rows
+from ..columns import INCIDENT_VALUES, export_cells_sql
+from .sql import SOURCE_ORDER, incidents_from, json_chunks, literal, participants_sql, sources_sql
 
 # -- GeoJSON ---------------------------------------------------------------------------------------------------------
 
@@ -43,30 +39,31 @@ GEOJSON_PROPERTIES = (
 )
 
 
-def geojson_chunks(queryset, detail_url_prefix: str, reader) -> Iterator[str]:
+def _number(sql: str) -> str:
+    """A coordinate as Python's json writes a float: PostgreSQL's shortest form, with ".0" on a whole number."""
+    return f"regexp_replace({sql}::float8::text, '^(-?[0-9]+)$', '\\1.0')"
+
+
+def geojson_chunks(queryset, detail_url_prefix: str, reader):
     """A FeatureCollection, one feature per incident, as the list has them: a Point where the incident has
     coordinates, and a null geometry (an unlocated feature, RFC 7946 3.2) where it has none, so that an export
-    holds every incident the filters match and a map can still count them."""
-    yield '{"type": "FeatureCollection", "features": ['
-    separator = ""
-    for row, participants, sources in incident_rows(queryset, reader):
-        located = row["latitude"] is not None and row["longitude"] is not None
-        properties = {
-            **export_cells(row, "geojson"),
-            "perpetrators": _name_list(participants, ParticipantRole.PERPETRATOR),
-            "targets": _name_list(participants, ParticipantRole.TARGET),
-            "other_actors": _name_list(participants, ParticipantRole.OTHER),
-            "sources": [source["name"] for source in sources],
-            "url": f"{detail_url_prefix}{row['code']}/",
-        }
-        feature = {
-            "type": "Feature",
-            "id": row["code"],
-            "geometry": (
-                {"type": "Point", "coordinates": [float(row["longitude"]), float(row["latitude"])]} if located else None
-            ),
-            "properties": {name: properties[name] for name in GEOJSON_PROPERTIES},
-        }
-        yield separator + json.dumps(feature, ensure_ascii=False)
-        separator = ", "
-    yield "]}"
+    holds every incident the filters match and a map can still count them. Each feature's JSON is written by
+    PostgreSQL as Python's json.dumps writes it (", " and ": " between items, keys in their order, no ASCII
+    escapes)."""
+    properties = {
+        **export_cells_sql("geojson"),
+        "perpetrators": "parts.perpetrators",
+        "targets": "parts.targets",
+        "other_actors": "parts.other_actors",
+        "sources": "sources.names",
+        "url": f"to_json({literal(detail_url_prefix)} || q.code || '/')::text",
+    }
+    pairs = " || ', ' || ".join(f"'\"{name}\": ' || {properties[name]}" for name in GEOJSON_PROPERTIES)
+    point = f"""'{{"type": "Point", "coordinates": [' || {_number("q.longitude")} || ', ' || {_number("q.latitude")}
+        || ']}}'"""
+    feature = f"""'{{"type": "Feature", "id": ' || to_json(q.code)::text || ', "geometry": '
+        || CASE WHEN q.latitude IS NOT NULL AND q.longitude IS NOT NULL THEN {point} ELSE 'null' END
+        || ', "properties": {{' || {pairs} || '}}}}'"""
+    names = f"COALESCE('[' || string_agg(to_json(s.name)::text, ', ' ORDER BY {SOURCE_ORDER}) || ']', '[]') AS names"
+    from_sql = incidents_from(queryset, INCIDENT_VALUES, participants_sql(json=True), sources_sql(reader, names))
+    return json_chunks('{"type": "FeatureCollection", "features": [', feature, ", ", "]}", from_sql)

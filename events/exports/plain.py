@@ -1,12 +1,9 @@
 """The plain CSV export (`format=csv`): the incident's own columns (as the column table gives them,
 events/columns.py), its actors by role and its sources."""
 
-from collections.abc import Iterator
-
-from ..choices import ParticipantRole
-from ..columns import export_cells
+from ..columns import INCIDENT_VALUES, export_cells_sql
 from ..models import INCIDENT_FACTS
-from .rows import _names, incident_rows
+from .sql import SOURCE_ORDER, csv_chunks, incidents_from, participants_sql, sources_sql, text
 
 # -- plain CSV -------------------------------------------------------------------------------------------------------
 
@@ -28,12 +25,18 @@ CSV_COLUMNS = [
 ]
 
 
-def csv_rows(queryset, reader) -> Iterator[dict]:
-    for row, participants, sources in incident_rows(queryset, reader):
-        yield {
-            **export_cells(row, "csv"),
-            "perpetrators": _names(participants, ParticipantRole.PERPETRATOR),
-            "targets": _names(participants, ParticipantRole.TARGET),
-            "other_actors": _names(participants, ParticipantRole.OTHER),
-            "sources": "; ".join(source["name"] for source in sources),
-        }
+def plain_chunks(queryset, reader):
+    cells = {
+        **export_cells_sql("csv"),
+        "perpetrators": text("parts.perpetrators"),
+        "targets": text("parts.targets"),
+        "other_actors": text("parts.other_actors"),
+        "sources": text("sources.names"),
+    }
+    from_sql = incidents_from(
+        queryset,
+        INCIDENT_VALUES,
+        participants_sql(),
+        sources_sql(reader, f"string_agg(s.name, '; ' ORDER BY {SOURCE_ORDER}) AS names"),
+    )
+    return csv_chunks(CSV_COLUMNS, None, cells, from_sql)

@@ -1,7 +1,9 @@
-"""What every export shares: the incidents read chunk by chunk with their participants and sources, and the
-helpers that write their values as CSV text, formula-safe (conflict_tracker.csvcells).
+"""What the UCDP export, written in Python, reads: the incidents chunk by chunk with their participants, and the
+helpers that write their values as CSV text, formula-safe (conflict_tracker.csvcells); and the countries' ISO codes
+and names every export writes.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -10,11 +12,8 @@ from itertools import islice
 import pycountry
 
 from conflict_tracker.csvcells import csv_dict_writer
-from sources.choices import ReviewStatus
-from sources.models import Claim
 
 from ..choices import ParticipantRole
-from ..columns import INCIDENT_VALUES
 from ..models import IncidentParticipant
 
 CHUNK_SIZE = 2000
@@ -41,17 +40,6 @@ IMPORTED_FIELDS = (
 )
 
 
-def incident_rows(queryset, reader, fields: tuple[str, ...] = ()) -> Iterator[tuple[dict, list[dict], list[dict]]]:
-    """(incident, its participants, its sources) for every incident of the queryset, in its order, in bounded
-    memory; the sources of the claims `reader` may see; `fields` are read with the incident's own."""
-    for chunk in _chunks(queryset.values(*INCIDENT_VALUES, *fields).iterator(chunk_size=CHUNK_SIZE)):
-        ids = [row["id"] for row in chunk]
-        participants = _participants(ids)
-        sources = _sources(ids, reader)
-        for row in chunk:
-            yield row, participants.get(row["id"], []), sources.get(row["id"], [])
-
-
 def _participants(incident_ids: list[int]) -> dict[int, list[dict]]:
     """Each incident's participants: perpetrators first, then others, then targets, ties in the order entered."""
     found = defaultdict(list)
@@ -66,46 +54,6 @@ def _participants(incident_ids: list[int]) -> dict[int, list[dict]]:
     }
 
 
-def _sources(incident_ids: list[int], reader) -> dict[int, list[dict]]:
-    """Each incident's sources, from its claims that were not rejected and that `reader` may see; each source
-    once, by label."""
-    found = defaultdict(dict)
-    for claim in (
-        Claim.objects.visible_to(reader)
-        .filter(incident_id__in=incident_ids)
-        .exclude(review_status=ReviewStatus.REJECTED)
-        .order_by()
-        .values(
-            "incident_id",
-            "document__source_id",
-            "document__source__name",
-            "document__source__acronym",
-            "document__source__kind",
-            "document__source__country",
-        )
-        .distinct()
-    ):
-        found[claim["incident_id"]][claim["document__source_id"]] = {
-            "id": claim["document__source_id"],
-            "name": claim["document__source__name"],
-            "label": claim["document__source__acronym"] or claim["document__source__name"],
-            "kind": claim["document__source__kind"],
-            "country": claim["document__source__country"],
-        }
-    return {
-        incident: sorted(sources.values(), key=lambda source: (source["label"].casefold(), source["label"]))
-        for incident, sources in found.items()
-    }
-
-
-def _name_list(participants: list[dict], role: str) -> list[str]:
-    return [part["actor__name"] for part in participants if part["role"] == role]
-
-
-def _names(participants: list[dict], role: str) -> str:
-    return "; ".join(_name_list(participants, role))
-
-
 def _iso_date(value) -> str:
     return value.isoformat() if value else ""
 
@@ -117,6 +65,13 @@ def _country(alpha_3: str) -> tuple[str, str]:
     if country is None:
         return "", alpha_3
     return str(int(country.numeric)), country.name
+
+
+def countries_sql() -> str:
+    """The SQL of a JSON object giving [numeric ISO code, English name] of each ISO 3166-1 alpha-3 code, as _country
+    gives them."""
+    countries = {country.alpha_3: _country(country.alpha_3) for country in pycountry.countries}
+    return "'" + json.dumps(countries).replace("'", "''") + "'::jsonb"
 
 
 def _csv_lines(header: list[str], rows: Iterable[dict], hashtags: dict[str, str] | None = None) -> Iterator[str]:

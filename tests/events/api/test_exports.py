@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pycountry
 import pytest
+from django.db import ProgrammingError
 from rest_framework.test import APIClient
 
 from actors.choices import ActorKind
@@ -18,7 +19,8 @@ from events.choices import (
     SubEventType,
     ViolenceType,
 )
-from events.exports import ACLED_REGIONS, acled_source_scale, source_scale
+from events.exports import ACLED_REGIONS
+from events.exports.sql import PLANNER_SETTINGS
 from events.models import CasualtyRecord, IncidentParticipant
 from sources.choices import ReviewStatus, SourceKind
 from tests.factories import (
@@ -437,19 +439,23 @@ def test_the_csv_and_geojson_exports_name_the_sources(sourced):
         (SourceKind.NEWS_MEDIA, "FRA", "FRA", "National"),
     ],
 )
-def test_source_scale(kind, country, incident_country, scale):
-    assert source_scale({"kind": kind, "country": country}, incident_country) == scale
+def test_source_scale(db, kind, country, incident_country, scale):
+    cite(incident(country=incident_country), SourceFactory(kind=kind, country=country))
+
+    [row] = csv.DictReader(io.StringIO(body(export(APIClient(), "acled"))))
+
+    assert row["source_scale"] == scale
 
 
-def test_combined_source_scales_run_from_the_narrowest_to_the_widest():
-    sources = [
-        {"kind": SourceKind.NEWS_MEDIA, "country": ""},
-        {"kind": SourceKind.NEWS_MEDIA, "country": "MLI"},
-        {"kind": SourceKind.NEWS_MEDIA, "country": "FRA"},
-    ]
+def test_combined_source_scales_run_from_the_narrowest_to_the_widest(db):
+    cited, uncited = incident(), incident()
+    for country in ("", "MLI", "FRA"):
+        cite(cited, SourceFactory(kind=SourceKind.NEWS_MEDIA, country=country))
 
-    assert acled_source_scale(sources, "MLI") == "National-International"
-    assert acled_source_scale([], "MLI") == ""
+    rows = {row["event_id_cnty"]: row for row in csv.DictReader(io.StringIO(body(export(APIClient(), "acled"))))}
+
+    assert rows[cited.code]["source_scale"] == "National-International"
+    assert rows[uncited.code]["source_scale"] == ""
 
 
 @pytest.mark.parametrize(
@@ -508,8 +514,8 @@ def test_the_geojson_export_holds_every_incident_unlocated_ones_without_geometry
     assert set(feature["properties"]) >= {"title", "start_date", "end_date", "event_type", "fatalities_best"}
 
 
-# The researcher's groups (the role check), the incidents, then per chunk the participants and the sources; for
-# UCDP the participants, the killed records and the documents.
+# The researcher's groups (the role check), then the export's COPY (after its planner settings); for UCDP the
+# incidents, then per chunk the participants, the killed records and the documents.
 EXPORT_QUERIES = {"ucdp": 5, "ucdp-hxl": 5}
 
 
@@ -522,7 +528,7 @@ def test_an_export_runs_a_fixed_number_of_queries(request, db, django_assert_max
         for _ in range(added):
             record = full_incident(latitude=Decimal("16.27"), longitude=Decimal("-0.04"))
             cite(record, SourceFactory(country="MLI"))
-        with django_assert_max_num_queries(EXPORT_QUERIES.get(export_format, 4)) as captured:
+        with django_assert_max_num_queries(EXPORT_QUERIES.get(export_format, 3)) as captured:
             text = body(export(client, export_format))
         counts.append(len(captured))
         assert len(parse(export_format, text)) == size
@@ -554,13 +560,28 @@ def test_the_json_list_is_unchanged(dataset):
     assert "results" in response.json()
 
 
-def test_an_export_reads_in_chunks_with_two_queries_each(db, monkeypatch, django_assert_num_queries):
-    monkeypatch.setattr("events.exports.rows.CHUNK_SIZE", 2)
+@pytest.mark.parametrize("export_format", ["csv", "acled", "geojson"])
+def test_an_export_is_one_copy_streamed_in_chunks(db, monkeypatch, django_assert_num_queries, export_format):
+    monkeypatch.setattr("events.exports.sql.CHUNK_BYTES", 100)
     for _ in range(5):
         full_incident()
     client = APIClient()
 
-    with django_assert_num_queries(1 + 2 * 3):  # the incidents, then participants and sources per chunk of 2
-        rows = parse("csv", body(export(client, "csv")))
+    with django_assert_num_queries(2) as captured:
+        response = export(client, export_format)
+        chunks = list(response.streaming_content)
 
+    assert captured[0]["sql"] == PLANNER_SETTINGS
+    assert captured[1]["sql"].startswith("COPY (SELECT ")
+    assert len(chunks) > 5
+    rows = parse(export_format, b"".join(chunks).decode())
     assert [row["code"] for row in rows] == [row["code"] for row in json_rows(client, {})]
+
+
+def test_a_failing_export_fails_before_its_response_starts(db, monkeypatch):
+    """The COPY starts in the view: a query that fails is answered as an error (a 500), never a 200 cut short."""
+    full_incident()
+    monkeypatch.setattr("events.exports.plain.SOURCE_ORDER", "s.no_such_column")
+
+    with pytest.raises(ProgrammingError, match="no_such_column"):
+        APIClient().get("/api/v1/incidents/", {"format": "csv"})
