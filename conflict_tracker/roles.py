@@ -15,19 +15,19 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Admin")
 
 
+# Where a user's group names are kept once read: role checks run several times per request.
+_ROLE_NAMES = "_role_names"
+
+
 def has_role(user: User | AnonymousUser, *roles: Role) -> bool:
     """True if the user holds one of the roles; an active superuser holds them all."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    # Group names are cached on the user object: role checks run several times per request.
     if not hasattr(user, _ROLE_NAMES):
         remember_roles(user, user.groups.values_list("name", flat=True))
     return any(role in getattr(user, _ROLE_NAMES) for role in roles)
-
-
-_ROLE_NAMES = "_role_names"
 
 
 def role_names(user: OuterRef) -> ArraySubquery:
