@@ -4,6 +4,8 @@ A user may hold several tokens (one per script or machine). Only a hash of each 
 is shown once, when it is created, and is recognised afterwards by its first characters (`token_key`), which are
 safe to show. Each token expires after REST_KNOX["TOKEN_TTL"] unless that is None.
 
+A request with a token costs one query (conflict_tracker.authentication).
+
     POST   /api/v1/auth/token/               username + password -> a new token (throttled: the "auth" rate;
                                              locked out per username and address after AXES_FAILURE_LIMIT failures)
     DELETE /api/v1/auth/token/               revoke the token the request is made with
@@ -22,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from knox.settings import knox_settings
 from rest_framework import generics, serializers, status
@@ -30,6 +31,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conflict_tracker.authentication import TokenAuthentication
 from conflict_tracker.lockout import check_not_locked_out
 from conflict_tracker.throttling import ScopedRateThrottle
 
@@ -38,10 +40,12 @@ REVOKED = OpenApiResponse(description="Revoked.")
 
 
 def token_create(*, user: User) -> tuple[AuthToken, str]:
-    """A new token for the user, with the configured expiry; returns the row and the token, which is never stored."""
+    """A new token for the user, with the configured expiry; returns the row and the token, which is never stored.
+    The user's expired tokens, which no longer authenticate, are deleted on the way."""
     with transaction.atomic():
         # Locks the user's row so that concurrent sign-ins cannot together pass the per-user limit.
         User.objects.select_for_update().get(pk=user.pk)
+        AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
         limit = knox_settings.TOKEN_LIMIT_PER_USER
         if limit is not None and live_tokens(user=user).count() >= limit:
             raise PermissionDenied(
@@ -64,7 +68,7 @@ def token_revoke_all(*, user: User) -> int:
 
 
 def live_tokens(*, user: User) -> QuerySet[AuthToken]:
-    """The user's tokens that have not expired (knox deletes expired ones only when they are next presented)."""
+    """The user's tokens that have not expired (expired ones are deleted only when the user next signs in)."""
     return AuthToken.objects.filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()), user=user)
 
 

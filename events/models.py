@@ -301,28 +301,37 @@ class Incident(models.Model):
             ),
         ]
         indexes = [
-            # The public list: published rows in the cursor's orderings, id breaking ties as the cursor does, so a
-            # page (however deep) is one index range read in order, with neither a sort nor an offset.
-            models.Index(fields=["status", "start_date", "id"], name="incident_status_start_id"),
-            models.Index(fields=["status", "fatalities_best", "id"], name="incident_status_fatalities"),
-            # updated_at leads its own, for staff (every state) and the changes feed as well: the planner reads it
-            # for the public too, skipping the unpublished rows, which are few (the work in progress).
+            # One index per filter and ordering of the list (README, "Indexes"): the filter's equality first, then the
+            # keyset's (field, id), so that a page, however deep, is one index range read in order and stopped at
+            # its 51st row, with neither a sort nor an offset. The cursor runs the field and id in one direction, so
+            # a backward scan serves a descending order: no DESC index is needed.
+            # The orderings, for staff (every state) and the public alike: the public's reads skip the unpublished
+            # rows, which are few (the work in progress), so an index led by the status would only double these.
+            models.Index(fields=["start_date", "id"], name="incident_start_id"),
+            models.Index(fields=["fatalities_best", "id"], name="incident_fatalities_id"),
             models.Index(fields=["updated_at", "id"], name="incident_updated_id"),
-            # Staff see every state: their orderings and date ranges, with no status to lead the index.
-            models.Index(fields=["start_date", "end_date"], name="incident_dates"),
+            # That work in progress, found by its state (staff's status filter, drafts, the review queue) without
+            # reading the published.
+            models.Index(
+                fields=["status", "start_date", "id"],
+                condition=~Q(status=IncidentStatus.PUBLISHED),
+                name="incident_unpublished",
+            ),
             # A date window (date_after / date_before) is an overlap of ranges: a btree can bound only one end.
             GistIndex(incident_period(), name="incident_period"),
-            models.Index(fields=["fatalities_best"], name="incident_fatalities_best"),
-            # The filters. Before PostgreSQL 18 (and its skip scan) a btree is read from its first column on, so
-            # admin1, admin2 and sub_event_type, which are asked for on their own, lead an index of their own.
-            models.Index(fields=["country", "admin1", "admin2"], name="incident_place"),
-            models.Index(fields=["admin1", "admin2"], name="incident_admin1"),
-            models.Index(fields=["admin2"], name="incident_admin2"),
-            models.Index(fields=["event_type", "sub_event_type"], name="incident_event_type"),
-            models.Index(fields=["sub_event_type"], name="incident_sub_event_type"),
+            # Each filter in the default order (newest first). Before PostgreSQL 18 (and its skip scan) a btree is read
+            # from its first column on, so each filter leads an index of its own.
+            models.Index(fields=["country", "start_date", "id"], name="incident_country_start"),
+            models.Index(fields=["admin1", "start_date", "id"], name="incident_admin1_start"),
+            models.Index(fields=["admin2", "start_date", "id"], name="incident_admin2_start"),
+            models.Index(fields=["event_type", "start_date", "id"], name="incident_event_type_start"),
+            models.Index(fields=["sub_event_type", "start_date", "id"], name="incident_sub_event_type_start"),
+            models.Index(fields=["civilian_targeting", "start_date", "id"], name="incident_civilian_start"),
+            # The deadliest first within a region or an event type, and an event type with at least N killed.
+            models.Index(fields=["admin1", "fatalities_best", "id"], name="incident_admin1_fatalities"),
+            models.Index(fields=["event_type", "fatalities_best", "id"], name="incident_event_type_fatalities"),
             models.Index(fields=["fatalities_low"], name="incident_fatalities_low"),
             models.Index(fields=["fatalities_high"], name="incident_fatalities_high"),
-            models.Index(fields=["civilian_targeting", "start_date"], name="incident_civilian_targeting"),
             # bbox and near: a latitude range read from the index, longitude checked on the index entries.
             models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
             GinIndex(fields=["search_vector"], name="incident_search"),
@@ -368,7 +377,8 @@ class IncidentParticipant(models.Model):
     """An actor's part in an incident: its role, its side and how firmly the sources attribute it."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
-    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="participations")
+    # Looked up by actor through participant_actor_incident, which leads with it: no index of its own.
+    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="participations", db_index=False)
     role = models.CharField(_("role"), max_length=12, choices=ParticipantRole.choices)
     side = models.CharField(_("side"), max_length=1, choices=Side.choices, blank=True)
     attribution = models.CharField(

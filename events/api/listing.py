@@ -9,8 +9,12 @@ the records' notes and named victims). Python neither reads a column nor builds 
 came (`incident_page_json`). For readers who are not staff, PostgreSQL does not even build the JSON: each published
 incident is stored as they see it (IncidentRendering, kept by triggers from the same SQL: events/rendering.py).
 
+The detail (`incident_detail_json`) is the same rendering of one incident, looked up by its code among those its
+reader may see (`Incident.objects.visible_to`), in one query: the stored rendering for readers who are not staff,
+written by PostgreSQL for staff.
+
 `IncidentSerializer` and `StaffIncidentSerializer` take their fields from the same tables: the schema is generated
-from them and the detail view renders with them. tests/events/test_columns.py compares every rendering column by
+from them and the writes answer with them. tests/events/test_columns.py compares every rendering column by
 column, for the public and for staff, so that none can drift from the others.
 """
 
@@ -23,6 +27,7 @@ from psycopg.types.numeric import Int8
 from conflict_tracker.renderers import RawJSON
 from conflict_tracker.roles import is_staff_member
 from events.columns import incident_object_sql
+from events.models import Incident
 from sources.models import Claim
 
 # The whole page as one JSON array, in the page's order.
@@ -37,20 +42,34 @@ _STORED_PAGE_SQL = """SELECT '[' || string_agg(COALESCE(r.body, (SELECT ({incide
     || ']'
 FROM unnest(%s::bigint[]) WITH ORDINALITY AS page(id, n)
 LEFT JOIN events_incidentrendering r ON r.incident_id = page.id"""
+# One incident by its code, if its reader may see it ({visible_incidents}); for readers who are not staff (in UTC) its
+# stored rendering, rendered here if it has none, as the page does.
+_DETAIL_SQL = """SELECT ({incident})::text
+FROM events_incident i CROSS JOIN (SELECT %s::text AS name) zone
+WHERE i.code = %s AND i.id IN ({visible_incidents})"""
+_STORED_DETAIL_SQL = """SELECT COALESCE(r.body, (SELECT ({incident})::text FROM (SELECT 'UTC'::text AS name) zone))
+FROM events_incident i LEFT JOIN events_incidentrendering r ON r.incident_id = i.id
+WHERE i.code = %s AND i.id IN ({visible_incidents})"""
+
+
+def _visible_sql(queryset) -> str:
+    """The SQL of the ids of `queryset`, its parameters written in (percent signs escaped)."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    return connection.ops.compose_sql(sql, params).replace("%", "%%")
 
 
 def statement(template: str, user) -> str:
     """A template's SQL for what `user` may see: the incident as staff or as anyone else sees it ({incident}), with
-    the claims they may see."""
+    the claims they may see, and the incidents they may see ({visible_incidents})."""
     staff = is_staff_member(user)
     key = (template, staff)
     if key not in _statements:
-        # Claim.objects.visible_to depends on the reader only through is_staff_member; its parameters are written
-        # into the SQL (percent signs escaped), so that every statement takes only the page's ids (and zone).
-        sql, params = Claim.objects.visible_to(user).order_by().values("pk").query.sql_with_params()
-        visible_claims = connection.ops.compose_sql(sql, params).replace("%", "%%")
-        incident = incident_object_sql(staff).replace("{visible_claims}", visible_claims)
-        _statements[key] = template.replace("{incident}", incident)
+        # Claim.objects.visible_to and Incident.objects.visible_to depend on the reader only through is_staff_member;
+        # their parameters are written into the SQL, so that every statement takes only the page's ids (and zone).
+        incident = incident_object_sql(staff).replace("{visible_claims}", _visible_sql(Claim.objects.visible_to(user)))
+        _statements[key] = template.replace("{incident}", incident).replace(
+            "{visible_incidents}", _visible_sql(Incident.objects.visible_to(user))
+        )
     return _statements[key]
 
 
@@ -72,16 +91,21 @@ class _PreparingCursor(ServerBindingCursor):
         return self._query
 
 
-def _execute_prepared(sql: str, params: list) -> str:
-    """The one text `sql` answers, run as a statement psycopg prepares once per connection, so that PostgreSQL plans
-    it once rather than at every page: the page's plan, a dozen correlated subqueries per incident, took longer to
-    make (about 2 ms on 2M incidents) than to run. psycopg prepares it with its first run, in the same round trip,
-    and forgets what a rollback may have lost. The cursor is wrapped as Django's are, so the query is logged and
-    counted as any other."""
+def _execute_prepared(sql: str, params: list) -> str | None:
+    """The one text `sql` answers (None for no row), run as a statement psycopg prepares once per connection, so
+    that PostgreSQL plans it once rather than at every page: the page's plan, a dozen correlated subqueries per
+    incident, took longer to make (about 2 ms on 2M incidents) than to run. psycopg prepares it with its first run,
+    in the same round trip, and forgets what a rollback may have lost. The cursor is wrapped as Django's are, so the
+    query is logged and counted as any other."""
     connection.ensure_connection()
     with connection._prepare_cursor(_PreparingCursor(connection.connection)) as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+        return None if row is None else row[0]
+
+
+def _zone() -> str:
+    return timezone.get_current_timezone_name() if settings.USE_TZ else "UTC"
 
 
 def incident_page_json(page: list[dict], user) -> RawJSON:
@@ -93,7 +117,16 @@ def incident_page_json(page: list[dict], user) -> RawJSON:
         return RawJSON(b"[]")
     # As bigints whatever their size: psycopg keys a prepared statement by its parameters' types too.
     ids = [Int8(row["id"]) for row in page]
-    zone = timezone.get_current_timezone_name() if settings.USE_TZ else "UTC"
+    zone = _zone()
     if zone == "UTC" and not is_staff_member(user):
         return RawJSON(_execute_prepared(statement(_STORED_PAGE_SQL, user), [ids]).encode())
     return RawJSON(_execute_prepared(statement(_PAGE_SQL, user), [ids, zone]).encode())
+
+
+def incident_detail_json(code: str, user) -> str | None:
+    """The incident `code` as the serializers render it for `user`, in one prepared query; None if there is none
+    that `user` may see."""
+    zone = _zone()
+    if zone == "UTC" and not is_staff_member(user):
+        return _execute_prepared(statement(_STORED_DETAIL_SQL, user), [code])
+    return _execute_prepared(statement(_DETAIL_SQL, user), [zone, code])

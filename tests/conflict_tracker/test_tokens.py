@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -269,3 +270,81 @@ def test_the_schema_documents_the_token_endpoints_and_scheme(db):
     scheme = schema["components"]["securitySchemes"]["knoxApiToken"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     assert {"knoxApiToken": []} in paths["/api/v1/auth/tokens/"]["get"]["security"]
+
+
+# -- one query per request, and every change to the token or its user in force at the next request ---------------
+
+
+def test_a_token_costs_one_query_with_its_user_and_roles(closed_api, editor, django_assert_num_queries):
+    draft = IncidentFactory(status=IncidentStatus.DRAFT)
+    client = client_with(obtain("editor")["token"])
+
+    # The token with its user and roles, then the incident: the role check (staff see drafts) needs no query.
+    with django_assert_num_queries(2):
+        assert client.get(f"/api/v1/incidents/{draft.code}/").status_code == 200
+
+
+def _used(token: str) -> APIClient:
+    """A client whose token has just been accepted, so that nothing about it is new to the server."""
+    client = client_with(token)
+    assert client.get("/api/v1/actors/").status_code == 200
+    return client
+
+
+def test_a_token_in_use_stops_at_once_when_revoked(closed_api, researcher):
+    token = obtain()
+    client = _used(token["token"])
+
+    _used(obtain()["token"]).delete(f"{TOKENS_URL}{token['token_key']}/")
+
+    assert error_of(client.get("/api/v1/actors/"), 401)["code"] == "authentication_failed"
+
+
+def test_a_token_in_use_stops_at_once_when_it_expires(closed_api, researcher):
+    token = obtain()
+    client = _used(token["token"])
+
+    AuthToken.objects.filter(token_key=token["token_key"]).update(expiry=timezone.now())
+
+    assert error_of(client.get("/api/v1/actors/"), 401)["code"] == "authentication_failed"
+
+
+def test_a_token_in_use_stops_at_once_when_its_user_is_deactivated(closed_api, researcher):
+    client = _used(obtain()["token"])
+
+    researcher.is_active = False
+    researcher.save()
+
+    assert error_of(client.get("/api/v1/actors/"), 401)["code"] == "authentication_failed"
+
+
+def test_a_role_given_or_taken_counts_from_the_next_request(closed_api, researcher):
+    draft = IncidentFactory(status=IncidentStatus.DRAFT)
+    client = _used(obtain()["token"])
+    assert client.get(f"/api/v1/incidents/{draft.code}/").status_code == 404
+
+    researcher.groups.set([Group.objects.get(name="editor")])
+    assert client.get(f"/api/v1/incidents/{draft.code}/").status_code == 200
+
+    researcher.groups.set([Group.objects.get(name="researcher")])
+    assert client.get(f"/api/v1/incidents/{draft.code}/").status_code == 404
+
+
+def test_signing_in_deletes_the_users_expired_tokens(researcher):
+    expired, live = obtain(), obtain()
+    AuthToken.objects.filter(token_key=expired["token_key"]).update(expiry=timezone.now())
+
+    new = obtain()
+
+    assert set(AuthToken.objects.filter(user=researcher).values_list("token_key", flat=True)) == {
+        live["token_key"],
+        new["token_key"],
+    }
+
+
+@pytest.mark.parametrize("header", ["Token caf\u00e9", "Token 0123456789abcdef0123"])
+def test_a_token_that_matches_nothing_is_a_401(closed_api, db, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+
+    assert error_of(client.get("/api/v1/actors/"), 401)["code"] == "authentication_failed"

@@ -1,7 +1,11 @@
 """Incidents for the API tests: published or in any state, bare or with every part, and the fields of a new one."""
 
+from types import SimpleNamespace
+
 from django.utils import timezone
 
+from conflict_tracker.renderers import ORJSONRenderer
+from events.api.views import IncidentViewSet
 from events.choices import IncidentStatus, ParticipantRole, Side
 from events.models import (
     CasualtyClaim,
@@ -60,3 +64,11 @@ def incident_fields(**overrides) -> dict:
         "civilian_targeting": True,
         **overrides,
     }
+
+
+def serialized(record, user) -> bytes:
+    """The incident as the serializers write it for `user` (the public's or staff's, with the claims `user` may see),
+    through the API's renderer: what the detail answered before PostgreSQL wrote it."""
+    view = IncidentViewSet(action="retrieve", request=SimpleNamespace(user=user))
+    serializer = view.get_serializer_class()
+    return ORJSONRenderer().render(serializer(view.get_queryset().get(pk=record.pk)).data)
