@@ -2,8 +2,8 @@
 the imports) to the apps that keep figures derived from them (the tallies), which sit above them and may not be
 imported by them.
 
-A listener registers once at startup, in its app's AppConfig.ready (tallies registers the writer of its
-tally-change outbox). Announcing runs every listener at once, in the writer's transaction: what a listener writes
+A listener registers once at startup, in its app's AppConfig.ready (tallies registers the writer of its casualty
+facts). Announcing runs every listener at once, in the writer's transaction: what a listener writes
 commits or rolls back with the change itself.
 """
 

@@ -10,8 +10,7 @@ class TalliesConfig(AppConfig):
     def ready(self) -> None:
         from conflict_tracker.incident_changes import incident_changes_listen
 
-        from . import health  # noqa: F401  (registers the tallies' check of /health/ready/)
-        from .services import tally_changes_record
+        from .services import casualty_facts_refresh
 
-        # Events and imports announce their changes to published incidents; the tallies note them in their outbox.
-        incident_changes_listen(tally_changes_record)
+        # Events and imports announce their changes to published incidents; the facts follow in the same transaction.
+        incident_changes_listen(casualty_facts_refresh)

@@ -16,7 +16,7 @@ from events.filters import (
 )
 from events.models import CasualtyRecord
 
-from .models import TallyCell
+from .models import CasualtyFact
 
 
 class TallyFilterForm(DateWindowForm):
@@ -35,7 +35,7 @@ class TallyFilterForm(DateWindowForm):
 
 
 class TallyFilterSet(FilterSet):
-    """Which tallies to read. None of these filters the cells directly: selectors.tally_query reads them."""
+    """Which tallies to read. None of these filters a queryset directly: selectors.tally_answer reads them."""
 
     actor = ActorFilter(
         method=applied_elsewhere, help_text=_("One actor: its id or any of its names, e.g. Wagner Group.")
@@ -96,7 +96,7 @@ class TallyFilterSet(FilterSet):
     }
 
     class Meta:
-        model = TallyCell
+        model = CasualtyFact
         fields = []
         form = TallyFilterForm
 
