@@ -35,15 +35,20 @@ class CasualtyFact(models.Model):
 
     # Derived rows, rewritten with the incident they come from: no foreign-key checks or cascades on the writes
     # of the records, participants and incidents themselves.
+    # Indexed by the constraints and indexes below, not one index per key.
     record = models.ForeignKey(
-        "events.CasualtyRecord", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "events.CasualtyRecord", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
-    actor = models.ForeignKey("actors.Actor", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    actor = models.ForeignKey(
+        "actors.Actor", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     measure = models.CharField(max_length=12, choices=Measure.choices)
     confirmed = models.BooleanField(
         help_text=_("Counted at the confirmed level too (else only with alleged attributions).")
     )
-    incident = models.ForeignKey("events.Incident", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    incident = models.ForeignKey(
+        "events.Incident", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
     start_date = models.DateField()
     date_precision = models.CharField(max_length=5)
     country = models.CharField(max_length=3)
@@ -60,10 +65,7 @@ class CasualtyFact(models.Model):
             models.UniqueConstraint(fields=["actor", "measure", "record"], name="casualty_fact_unique"),
             models.CheckConstraint(condition=Q(measure__in=Measure.values), name="casualty_fact_measure"),
         ]
-        indexes = [
-            models.Index(fields=["actor", "measure", "start_date"], name="casualty_fact_period"),
-            models.Index(fields=["incident"], name="casualty_fact_incident"),
-        ]
+        indexes = [models.Index(fields=["incident"], name="casualty_fact_incident")]
 
     def __str__(self) -> str:
         return f"record {self.record_id} for actor {self.actor_id} ({self.measure})"

@@ -63,6 +63,9 @@ def facts_write(incident_ids: list[int] | None) -> int:
     Returns how many."""
     incidents = "TRUE" if incident_ids is None else "p.incident_id = ANY(%(incident_ids)s)"
     sql = f"INSERT INTO {FACT_TABLE} ({FACT_COLUMNS}) " + _FACTS_SQL.format(incidents=incidents)
+    if incident_ids is None:
+        # Each actor's facts side by side on disk: a tally reads a few pages, not one per fact.
+        sql += " ORDER BY c.actor_id, c.measure, i.start_date"
     # Positional parameters: within pghistory's context (the services' writes), it prepends its own to the SQL.
     values = _fact_params(incident_ids)
     names = re.findall(r"%\((\w+)\)s", sql)
@@ -71,12 +74,16 @@ def facts_write(incident_ids: list[int] | None) -> int:
         return cursor.rowcount
 
 
-def facts_delete(incident_ids: list[int] | None) -> None:
+def facts_delete(incident_ids: list[int]) -> None:
     with connection.cursor() as cursor:
-        if incident_ids is None:
-            cursor.execute(f"DELETE FROM {FACT_TABLE}")
-        else:
-            cursor.execute(f"DELETE FROM {FACT_TABLE} WHERE incident_id = ANY(%s)", [incident_ids])
+        cursor.execute(f"DELETE FROM {FACT_TABLE} WHERE incident_id = ANY(%s)", [incident_ids])
+
+
+def facts_truncate() -> None:
+    """Empty the facts, for a rebuild: at once and leaving no dead rows, but every reader and writer of the table
+    waits for the rebuild's commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {FACT_TABLE}")
 
 
 # The same facts counted another way, straight from the records (each credited actor found through EXISTS, not
@@ -134,27 +141,44 @@ def _counted(actor_ids: Iterable[int], measure: str, attribution: str, filters: 
     conditions = ["actor_id = ANY(%(actors)s)", "measure = %(measure)s"]
     if attribution == AttributionLevel.CONFIRMED:
         conditions.append("confirmed")
-    columns = {"started_from": "start_date >=", "started_until": "start_date <="}
+    compare = {"started_from": "start_date >=", "started_until": "start_date <="}
     conditions += [
-        f"{columns.get(name, name + ' =')} %({name})s" for name, value in filters.items() if value is not None
+        f"{compare.get(name, name + ' =')} %({name})s" for name, value in filters.items() if value is not None
     ]
-    # A record credits an actor once: for one actor, the facts are the records already.
-    distinct = "" if len(actor_ids) == 1 else "DISTINCT ON (record_id)"
-    sql = f"""
-        SELECT {distinct} record_id, incident_id, start_date, date_precision, harm, victim_status, low, best, high
-        FROM {FACT_TABLE} WHERE {" AND ".join(conditions)}
-    """
+    columns = "record_id, incident_id, start_date, date_precision, harm, victim_status, low, best, high"
+    where = " AND ".join(conditions)
+    sql = f"SELECT {columns} FROM {FACT_TABLE} WHERE {where}"
+    if len(actor_ids) > 1:
+        # A record credits an actor once: for one actor, the facts are the records already; for several, grouped
+        # (hashed, not sorted) per record, each record's own values taken once.
+        sql = f"""
+            SELECT record_id, MIN(incident_id) AS incident_id, MIN(start_date) AS start_date,
+                   MIN(date_precision) AS date_precision, MIN(harm) AS harm, MIN(victim_status) AS victim_status,
+                   MIN(low) AS low, MIN(best) AS best, MIN(high) AS high
+            FROM {FACT_TABLE} WHERE {where} GROUP BY record_id
+        """
     return sql, {"actors": actor_ids, "measure": measure, **filters}
-
-
-_SUMS = """COUNT(DISTINCT incident_id), COUNT(*), SUM(low), SUM(best), SUM(high),
-    COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'week'),
-    COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'month'),
-    COUNT(DISTINCT incident_id) FILTER (WHERE date_precision = 'year')"""
 
 
 def _bucket(period: str) -> str:
     return f"date_trunc('{_TRUNC[period]}', start_date::timestamp)::date" if period in _TRUNC else "NULL::date"
+
+
+def _sums(counted: str, period: str, keys: tuple[str, ...] = ()) -> str:
+    """Per period (and `keys`): the incidents (each once, by their date precision), records and counts. Records are
+    summed per incident first, so that no count needs a DISTINCT (a sort) on its own."""
+    by = "".join(f", {key}" for key in keys)
+    return f"""
+        SELECT {_bucket(period)} AS period_start{by}, COUNT(*) AS incidents, SUM(records), SUM(low), SUM(best),
+               SUM(high), COUNT(*) FILTER (WHERE date_precision = 'week'),
+               COUNT(*) FILTER (WHERE date_precision = 'month'), COUNT(*) FILTER (WHERE date_precision = 'year')
+        FROM (
+            SELECT incident_id{by}, MIN(start_date) AS start_date, MIN(date_precision) AS date_precision,
+                   COUNT(*) AS records, SUM(low) AS low, SUM(best) AS best, SUM(high) AS high
+            FROM ({counted}) AS facts GROUP BY incident_id{by}
+        ) AS incidents
+        GROUP BY 1{by}
+    """
 
 
 def tally_rows(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> list[dict]:
@@ -162,20 +186,16 @@ def tally_rows(*, actor_ids: Iterable[int], measure: str, attribution: str, peri
     `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status; None: all.
     One query."""
     counted, params = _counted(actor_ids, measure, attribution, filters)
-    sql = f"SELECT {_bucket(period)}, {_SUMS} FROM ({counted}) AS facts GROUP BY 1 ORDER BY 1"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_sums(counted, period) + " ORDER BY 1", params)
         return [dict(zip(("period_start", *_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 
 def quarter_rows(*, actor_ids: Iterable[int], measure: str, attribution: str) -> list[dict]:
     """A tally per quarter, everywhere, by harm and victims' status, ordered so. One query."""
     counted, params = _counted(actor_ids, measure, attribution, {})
-    sql = f"""
-        SELECT harm, victim_status, {_bucket(PeriodType.QUARTER)}, {_SUMS}
-        FROM ({counted}) AS facts GROUP BY 1, 2, 3 ORDER BY 1, 3, 2
-    """
-    names = ("harm", "victim_status", "period_start", *_NAMES[:5])
+    sql = _sums(counted, PeriodType.QUARTER, ("harm", "victim_status")) + " ORDER BY 2, 1, 3"
+    names = ("period_start", "harm", "victim_status", *_NAMES[:5])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row[:8], strict=True)) for row in cursor.fetchall()]

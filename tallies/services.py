@@ -10,12 +10,11 @@ count of the records.
 import logging
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from conflict_tracker.incident_changes import IncidentChange
 
-from .models import CasualtyFact
-from .queries import facts_delete, facts_disagreeing, facts_write
+from .queries import facts_delete, facts_disagreeing, facts_truncate, facts_write
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +31,11 @@ def casualty_facts_refresh(changes: Iterable[IncidentChange]) -> None:
 def tallies_rebuild() -> int:
     """Rewrite every fact from the published records; returns how many there are.
 
-    The table is locked against writers (not readers) first, so the rebuild reads every change committed before it
-    and a change committing meanwhile waits to rewrite its incident's facts after it: the two never interleave, and
-    two rebuilds run one after the other. Readers see the previous facts until the rebuild commits."""
+    Emptied with TRUNCATE, which locks the table until the rebuild commits: it reads every change committed
+    before it; a change committing meanwhile waits to rewrite its incident's facts after it, and a tally asked
+    meanwhile waits for the new facts. Two rebuilds run one after the other."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {CasualtyFact._meta.db_table} IN EXCLUSIVE MODE")
-        facts_delete(None)
+        facts_truncate()
         return facts_write(None)
 
 

@@ -28,6 +28,7 @@ SELECT c.record_id, c.actor_id, c.measure, c.confirmed, i.id, i.start_date, i.da
 FROM credited c
 JOIN events_casualtyrecord r ON r.id = c.record_id
 JOIN events_incident i ON i.id = r.incident_id
+ORDER BY c.actor_id, c.measure, i.start_date
 """
 
 
@@ -116,6 +117,7 @@ class Migration(migrations.Migration):
                     "actor",
                     models.ForeignKey(
                         db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="actors.actor",
@@ -125,6 +127,7 @@ class Migration(migrations.Migration):
                     "incident",
                     models.ForeignKey(
                         db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="events.incident",
@@ -134,6 +137,7 @@ class Migration(migrations.Migration):
                     "record",
                     models.ForeignKey(
                         db_constraint=False,
+                        db_index=False,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="events.casualtyrecord",
@@ -152,10 +156,6 @@ class Migration(migrations.Migration):
         ),
         migrations.DeleteModel(
             name="TallySubjectMember",
-        ),
-        migrations.AddIndex(
-            model_name="casualtyfact",
-            index=models.Index(fields=["actor", "measure", "start_date"], name="casualty_fact_period"),
         ),
         migrations.AddIndex(
             model_name="casualtyfact",

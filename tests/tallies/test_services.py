@@ -422,3 +422,41 @@ def test_the_rebuild_runs_the_same_queries_for_few_incidents_and_many(cast):
     ActorSet.objects.create(name="Every unit").members.set(ActorFactory.create_batch(3))
 
     assert queries_of_a_rebuild() == few
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "quarters"),
+    [
+        (None, None, ["2024-01-01", "2024-04-01"]),
+        ("2024-01-15", None, ["2024-04-01"]),  # the first quarter starts before the 15th
+        ("2024-01-01", "2024-03-31", ["2024-01-01"]),
+        (None, "2024-04-01", ["2024-01-01", "2024-04-01"]),  # the second quarter starts on the 1st of April
+        ("2024-04-02", "2024-12-31", []),
+    ],
+)
+def test_a_date_window_keeps_the_periods_starting_within_it(cast, after, before, quarters):
+    analyst, _ = cast
+    actor = ActorFactory()
+    for day in (datetime.date(2024, 2, 10), datetime.date(2024, 5, 20)):
+        incident = IncidentFactory(
+            status=IncidentStatus.PUBLISHED,
+            published_at=timezone.now(),
+            created_by=analyst,
+            start_date=day,
+            end_date=day,
+        )
+        IncidentParticipant.objects.create(incident=incident, actor=actor, role="perpetrator")
+        CasualtyRecord.objects.create(
+            incident=incident, harm="killed", victim_status="civilian", count_low=1, count_best=1, count_high=1
+        )
+    tallies_rebuild()
+
+    question = TallyQuestion(
+        actor_ids=(actor.pk,),
+        measure="involved",
+        period="quarter",
+        date_after=after and datetime.date.fromisoformat(after),
+        date_before=before and datetime.date.fromisoformat(before),
+    )
+
+    assert [cell["period_start"].isoformat() for cell in tally_answer(question).cells] == quarters
