@@ -61,7 +61,10 @@ def _fact_params(incident_ids: list[int] | None) -> dict:
 def facts_write(incident_ids: list[int] | None) -> int:
     """Write the facts of these incidents (every published one when None; their old facts must be gone).
     Returns how many."""
-    incidents = "TRUE" if incident_ids is None else "p.incident_id = ANY(%(incident_ids)s)"
+    # Both sides of the join named: the planner then reads these incidents by key rather than all published ones.
+    incidents = "TRUE"
+    if incident_ids is not None:
+        incidents = "p.incident_id = ANY(%(incident_ids)s) AND i.id = ANY(%(incident_ids)s)"
     sql = f"INSERT INTO {FACT_TABLE} ({FACT_COLUMNS}) " + _FACTS_SQL.format(incidents=incidents)
     if incident_ids is None:
         # Each actor's facts side by side on disk: a tally reads a few pages, not one per fact.
