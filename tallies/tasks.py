@@ -1,6 +1,6 @@
-"""Tally tasks. Both are idempotent (the rebuild replaces every fact, the verification only reads), so the late ack
-and the redelivery of a task whose worker died (settings: CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST)
-are safe."""
+"""Tally tasks. Both are idempotent (the rebuild replaces every fact; the verification reads, and rebuilds only when
+the facts disagree), so the late ack and the redelivery of a task whose worker died (settings:
+CELERY_TASK_ACKS_LATE, CELERY_TASK_REJECT_ON_WORKER_LOST) are safe."""
 
 from celery import shared_task
 from django.db import OperationalError
