@@ -31,7 +31,7 @@ def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None
 
 # A lineage grows along these edges: from a force to its units (part_of, downwards only, so asking for a unit
 # does not pull in the whole army), and from an actor to its predecessors and successors (succeeded_by, both ways).
-# Each root's lineage is walked separately, so one query answers for many roots (every actor, when none are given).
+# Each root's lineage is walked separately, so one query answers for many roots.
 _LINEAGES_SQL = """
 WITH RECURSIVE edges (source, target) AS (
     SELECT object_id, subject_id FROM {table} WHERE kind = %(part_of)s
@@ -40,7 +40,7 @@ WITH RECURSIVE edges (source, target) AS (
     UNION ALL
     SELECT object_id, subject_id FROM {table} WHERE kind = %(succeeded_by)s
 ), lineage (root, member) AS (
-    SELECT id, id FROM {actors} WHERE %(every)s OR id = ANY(%(roots)s::bigint[])
+    SELECT id, id FROM {actors} WHERE id = ANY(%(roots)s::bigint[])
     UNION
     SELECT lineage.root, edges.target FROM edges JOIN lineage ON edges.source = lineage.member
 )
@@ -48,9 +48,9 @@ SELECT root, member FROM lineage
 """
 
 
-def actor_lineages(roots: Iterable[int] | None = None) -> dict[int, set[int]]:
+def actor_lineages(roots: Iterable[int]) -> dict[int, set[int]]:
     """Each root actor's lineage (itself, its units transitively, its predecessors and successors
-    transitively); every actor's when `roots` is None. One recursive query; UNION (not UNION ALL) makes it stop
+    transitively). One recursive query; UNION (not UNION ALL) makes it stop
     on cycles. Relations count whatever their validity period: the lineage is about who the actor is, the dates
     belong to the incidents."""
     sql = _LINEAGES_SQL.format(
@@ -60,8 +60,7 @@ def actor_lineages(roots: Iterable[int] | None = None) -> dict[int, set[int]]:
     params = {
         "part_of": RelationKind.PART_OF,
         "succeeded_by": RelationKind.SUCCEEDED_BY,
-        "every": roots is None,
-        "roots": sorted({int(root) for root in roots or []}),
+        "roots": sorted({int(root) for root in roots}),
     }
     lineages: dict[int, set[int]] = {}
     with connection.cursor() as cursor:

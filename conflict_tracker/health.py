@@ -7,8 +7,7 @@ Both are public: plain views (no API authentication or throttling), exempt from 
 (SECURE_REDIRECT_EXEMPT), so a health check inside the container can ask over plain HTTP. What they say is public
 too: names and ages, never a host, a URL or an error's text (the log has those).
 
-Checks are registered by name; a higher layer adds its own (tallies registers `tally_changes`), since this module
-may not import it.
+Checks are registered by name; a higher layer may add its own, since this module may not import it.
 """
 
 import logging

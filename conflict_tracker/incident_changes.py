@@ -2,10 +2,10 @@
 the imports) to the apps that keep figures derived from them (the tallies), which sit above them and may not be
 imported by them.
 
-A listener registers once at startup, in its app's AppConfig.ready (tallies registers the writer of its
-tally-change outbox), with the tables it writes. Announcing runs every listener at once, in the writer's
-transaction: what a listener writes commits or rolls back with the change itself. A writer of many rows at once (an
-import) asks for those tables too, to refresh the planner's statistics of everything its transaction wrote.
+A listener registers once at startup, in its app's AppConfig.ready (tallies registers the writer of its casualty
+facts), with the tables it writes. Announcing runs every listener at once, in the writer's transaction: what a
+listener writes commits or rolls back with the change itself. A writer of many rows at once (an import) asks for
+those tables too, to refresh the planner's statistics of everything its transaction wrote.
 """
 
 import datetime

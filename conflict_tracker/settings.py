@@ -226,30 +226,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 # One attempt to publish: requests enqueue on commit (conflict_tracker.tasks.enqueue_on_commit) and must not wait for
-# a broker that is down; a tally change not enqueued is applied by the sweep (tallies.tasks.sweep_tally_changes).
+# a broker that is down.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
-# The full rebuild checks the incremental updates and picks up what they do not see (new actor relations and
-# sets); TALLY_REBUILD_HOURS apart, on the hour.
-TALLY_REBUILD_HOURS = env.int("TALLY_REBUILD_HOURS", default=6)
-# A tally change whose refresh has not come this many seconds after its commit (the broker was down) is applied by
-# the sweep, which beat sends as often.
-TALLY_SWEEP_SECONDS = env.int("TALLY_SWEEP_SECONDS", default=60)
-# The worker's heartbeat (a task beat sends, conflict_tracker.tasks.worker_heartbeat), and the ages past which
-# /health/ready/ fails: of the heartbeat, and of the oldest tally change not applied yet.
+# The casualty facts are checked against an independent count of the records every TALLY_VERIFY_HOURS
+# (and rebuilt if they disagree).
+TALLY_VERIFY_HOURS = env.int("TALLY_VERIFY_HOURS", default=24)
+# The worker's heartbeat (a task beat sends, conflict_tracker.tasks.worker_heartbeat), and the age past which
+# /health/ready/ fails.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
 HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=120)
-HEALTH_TALLY_CHANGE_MAX_AGE = env.int("HEALTH_TALLY_CHANGE_MAX_AGE", default=600)
-# Sweeps and heartbeats that a stopped worker did not take expire rather than pile up in the queue.
+# Heartbeats that a stopped worker did not take expire rather than pile up in the queue.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
-    "rebuild-tallies": {"task": "tallies.tasks.rebuild_tallies", "schedule": TALLY_REBUILD_HOURS * 3600},
-    "sweep-tally-changes": {
-        "task": "tallies.tasks.sweep_tally_changes",
-        "schedule": TALLY_SWEEP_SECONDS,
-        "options": {"expires": TALLY_SWEEP_SECONDS},
-    },
+    "verify-tallies": {"task": "tallies.tasks.verify_tallies", "schedule": TALLY_VERIFY_HOURS * 3600},
     "worker-heartbeat": {
         "task": "conflict_tracker.tasks.worker_heartbeat",
         "schedule": WORKER_HEARTBEAT_SECONDS,

@@ -37,8 +37,7 @@ def enqueue_on_commit(task: Task, *args: object) -> None:
     """Have `task(*args)` run once the current transaction commits (a worker could not see its rows before), once
     however often a transaction asks (an import notes thousands of tally changes, batch by batch).
 
-    The data is committed by then: a broker that is down is logged and the request answers as usual. Work that must
-    not be lost is recorded in a table that a beat task sweeps (tallies.tasks.sweep_tally_changes)."""
+    The data is committed by then: a broker that is down is logged and the request answers as usual."""
     publish = _Publish(task, args)
     if not any(callback == publish for _savepoints, callback, _robust in connection.run_on_commit):
         # Robust: whatever else a publish raises is logged by Django, not raised to the user after the commit.

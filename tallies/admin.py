@@ -5,7 +5,7 @@ from .models import ActorSet
 
 @admin.register(ActorSet)
 class ActorSetAdmin(admin.ModelAdmin):
-    """Named sets of actors tallied together; the next full rebuild (or manage.py rebuild_tallies) counts them."""
+    """Named sets of actors tallied together (each tally is counted on request: a change here shows at once)."""
 
     list_display = ("name", "description")
     search_fields = ("name", "members__name")

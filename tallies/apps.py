@@ -10,9 +10,8 @@ class TalliesConfig(AppConfig):
     def ready(self) -> None:
         from conflict_tracker.incident_changes import incident_changes_listen
 
-        from . import health  # noqa: F401  (registers the tallies' check of /health/ready/)
-        from .models import TallyChange
-        from .services import tally_changes_record
+        from .models import CasualtyFact
+        from .services import casualty_facts_refresh
 
-        # Events and imports announce their changes to published incidents; the tallies note them in their outbox.
-        incident_changes_listen(tally_changes_record, writes=(TallyChange._meta.db_table,))
+        # Events and imports announce their changes to published incidents; the facts follow in the same transaction.
+        incident_changes_listen(casualty_facts_refresh, writes=(CasualtyFact._meta.db_table,))

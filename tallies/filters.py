@@ -9,7 +9,7 @@ from conflict_tracker.validators import validate_country_code
 from events.filters import CasualtyFilterSet
 from events.models import CasualtyRecord
 
-from .models import TallyCell
+from .models import CasualtyFact
 
 
 class TallyFilterForm(DateWindowForm):
@@ -28,7 +28,7 @@ class TallyFilterForm(DateWindowForm):
 
 
 class TallyFilterSet(FilterSet):
-    """Which tallies to read. None of these filters the cells directly: selectors.tally_query reads them."""
+    """Which tallies to read. None of these filters a queryset directly: selectors.tally_answer reads them."""
 
     actor = ActorFilter(
         method=applied_elsewhere, help_text=_("One actor: its id or any of its names, e.g. Wagner Group.")
@@ -89,7 +89,7 @@ class TallyFilterSet(FilterSet):
     }
 
     class Meta:
-        model = TallyCell
+        model = CasualtyFact
         fields = []
         form = TallyFilterForm
 

@@ -1,39 +1,23 @@
-"""Reading tallies: which stored subject answers a question (or, for a set no one stored, the cells computed
-on request), whether its cells are stale, and the incidents API query that lists what a cell sums."""
+"""Reading tallies: each one counted on request from the casualty facts (tallies.models), whom it is about (an
+actor, its lineage, a named set or a set given with the request), and the incidents API query that lists what a
+tally sums."""
 
 import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Count
+from django.utils import timezone
 
 from actors.selectors import actor_lineage_ids
-from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType
+from conflict_tracker.choices import AttributionLevel, Measure, PeriodType
 
 from .choices import SubjectKind
-from .models import TallyCell, TallyChange, TallySubject
-from .queries import given_set_cells
+from .models import ActorSet
+from .queries import quarter_rows, summary_rows, tally_rows
 
-CELL_FIELDS = (
-    "measure",
-    "attribution",
-    "period_type",
-    "period_start",
-    "country",
-    "admin1",
-    "harm",
-    "victim_status",
-    "incidents",
-    "records",
-    "low",
-    "best",
-    "high",
-    "week_precision",
-    "month_precision",
-    "year_precision",
-    "computed_at",
-    "reflects_change",
-)
+GIVEN = "given"
 
 
 @dataclass(frozen=True)
@@ -53,12 +37,30 @@ class TallyQuestion:
     victim_status: str | None = None
 
 
+@dataclass(frozen=True)
+class TallySubject:
+    """Whom a tally is about: one actor, an actor with its lineage, a named set, or a set given with a request."""
+
+    kind: str
+    members: list[int]
+
+
 @dataclass
 class TallyAnswer:
-    members: list[int]
-    subject: TallySubject | None  # None: a set no one stored, computed for this request
+    subject: TallySubject
+    # Counted from facts written in the transaction of every change: never behind the data.
     stale: bool
     cells: list[dict]
+
+    @property
+    def members(self) -> list[int]:
+        return self.subject.members
+
+
+def period_start(period_type: str, day: datetime.date) -> datetime.date:
+    """The first day of the year, quarter or month holding `day`."""
+    month = {PeriodType.YEAR: 1, PeriodType.QUARTER: (day.month - 1) // 3 * 3 + 1}.get(period_type, day.month)
+    return datetime.date(day.year, month, 1)
 
 
 def period_end(period_type: str, start: datetime.date | None) -> datetime.date | None:
@@ -69,27 +71,44 @@ def period_end(period_type: str, start: datetime.date | None) -> datetime.date |
     return datetime.date(start.year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
 
 
-def _stored_subject(question: TallyQuestion, members: set[int]) -> TallySubject | None:
+def _subject(question: TallyQuestion, members: set[int]) -> TallySubject:
     if len(question.actor_ids) == 1:
-        (actor_id,) = question.actor_ids
         kind = SubjectKind.LINEAGE if question.include_related and len(members) > 1 else SubjectKind.ACTOR
-        return TallySubject.objects.filter(kind=kind, actor_id=actor_id).first()
-    # A named set with exactly these members; sets are few, and their members come in the same query.
-    sets = (
-        TallySubject.objects.filter(kind=SubjectKind.SET)
-        .annotate(size=Count("member_links"))
-        .filter(size=len(members))
-        .prefetch_related("member_links")
-    )
-    return next((s for s in sets if {link.actor_id for link in s.member_links.all()} == members), None)
+        return TallySubject(kind, sorted(members))
+    # A named set with exactly these members; sets are few: their members, as arrays, in one query.
+    sets = ActorSet.objects.alias(size=Count("members")).filter(size=len(members)).annotate(ids=ArrayAgg("members"))
+    named = any(set(ids) == members for ids in sets.values_list("ids", flat=True))
+    return TallySubject(SubjectKind.SET if named else GIVEN, sorted(members))
 
 
 def tally_answer(question: TallyQuestion) -> TallyAnswer:
     members = set(question.actor_ids)
     if question.include_related:
         members = actor_lineage_ids(members)
-    subject = _stored_subject(question, members)
-    wanted = {
+    subject = _subject(question, members)
+    # Periods starting within [date_after, date_before]: the start dates from the first period starting on or after
+    # date_after to the last day of the period holding date_before.
+    started_from = started_until = None
+    if question.date_after:
+        started_from = period_start(question.period, question.date_after)
+        if started_from < question.date_after:
+            started_from = period_end(question.period, started_from) + datetime.timedelta(days=1)
+    if question.date_before:
+        started_until = period_end(question.period, period_start(question.period, question.date_before))
+    rows = tally_rows(
+        actor_ids=members,
+        measure=question.measure,
+        attribution=question.attribution,
+        period=question.period,
+        started_from=started_from,
+        started_until=started_until,
+        country=question.country,
+        admin1=question.admin1,
+        harm=question.harm,
+        victim_status=question.victim_status,
+    )
+    now = timezone.now()
+    echoed = {
         "measure": question.measure,
         "attribution": question.attribution,
         "period_type": question.period,
@@ -98,23 +117,8 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
         "harm": question.harm,
         "victim_status": question.victim_status,
     }
-    if subject is not None:
-        cells = TallyCell.objects.filter(subject=subject, **wanted)
-        if question.date_after:
-            cells = cells.filter(period_start__gte=question.date_after)
-        if question.date_before:
-            cells = cells.filter(period_start__lte=question.date_before)
-        rows = list(cells.order_by("period_start").values(*CELL_FIELDS))
-        stale = TallyChange.objects.filter(applied_at__isnull=True, subjects__contains=[subject.pk]).exists()
-        return TallyAnswer(sorted(members), subject, stale, rows)
-    where = " AND ".join(f"{name} IS NOT DISTINCT FROM %(w_{name})s" for name in wanted)
-    where += " AND (%(w_after)s::date IS NULL OR period_start >= %(w_after)s)"
-    where += " AND (%(w_before)s::date IS NULL OR period_start <= %(w_before)s)"
-    params = {f"w_{name}": value for name, value in wanted.items()}
-    params |= {"w_after": question.date_after, "w_before": question.date_before}
-    rows = given_set_cells(members, where, params)
-    rows.sort(key=lambda row: row["period_start"] or datetime.date.min)
-    return TallyAnswer(sorted(members), None, False, [{name: row[name] for name in CELL_FIELDS} for row in rows])
+    cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
+    return TallyAnswer(subject, False, cells)
 
 
 def cell_incidents_query(members: list[int], cell: dict) -> str:
@@ -139,56 +143,19 @@ def cell_incidents_query(members: list[int], cell: dict) -> str:
 
 
 def actor_tally_summary(actor_id: int) -> dict:
-    """An actor's all-time tallies (every place and victim status), on its own and with its lineage, for every
-    harm and for the killed: the figures an actor page leads with. Two queries."""
-    cells = list(
-        TallyCell.objects.filter(
-            Q(harm__isnull=True) | Q(harm=Harm.KILLED),
-            subject__actor_id=actor_id,
-            period_type=PeriodType.ALL,
-            country__isnull=True,
-            victim_status__isnull=True,
-        )
-        .order_by("subject__kind", "measure", "attribution", "harm")
-        .values("subject_id", "subject__kind", "measure", "attribution", "harm", "incidents", "low", "best", "high")
-    )
-    subjects = {cell["subject_id"] for cell in cells}
-    stale = (
-        bool(subjects)
-        and TallyChange.objects.filter(applied_at__isnull=True, subjects__overlap=list(subjects)).exists()
-    )
-    return {
-        "stale": stale,
-        "cells": [
-            {
-                "include_related": cell["subject__kind"] == SubjectKind.LINEAGE,
-                **{name: cell[name] for name in ("measure", "attribution", "harm", "incidents", "low", "best", "high")},
-            }
-            for cell in cells
-        ],
-    }
+    """An actor's all-time tallies (every place and victim status), on its own and with its lineage when it has
+    one, for every harm and for the killed: the figures an actor page leads with. Two queries."""
+    lineage = actor_lineage_ids([actor_id])
+    cells = summary_rows(actor_id, sorted(lineage) if len(lineage) > 1 else [])
+    return {"stale": False, "cells": cells}
 
 
 def actor_quarters(subject: TallySubject, measure: str, attribution: str) -> list[dict]:
-    """A subject's cells per quarter, everywhere, by harm and victim status: what an actor's charts draw."""
-    return list(
-        TallyCell.objects.filter(
-            subject=subject,
-            measure=measure,
-            attribution=attribution,
-            period_type=PeriodType.QUARTER,
-            country__isnull=True,
-            harm__isnull=False,
-            victim_status__isnull=False,
-        )
-        .order_by("harm", "period_start", "victim_status")
-        .values("harm", "victim_status", "period_start", "incidents", "records", "low", "best", "high")
-    )
+    """A subject's tallies per quarter, everywhere, by harm and victim status: what an actor's charts draw."""
+    return quarter_rows(actor_ids=subject.members, measure=measure, attribution=attribution)
 
 
-def actor_subject(actor_id: int, include_related: bool) -> TallySubject | None:
-    """The stored subject for an actor, with its lineage if asked and if it has one."""
-    subjects = {s.kind: s for s in TallySubject.objects.filter(actor_id=actor_id)}
-    if include_related and SubjectKind.LINEAGE in subjects:
-        return subjects[SubjectKind.LINEAGE]
-    return subjects.get(SubjectKind.ACTOR)
+def actor_subject(actor_id: int, include_related: bool) -> TallySubject:
+    """An actor as a tally's subject, with its lineage if asked and if it has one."""
+    members = actor_lineage_ids([actor_id]) if include_related else {actor_id}
+    return TallySubject(SubjectKind.LINEAGE if len(members) > 1 else SubjectKind.ACTOR, sorted(members))

@@ -103,8 +103,8 @@ def actor_detail(request, pk: int):
     measure = request.GET.get("measure") if request.GET.get("measure") in Measure.values else Measure.PERPETRATED
     attribution = AttributionLevel.ALLEGED
     subject = actor_subject(actor.pk, include_related)
-    members = sorted(subject.member_links.values_list("actor_id", flat=True)) if subject else [actor.pk]
-    quarters = actor_quarters(subject, measure, attribution) if subject else []
+    members = subject.members
+    quarters = actor_quarters(subject, measure, attribution)
     context = {
         "actor": actor,
         "include_related": include_related,

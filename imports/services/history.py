@@ -1,5 +1,5 @@
-"""Bookkeeping around an import's writes: the history snapshots of rows inserted in bulk, the tallies' pending
-changes, and the job's progress as others see it."""
+"""Bookkeeping around an import's writes: the history snapshots of rows inserted in bulk, and the job's progress as
+others see it."""
 
 import json
 import logging

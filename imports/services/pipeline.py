@@ -21,8 +21,8 @@ guarantee is kept: the whole file is one transaction (a failure or a dry run lea
 is recorded in pghistory's event tables under one context (user, action "import.<kind>", job id), so each
 incident gets one revision authored by the import; an update is a conditional UPDATE on the version the import
 last wrote (an incident edited here since is left alone and reported, never overwritten); and every change to a
-published incident is announced to the tallies (conflict_tracker.incident_changes; one TallyChange per
-incident, and a refresh once the transaction commits).
+published incident is announced to the tallies (conflict_tracker.incident_changes), which rewrite the casualty
+facts of the batch's incidents in the same transaction.
 
 pghistory's row triggers stay on for updates and for the few rows written one at a time (new actors); the bulk
 inserts of new events turn the insert trigger off (pgtrigger.ignore) and write the same snapshots with one

@@ -27,7 +27,7 @@ class ActorCasualtiesSerializer(serializers.Serializer):
 
 
 class ActorTallySummarySerializer(serializers.Serializer):
-    stale = serializers.BooleanField(help_text="A change that touches these tallies is waiting to be applied.")
+    stale = serializers.BooleanField(help_text="Always false: every change is counted when it commits.")
     cells = ActorCasualtiesSerializer(many=True)
 
 

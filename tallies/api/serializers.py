@@ -9,7 +9,7 @@ from ..choices import SubjectKind
 class TallySubjectSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=[*SubjectKind.choices, ("given", "A set given with the request")],
-        help_text="actor, lineage or set: stored; given: a set of actors computed for this request.",
+        help_text="actor, lineage or set (a named one); given: any other set of actors.",
     )
     actors = serializers.ListField(child=serializers.IntegerField(), help_text="The ids of the actors counted.")
 
@@ -35,11 +35,12 @@ class TallySerializer(serializers.Serializer):
     week_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the week.")
     month_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the month.")
     year_precision = serializers.IntegerField(help_text="Incidents whose date is known only to the year.")
-    computed_at = serializers.DateTimeField()
+    computed_at = serializers.DateTimeField(help_text="When it was counted: for this request.")
     reflects_change = serializers.IntegerField(
-        allow_null=True, help_text="The latest incident change applied when the cell was computed."
+        allow_null=True,
+        help_text="Always null: every change is counted when it commits (kept for the clients that read it).",
     )
-    stale = serializers.BooleanField(help_text="A change that touches this tally is waiting to be applied.")
+    stale = serializers.BooleanField(help_text="Always false: every change is counted when it commits.")
     incidents_url = serializers.URLField(help_text="The incidents API query listing exactly the incidents counted.")
     records_url = serializers.URLField(help_text="The casualty records the cell sums, each once.")
 

@@ -1,5 +1,4 @@
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
@@ -8,7 +7,7 @@ from conflict_tracker.filters import StrictFilterBackend
 from events.models import CasualtyRecord
 
 from ..filters import TallyFilterSet, TallyRecordFilterSet
-from ..models import TallyCell
+from ..models import CasualtyFact
 from ..selectors import TallyQuestion, cell_incidents_query, period_end, tally_answer
 from .serializers import TallyRecordSerializer, TallySerializer
 
@@ -17,12 +16,11 @@ from .serializers import TallyRecordSerializer, TallySerializer
 class TallyListView(generics.ListAPIView):
     """Casualty tallies of an actor (`actor`) or a set of actors counted together (`actors`), one row per period.
 
-    Periods with no casualties have no row. Stored tallies (each actor, each actor with its lineage, each named
-    set) are refreshed after every change to a published incident; `stale` says a refresh is still to come.
-    A set no one stored is computed for the request.
+    Periods with no casualties have no row. Each tally is counted for the request from facts kept in the same
+    transaction as every change to a published incident, so it is never stale.
     """
 
-    queryset = TallyCell.objects.none()
+    queryset = CasualtyFact.objects.none()
     serializer_class = TallySerializer
     filterset_class = TallyFilterSet
     pagination_class = None
@@ -43,14 +41,12 @@ class TallyListView(generics.ListAPIView):
             victim_status=data.get("victim_status") or None,
         )
         answer = tally_answer(question)
-        subject = {"kind": answer.subject.kind if answer.subject else "given", "actors": answer.members}
+        subject = {"kind": answer.subject.kind, "actors": answer.members}
         incidents = request.build_absolute_uri(reverse("api:incident-list"))
         records = request.build_absolute_uri(reverse("api:tally-records"))
-        now = timezone.now()
         rows = [
             {
                 **cell,
-                "computed_at": cell["computed_at"] or now,
                 "subject": subject,
                 "period_end": period_end(cell["period_type"], cell["period_start"]),
                 "stale": answer.stale,

@@ -124,8 +124,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(autouse=True)
 def eager_tasks() -> Iterator[None]:
-    """Tasks run inline instead of going to the shared Redis: these tests commit, so a publication's on_commit
-    refresh of the tallies really fires, and runs against the test database like everything else here."""
+    """Tasks run inline instead of going to the shared Redis: these tests commit, so what they enqueue on commit (an
+    import's job) really runs, against the test database like everything else here."""
     before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

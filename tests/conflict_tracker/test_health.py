@@ -1,6 +1,5 @@
 """/health/ and /health/ready/ (conflict_tracker/health.py), and the compose health check that asks them."""
 
-import datetime
 import shlex
 import subprocess
 import sys
@@ -13,12 +12,10 @@ from django.core.cache import cache
 from django.db import connection
 
 from conflict_tracker.tasks import HEARTBEAT_KEY, worker_heartbeat
-from tests.factories import ActorFactory
 from tests.helpers.deploy import REPO_DIR, compose_services
-from tests.helpers.tallies import publish
 
 LIVE, READY = "/health/", "/health/ready/"
-CHECKS = {"database", "redis", "worker", "tally_changes"}
+CHECKS = {"database", "redis", "worker"}
 
 
 def checks_of(response) -> dict[str, dict]:
@@ -45,7 +42,6 @@ def test_ready_is_200_when_every_check_passes(client):
     assert response.json()["status"] == "ok"
     assert set(checks_of(response)) == CHECKS
     assert {result["status"] for result in checks_of(response).values()} == {"ok"}
-    assert checks_of(response)["tally_changes"]["oldest_pending_age_seconds"] == 0
 
 
 @pytest.mark.django_db
@@ -68,21 +64,6 @@ def test_ready_is_503_when_the_heartbeat_is_stale(client):
     worker = checks_of(response)["worker"]
     assert worker["status"] == "failed"
     assert "old (more than" in worker["reason"]
-
-
-@pytest.mark.django_db
-def test_ready_is_503_while_a_tally_change_waits_too_long(client, analyst, editor):
-    worker_heartbeat()
-    change = publish(analyst, editor, perpetrators=[ActorFactory()], start=datetime.date(2024, 3, 5), best=3)
-    age = settings.HEALTH_TALLY_CHANGE_MAX_AGE + 60
-    type(change).objects.filter(pk=change.pk).update(enqueued_at=change.enqueued_at - datetime.timedelta(seconds=age))
-
-    response = client.get(READY)
-
-    assert response.status_code == 503
-    tally_changes = checks_of(response)["tally_changes"]
-    assert tally_changes["status"] == "failed"
-    assert f"{age} s old" in tally_changes["reason"]
 
 
 @pytest.mark.django_db
@@ -137,7 +118,7 @@ def test_every_scheduled_task_exists():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= set(app.tasks)
-    assert {"tallies.tasks.sweep_tally_changes", "conflict_tracker.tasks.worker_heartbeat"} <= scheduled
+    assert {"tallies.tasks.verify_tallies", "conflict_tracker.tasks.worker_heartbeat"} <= scheduled
 
 
 def compose_health_check(service: str, port: int) -> list[str]:

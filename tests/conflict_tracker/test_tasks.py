@@ -7,19 +7,19 @@ import pytest
 
 from conflict_tracker.tasks import enqueue_on_commit
 from imports.tasks import run_import_job
-from tallies.tasks import refresh_tallies
+from tallies.tasks import rebuild_tallies
 
 
 @pytest.mark.django_db
 def test_a_transaction_enqueues_each_task_and_arguments_once(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         for _ in range(3):
-            enqueue_on_commit(refresh_tallies)
+            enqueue_on_commit(rebuild_tallies)
             enqueue_on_commit(run_import_job, 1)
         enqueue_on_commit(run_import_job, 2)
 
     assert [(callback.task.name, callback.args) for callback in callbacks] == [
-        ("tallies.tasks.refresh_tallies", ()),
+        ("tallies.tasks.rebuild_tallies", ()),
         ("imports.tasks.run_import_job", (1,)),
         ("imports.tasks.run_import_job", (2,)),
     ]

@@ -1,9 +1,6 @@
-"""Tally cells and changes as the tests read them, and an incident published through the services as editors do."""
+"""Casualty facts and tallies as the tests read them, and an incident published through the services as editors do."""
 
-import datetime
-
-from django.db.models import F
-
+from events.models import Incident
 from events.services import (
     CasualtyData,
     IncidentParts,
@@ -13,41 +10,35 @@ from events.services import (
     incident_publish,
     incident_submit,
 )
-from tallies.models import TallyCell, TallyChange
+from tallies.models import CasualtyFact
+from tallies.selectors import TallyQuestion, tally_answer
 from tests.factories import ClaimFactory
 
-CELL_COLUMNS = (
-    "subject_id",
+FACT_COLUMNS = (
+    "record_id",
+    "actor_id",
     "measure",
-    "attribution",
-    "period_type",
-    "period_start",
+    "confirmed",
+    "incident_id",
+    "start_date",
+    "date_precision",
     "country",
     "admin1",
     "harm",
     "victim_status",
-    "incidents",
-    "records",
     "low",
     "best",
     "high",
-    "week_precision",
-    "month_precision",
-    "year_precision",
 )
 
 
-def cells() -> set[tuple]:
-    """Every cell's key and figures (not when it was computed)."""
-    return set(TallyCell.objects.values_list(*CELL_COLUMNS))
+def facts() -> set[tuple]:
+    """Every casualty fact, as a comparable set."""
+    return set(CasualtyFact.objects.values_list(*FACT_COLUMNS))
 
 
-def pending_changes() -> list[int]:
-    return list(TallyChange.objects.filter(applied_at__isnull=True).values_list("pk", flat=True))
-
-
-def publish(analyst, editor, *, perpetrators, start, best) -> TallyChange:
-    """An incident published through the services, as editors do; returns the change it records."""
+def publish(analyst, editor, *, perpetrators, start, best) -> Incident:
+    """An incident published through the services, as editors do."""
     participants = [
         ParticipantData(actor=actor, role="perpetrator", side="A", attribution="confirmed") for actor in perpetrators
     ]
@@ -74,26 +65,10 @@ def publish(analyst, editor, *, perpetrators, start, best) -> TallyChange:
     ClaimFactory(incident=incident)
     incident = incident_submit(incident=incident, by=analyst)
     claim_review(claim=incident.claims.get(), by=editor, status="accepted")
-    incident_publish(incident=incident, by=editor)
-    return TallyChange.objects.filter(incident=incident).latest("pk")
+    return incident_publish(incident=incident, by=editor)
 
 
-def all_time_cell(actor) -> TallyCell:
-    """The actor's own all-time total of everything it perpetrated, confirmed attributions only."""
-    return TallyCell.objects.get(
-        subject__kind="actor",
-        subject__actor=actor,
-        measure="perpetrated",
-        attribution="confirmed",
-        period_type="all",
-        country=None,
-        harm=None,
-        victim_status=None,
-    )
-
-
-def age_pending_changes(settings) -> None:
-    """Make the pending changes older than the sweep waits for, as the minutes after a broker outage would."""
-    TallyChange.objects.filter(applied_at__isnull=True).update(
-        enqueued_at=F("enqueued_at") - datetime.timedelta(seconds=settings.TALLY_SWEEP_SECONDS + 1)
-    )
+def all_time_cell(actor) -> dict | None:
+    """The actor's own all-time total of everything it perpetrated, confirmed attributions only (None: nothing)."""
+    cells = tally_answer(TallyQuestion(actor_ids=(actor.pk,), attribution="confirmed")).cells
+    return cells[0] if cells else None

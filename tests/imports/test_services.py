@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
+from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from pghistory.models import Events
 
@@ -20,9 +21,9 @@ from imports.models import ImportedEvent, ImportJob
 from imports.services import history, pipeline, writer
 from imports.services.acled_import import AcledImport
 from sources.models import Claim, Document, Source
-from tallies.models import TallyCell, TallyChange
-from tallies.services import tallies_rebuild
-from tallies.tasks import refresh_tallies
+from tallies.models import CasualtyFact
+from tallies.selectors import TallyQuestion, tally_answer
+from tallies.services import tallies_rebuild, tallies_verify
 from tests.factories import UserFactory
 from tests.helpers.imports import FILES
 from tests.helpers.rendering import assert_renderings_current
@@ -172,10 +173,11 @@ def test_the_current_schema_becomes_published_incidents_with_participants_and_on
     # One revision per incident, authored by the import's user.
     (revision,) = incident_revisions(imported.incident)
     assert (revision["user"], revision["action"]) == ("editor", "import.acled")
-    # And the tallies are told: one pending change per published incident.
-    assert set(TallyChange.objects.values_list("incident_id", flat=True)) == set(
+    # And the tallies count them already: every published incident's facts were written with it.
+    assert set(CasualtyFact.objects.values_list("incident_id", flat=True)) == set(
         Incident.objects.values_list("pk", flat=True)
     )
+    assert tallies_verify() == 0
 
 
 def test_the_2019_schema_resolves_aliases_valid_on_the_event_date(known_actors, run_import):
@@ -335,6 +337,8 @@ def test_an_ambiguous_name_is_never_merged(known_actors, run_import, tmp_path):
 
 
 def test_a_monadic_file_and_its_dyadic_twin_give_the_same_incidents_and_tallies(known_actors, run_import):
+    actor_names = Actor.objects.filter(pk=OuterRef("actor_id")).values("name")
+
     def state():
         tallies_rebuild()
         incidents = {
@@ -342,18 +346,16 @@ def test_a_monadic_file_and_its_dyadic_twin_give_the_same_incidents_and_tallies(
             for imported in ImportedEvent.objects.select_related("incident")
         }
         cells = sorted(
-            TallyCell.objects.filter(subject__kind="actor").values_list(
-                "subject__actor__name",
+            CasualtyFact.objects.annotate(actor_name=Subquery(actor_names)).values_list(
+                "actor_name",
                 "measure",
-                "attribution",
-                "period_type",
-                "period_start",
+                "confirmed",
+                "start_date",
+                "date_precision",
                 "country",
                 "admin1",
                 "harm",
                 "victim_status",
-                "incidents",
-                "records",
                 "low",
                 "best",
                 "high",
@@ -382,13 +384,9 @@ def test_a_monadic_file_and_its_dyadic_twin_give_the_same_incidents_and_tallies(
         ("Malian Armed Forces", "perpetrator", "A"),
     ]
     # ACLED's "involved" convention: the army's all-time tally holds both events it took part in, 32 killed.
-    involved = [
-        cell
-        for cell in monadic_state[1]
-        if cell[0] == "Malian Armed Forces"
-        and cell[1:9] == ("involved", "alleged", "all", None, None, None, None, None)
-    ]
-    assert [cell[9:] for cell in involved] == [(2, 2, 32, 32, 32)]
+    army = Actor.objects.get(name="Malian Armed Forces")
+    [involved] = tally_answer(TallyQuestion(actor_ids=(army.pk,), measure="involved")).cells
+    assert [involved[name] for name in ("incidents", "records", "low", "best", "high")] == [2, 2, 32, 32, 32]
     # Importing the dyadic twin over the monadic import changes nothing.
     again = run_import("acled_dyadic.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
@@ -401,8 +399,6 @@ def test_a_revised_release_updates_only_the_changed_events_each_with_a_revision(
     events_before = {
         event_id: Events.objects.references(incident_of(event_id)).count() for event_id in ("MLI9002", "MLI9003")
     }
-    TallyChange.objects.all().delete()
-
     job = run_import("acled_current_revised.csv")
 
     assert (job.created, job.updated, job.unchanged, job.absent, job.conflicts) == (1, 1, 1, 1, 0)
@@ -430,10 +426,10 @@ def test_a_revised_release_updates_only_the_changed_events_each_with_a_revision(
     assert {
         event_id: Events.objects.references(incident_of(event_id)).count() for event_id in ("MLI9002", "MLI9003")
     } == events_before
-    # The tallies learn of the update and of the new event.
-    assert sorted(TallyChange.objects.values_list("incident_id", flat=True)) == sorted(
-        [revised_event.pk, incident_of("MLI9004").pk]
-    )
+    # The tallies count the update and the new event.
+    assert set(CasualtyFact.objects.filter(incident=revised_event).values_list("best", flat=True)) == {24}
+    assert CasualtyFact.objects.filter(incident=incident_of("MLI9004")).exists()
+    assert tallies_verify() == 0
     # The public list's stored renderings show the new and the updated events, rendered once each at the end.
     assert_renderings_current()
     # Importing the same release again changes nothing.
@@ -494,7 +490,7 @@ def test_a_dry_run_reports_and_writes_nothing(known_actors, run_import):
     assert (job.created, job.actors_created, job.dry_run) == (3, 4, True)
     assert Incident.objects.count() == 0
     assert Actor.objects.count() == actors
-    assert ImportedEvent.objects.count() == Document.objects.count() == TallyChange.objects.count() == 0
+    assert ImportedEvent.objects.count() == Document.objects.count() == CasualtyFact.objects.count() == 0
     assert not Source.objects.exists()
 
 
@@ -552,7 +548,7 @@ def test_a_failure_in_the_middle_of_the_merge_leaves_nothing(known_actors, run_i
     assert job.created == 0
     assert Incident.objects.count() == ImportedEvent.objects.count() == Claim.objects.count() == 0
     assert Actor.objects.count() == actors
-    assert not TallyChange.objects.exists()
+    assert not CasualtyFact.objects.exists()
 
 
 def test_a_file_that_is_not_acled_fails_the_job_with_a_clear_message(run_import, tmp_path):
@@ -608,8 +604,6 @@ def test_progress_is_visible_to_others_while_the_import_runs_and_its_rows_are_no
             other.close()
 
     monkeypatch.setattr(AcledImport, "merge_batch", watched)
-    refreshes = []
-    monkeypatch.setattr(refresh_tallies, "delay", lambda: refreshes.append(1))  # no task into the shared broker
 
     job = run_import("acled_current.csv")
 
@@ -617,7 +611,7 @@ def test_progress_is_visible_to_others_while_the_import_runs_and_its_rows_are_no
     job.refresh_from_db()
     assert (job.status, job.events_done, job.progress) == (ImportStatus.SUCCEEDED, 3, 100)
     assert Incident.objects.count() == 3
-    assert refreshes == [1]  # one tally refresh, once the import committed
+    assert CasualtyFact.objects.values("incident_id").distinct().count() == 3  # counted in the same transaction
 
 
 def test_a_revised_actor_list_replaces_participants_and_attribution_in_place(known_actors, run_import, tmp_path):

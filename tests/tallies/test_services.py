@@ -1,7 +1,9 @@
-"""The tally cells against a count written plainly here, and the incremental refresh against the full rebuild."""
+"""The casualty facts and the tallies counted from them against a count written plainly here: the facts kept in the
+transaction of each change, and the full rebuild."""
 
 import datetime
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 from django.db import transaction
@@ -11,32 +13,20 @@ from hypothesis import strategies as st
 
 from actors.choices import RelationKind
 from actors.models import ActorRelation
+from actors.selectors import actor_lineage_ids
 from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
-from events.services import (
-    IncidentParts,
-    incident_publish,
-    incident_retract,
-    incident_update,
-)
+from events.services import IncidentParts, incident_publish, incident_retract, incident_update
 from sources.choices import ReviewStatus
-from tallies.models import ActorSet, TallyCell, TallyChange, TallySubject
-from tallies.services import tallies_rebuild, tallies_refresh
+from tallies.models import ActorSet
+from tallies.selectors import TallyQuestion, tally_answer
+from tallies.services import tallies_rebuild
 from tests.factories import ActorFactory, ClaimFactory, IncidentFactory, UserFactory
+from tests.helpers.tallies import facts
 
 ACCEPTS = {"confirmed": {"confirmed"}, "alleged": {"confirmed", "alleged"}}
-KEY = (
-    "subject_id",
-    "measure",
-    "attribution",
-    "period_type",
-    "period_start",
-    "country",
-    "admin1",
-    "harm",
-    "victim_status",
-)
 VALUES = ("incidents", "records", "low", "best", "high", "week_precision", "month_precision", "year_precision")
+PERIODS = ("all", "year", "quarter", "month")
 
 
 # -- the count, written plainly ---------------------------------------------------------------------------------------
@@ -51,27 +41,85 @@ def _buckets(day: datetime.date) -> list[tuple[str, datetime.date | None]]:
     ]
 
 
-def brute_force_cells() -> dict[tuple, dict]:
-    """Every cell, from the rows themselves, loop by loop: what the SQL must give."""
+def _published():
     incidents = {i.pk: i for i in Incident.objects.filter(status=IncidentStatus.PUBLISHED)}
     participants = [p for p in IncidentParticipant.objects.all() if p.incident_id in incidents]
     records = [r for r in CasualtyRecord.objects.all() if r.incident_id in incidents]
     perpetrators = defaultdict(set)  # record -> participants held responsible
     for link in CasualtyPerpetrator.objects.all():
         perpetrators[link.casualty_record_id].add(link.participant_id)
-    participant_by_id = {p.pk: p for p in participants}
+    return incidents, participants, records, perpetrators
+
+
+def _counted(members: set[int], level: str, published) -> dict[str, list]:
+    """The records a set of actors counts at a level, under each measure, each once."""
+    incidents, participants, records, perpetrators = published
+    qualifying = [p for p in participants if p.actor_id in members and p.attribution in ACCEPTS[level]]
+    involved_incidents = {p.incident_id for p in qualifying}
+    perpetrating = {p.pk for p in qualifying if p.role == ParticipantRole.PERPETRATOR}
+    return {
+        "perpetrated": [r for r in records if perpetrators[r.pk] & perpetrating],
+        "involved": [r for r in records if r.incident_id in involved_incidents],
+    }
+
+
+def brute_force_facts() -> set[tuple]:
+    """Every fact: each published record, for each actor it counts for, under each measure, loop by loop."""
+    published = _published()
+    incidents = published[0]
+    actors = {p.actor_id for p in published[1]}
+    rows = set()
+    for actor in actors:
+        alleged, confirmed = _counted({actor}, "alleged", published), _counted({actor}, "confirmed", published)
+        for measure, chosen in alleged.items():
+            for record in chosen:
+                incident = incidents[record.incident_id]
+                rows.add(
+                    (
+                        record.pk,
+                        actor,
+                        measure,
+                        record in confirmed[measure],
+                        incident.pk,
+                        incident.start_date,
+                        incident.date_precision,
+                        incident.country,
+                        incident.admin1,
+                        record.harm,
+                        record.victim_status,
+                        record.count_low,
+                        record.count_best,
+                        record.count_high,
+                    )
+                )
+    return rows
+
+
+def subjects(actors, sets) -> dict[tuple, TallyQuestion]:
+    """Each actor, each actor with its lineage (when it has one), each named set: the question asking its tally."""
+    asked = {}
+    for actor in actors:
+        asked[("actor", actor.pk)] = TallyQuestion(actor_ids=(actor.pk,))
+        if len(actor_lineage_ids([actor.pk])) > 1:
+            asked[("lineage", actor.pk)] = TallyQuestion(actor_ids=(actor.pk,), include_related=True)
+    for actor_set in sets:
+        asked[("set", actor_set.pk)] = TallyQuestion(actor_ids=tuple(a.pk for a in actor_set.members.all()))
+    return asked
+
+
+def brute_force_cells(asked: dict[tuple, TallyQuestion]) -> dict[tuple, dict]:
+    """Every tally with casualties, from the rows themselves, loop by loop: what the SQL must give. A key is the
+    subject, measure, level, period type and start, place (country, admin1; None: all) and harm and victims' status
+    (None: all)."""
+    published = _published()
+    incidents = published[0]
     cells: dict[tuple, dict] = {}
-    for subject in TallySubject.objects.prefetch_related("member_links"):
-        members = {link.actor_id for link in subject.member_links.all()}
-        for level, accepted in ACCEPTS.items():
-            qualifying = [p for p in participants if p.actor_id in members and p.attribution in accepted]
-            involved_incidents = {p.incident_id for p in qualifying}
-            perpetrating = {p.pk for p in qualifying if p.role == ParticipantRole.PERPETRATOR}
-            facts = {
-                "perpetrated": [r for r in records if perpetrators[r.pk] & perpetrating],
-                "involved": [r for r in records if r.incident_id in involved_incidents],
-            }
-            for measure, chosen in facts.items():
+    for subject, question in asked.items():
+        members = set(question.actor_ids)
+        if question.include_related:
+            members = actor_lineage_ids(members)
+        for level in ACCEPTS:
+            for measure, chosen in _counted(members, level, published).items():
                 for record in chosen:
                     incident = incidents[record.incident_id]
                     for period_type, period_start in _buckets(incident.start_date):
@@ -83,7 +131,7 @@ def brute_force_cells() -> dict[tuple, dict]:
                             for harm in (record.harm, None):
                                 for status in (record.victim_status, None):
                                     key = (
-                                        subject.pk,
+                                        subject,
                                         measure,
                                         level,
                                         period_type,
@@ -110,7 +158,6 @@ def brute_force_cells() -> dict[tuple, dict]:
                                     cell["best"] += record.count_best
                                     cell["high"] += record.count_high
                                     cell["precision"][incident.date_precision].add(incident.pk)
-    del participant_by_id
     return {
         key: {
             "incidents": len(cell["incidents"]),
@@ -126,11 +173,41 @@ def brute_force_cells() -> dict[tuple, dict]:
     }
 
 
-def stored_cells() -> dict[tuple, dict]:
-    return {
-        tuple(row[name] for name in KEY): {name: row[name] for name in VALUES}
-        for row in TallyCell.objects.values(*KEY, *VALUES)
+def answered_cells(asked: dict[tuple, TallyQuestion], expected: dict[tuple, dict]) -> dict[tuple, dict]:
+    """The tallies as the selector answers them, asked for every question the plain count has a cell for and for
+    every subject's unfiltered tallies in every period type (the facts, compared row by row elsewhere, decide
+    what any other question could find)."""
+    questions = {key[:4] + key[5:] for key in expected}
+    questions |= {
+        (subject, measure, level, period, None, None, None, None)
+        for subject in asked
+        for measure in ("perpetrated", "involved")
+        for level in ACCEPTS
+        for period in PERIODS
     }
+    answered = {}
+    for subject, measure, level, period, country, admin1, harm, status in questions:
+        question = replace(
+            asked[subject],
+            measure=measure,
+            attribution=level,
+            period=period,
+            country=country,
+            admin1=admin1,
+            harm=harm,
+            victim_status=status,
+        )
+        for cell in tally_answer(question).cells:
+            key = (subject, measure, level, period, cell["period_start"], country, admin1, harm, status)
+            answered[key] = {name: cell[name] for name in VALUES}
+    return answered
+
+
+def assert_tallies_agree_with_a_plain_count(actors, sets) -> None:
+    assert facts() == brute_force_facts()
+    asked = subjects(actors, sets)
+    expected = brute_force_cells(asked)
+    assert answered_cells(asked, expected) == expected
 
 
 # -- random worlds ----------------------------------------------------------------------------------------------------
@@ -184,14 +261,16 @@ WORLD = st.fixed_dictionaries(
 )
 
 
-def build(world: dict, author) -> tuple[list, list[Incident]]:
+def build(world: dict, author) -> tuple[list, list[ActorSet], list[Incident]]:
     actors = [ActorFactory() for _ in range(4)]
     for subject, kind, target in world["relations"]:
         if subject != target:
             ActorRelation.objects.get_or_create(subject=actors[subject], kind=kind, object=actors[target])
+    sets = []
     for number, members in enumerate(world["sets"]):
         actor_set = ActorSet.objects.create(name=f"Set {number}")
         actor_set.members.set([actors[i] for i in members])
+        sets.append(actor_set)
     incidents = []
     for spec in world["incidents"]:
         incident = IncidentFactory(
@@ -230,7 +309,7 @@ def build(world: dict, author) -> tuple[list, list[Incident]]:
                         incident=incident, casualty_record=record, participant=participant
                     )
         incidents.append(incident)
-    return actors, incidents
+    return actors, sets, incidents
 
 
 def edit(incident: Incident, action: str, editor) -> None:
@@ -271,22 +350,22 @@ def cast(db):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True)
 @given(world=WORLD)
-def test_refresh_and_rebuild_agree_with_a_plain_count(cast, world):
+def test_facts_kept_with_each_change_and_rebuilt_agree_with_a_plain_count(cast, world):
     analyst, editor = cast
     with transaction.atomic():
-        actors, incidents = build(world, analyst)
+        # Written straight into the tables, round the services: only the rebuild counts them.
+        actors, sets, incidents = build(world, analyst)
         tallies_rebuild()
-        assert stored_cells() == brute_force_cells()
+        assert_tallies_agree_with_a_plain_count(actors, sets)
 
+        # Through the services: each change is counted in its own transaction, nothing to run after it.
         for index, action in world["edits"]:
             edit(incidents[index % len(incidents)], action, editor)
-        tallies_refresh()
-        refreshed = stored_cells()
-        assert not TallyChange.objects.filter(applied_at__isnull=True).exists()
-        assert refreshed == brute_force_cells()
+        assert_tallies_agree_with_a_plain_count(actors, sets)
+        kept = facts()
 
         tallies_rebuild()
-        assert stored_cells() == refreshed
+        assert facts() == kept
         transaction.set_rollback(True)
 
 
@@ -307,36 +386,77 @@ def test_joint_perpetration_counts_in_full_for_each_actor_and_once_for_their_set
 
     tallies_rebuild()
 
-    def best(**subject):
-        return TallyCell.objects.get(
-            subject=TallySubject.objects.get(**subject),
-            measure="perpetrated",
-            attribution="confirmed",
-            period_type="all",
-            country=None,
-            harm="killed",
-            victim_status=None,
-        ).best
+    def best(*actors):
+        question = TallyQuestion(actor_ids=tuple(a.pk for a in actors), attribution="confirmed", harm="killed")
+        [cell] = tally_answer(question).cells
+        return cell["best"]
 
-    assert best(kind="actor", actor=fama) == 25
-    assert best(kind="actor", actor=wagner) == 25
-    assert best(kind="set", actor_set=both) == 25  # not 50
+    assert best(fama) == 25
+    assert best(wagner) == 25
+    assert best(fama, wagner) == 25  # not 50
 
 
-def test_the_rebuild_runs_the_same_queries_for_few_actors_and_many(db):
+def test_the_rebuild_runs_the_same_queries_for_few_incidents_and_many(cast):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    analyst, _ = cast
 
     def queries_of_a_rebuild() -> int:
         with CaptureQueriesContext(connection) as captured:
             tallies_rebuild()
         return len(captured.captured_queries)
 
+    def incident_with_a_record():
+        incident = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now(), created_by=analyst)
+        IncidentParticipant.objects.create(incident=incident, actor=ActorFactory(), role="perpetrator")
+        CasualtyRecord.objects.create(
+            incident=incident, harm="killed", victim_status="civilian", count_low=1, count_best=1, count_high=1
+        )
+
     ActorRelation.objects.create(subject=ActorFactory(), kind=RelationKind.SUCCEEDED_BY, object=ActorFactory())
-    ActorSet.objects.create(name="A pair").members.set(ActorFactory.create_batch(2))
+    incident_with_a_record()
     few = queries_of_a_rebuild()
     for _ in range(15):
-        ActorRelation.objects.create(subject=ActorFactory(), kind=RelationKind.PART_OF, object=ActorFactory())
+        incident_with_a_record()
     ActorSet.objects.create(name="Every unit").members.set(ActorFactory.create_batch(3))
 
     assert queries_of_a_rebuild() == few
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "quarters"),
+    [
+        (None, None, ["2024-01-01", "2024-04-01"]),
+        ("2024-01-15", None, ["2024-04-01"]),  # the first quarter starts before the 15th
+        ("2024-01-01", "2024-03-31", ["2024-01-01"]),
+        (None, "2024-04-01", ["2024-01-01", "2024-04-01"]),  # the second quarter starts on the 1st of April
+        ("2024-04-02", "2024-12-31", []),
+    ],
+)
+def test_a_date_window_keeps_the_periods_starting_within_it(cast, after, before, quarters):
+    analyst, _ = cast
+    actor = ActorFactory()
+    for day in (datetime.date(2024, 2, 10), datetime.date(2024, 5, 20)):
+        incident = IncidentFactory(
+            status=IncidentStatus.PUBLISHED,
+            published_at=timezone.now(),
+            created_by=analyst,
+            start_date=day,
+            end_date=day,
+        )
+        IncidentParticipant.objects.create(incident=incident, actor=actor, role="perpetrator")
+        CasualtyRecord.objects.create(
+            incident=incident, harm="killed", victim_status="civilian", count_low=1, count_best=1, count_high=1
+        )
+    tallies_rebuild()
+
+    question = TallyQuestion(
+        actor_ids=(actor.pk,),
+        measure="involved",
+        period="quarter",
+        date_after=after and datetime.date.fromisoformat(after),
+        date_before=before and datetime.date.fromisoformat(before),
+    )
+
+    assert [cell["period_start"].isoformat() for cell in tally_answer(question).cells] == quarters

@@ -1,4 +1,5 @@
-"""The tally tasks through a real Celery worker on the real Redis and PostgreSQL; each task run twice and side by side.
+"""The tally tasks (rebuilding and verifying the casualty facts) through a real Celery worker on the real Redis and
+PostgreSQL; each task run twice and side by side.
 
 The worker and its broker: tests/helpers/worker.py.
 """
@@ -11,38 +12,43 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tallies.models import TallyChange
-from tallies.services import _LOCK_KEY, tallies_rebuild
-from tallies.tasks import rebuild_tallies, refresh_tallies, sweep_tally_changes
+from tallies.models import CasualtyFact
+from tallies.services import tallies_rebuild
+from tallies.tasks import rebuild_tallies, verify_tallies
 from tests.factories import ActorFactory
-from tests.helpers.tallies import age_pending_changes, all_time_cell, cells, pending_changes, publish
+from tests.helpers.tallies import all_time_cell, facts, publish
 from tests.helpers.worker import TIMEOUT, VISIBILITY_TIMEOUT, Database, logs_of, wait_until
 
+FACTS = CasualtyFact._meta.db_table
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 # -- a real worker ----------------------------------------------------------------------------------------------------
 
 
+def damage(incident) -> None:
+    """Lose an incident's facts behind the services' back, as a write round them (or a bad restore) would."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FACTS} WHERE incident_id = %s", [incident.pk])
+
+
 @transactional
-def test_a_worker_applies_the_change_a_publication_enqueues(broker, start_worker, analyst, editor):
+def test_a_publication_is_counted_when_it_commits_and_a_worker_rebuilds_the_same(broker, start_worker, analyst, editor):
     fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
-    worker = start_worker()
 
-    change = publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
+    incident = publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
 
-    wait_until(
-        lambda: TallyChange.objects.filter(pk=change.pk, applied_at__isnull=False).exists(),
-        "the worker applies the change",
-        worker.log,
-    )
     for actor in (fama, wagner):
         cell = all_time_cell(actor)
-        assert (cell.incidents, cell.low, cell.best, cell.high) == (1, 12, 12, 16)
-        assert cell.reflects_change == change.pk
-    by_worker = cells()
-    tallies_rebuild()
-    assert cells() == by_worker
+        assert (cell["incidents"], cell["low"], cell["best"], cell["high"]) == (1, 12, 12, 16)
+    counted = facts()
+    damage(incident)
+    assert all_time_cell(fama) is None
+
+    worker = start_worker()
+    rebuild_tallies.delay()
+    wait_until(lambda: facts() == counted, "the worker rebuilds the facts", worker.log)
+    assert all_time_cell(wagner)["best"] == 12
 
 
 def activity(observer: psycopg.Connection) -> str:
@@ -68,41 +74,28 @@ def _blocked_writer(observer: psycopg.Connection, blocker: psycopg.Connection, t
     return row[0] if row else None
 
 
-def _holds_write_lock(observer: psycopg.Connection, pid: int, table: str) -> bool:
-    return bool(
-        observer.execute(
-            "SELECT 1 FROM pg_locks WHERE pid = %s AND relation = %s::regclass AND mode = 'RowExclusiveLock'"
-            " AND granted",
-            [pid, table],
-        ).fetchone()
-    )
-
-
 @transactional
 def test_a_rebuild_whose_worker_is_killed_midway_is_redone_by_the_next_worker(
     broker, start_worker, test_database, analyst, editor
 ):
     fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
     publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12)
-    tallies_rebuild()
-    before = cells()
-    # A later publication whose refresh has not run yet: the rebuild must pick it up.
-    change = publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
-    assert broker.purge() == 2  # the refreshes the two publications enqueued
-    assert pending_changes() == [change.pk]
+    later = publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+    counted = facts()
+    damage(later)  # the rebuild must bring these back
+    before = facts()
 
     with test_database.connect(autocommit=True) as observer, test_database.connect() as blocker:
-        # Holding the pending change's row makes the rebuild wait at its very end, when it has replaced every
-        # cell (uncommitted) and marks the changes applied.
-        blocker.execute("SELECT 1 FROM tallies_tallychange WHERE id = %s FOR UPDATE", [change.pk])
+        # Holding the records' table makes the rebuild wait when it has deleted every fact (uncommitted) and
+        # reads the records to write them again.
+        blocker.execute("LOCK TABLE events_casualtyrecord IN ACCESS EXCLUSIVE MODE")
         rebuild_tallies.delay()
         first = start_worker()
         backend = wait_until(
-            lambda: _blocked_writer(observer, blocker, "tallies_tallychange"),
-            "the rebuild waits to mark the change applied",
+            lambda: _blocked_writer(observer, blocker, FACTS),
+            "the rebuild waits to read the records",
             lambda: first.log() + activity(observer),
         )
-        assert _holds_write_lock(observer, backend, "tallies_tallycell"), "the rebuild has not written the cells yet"
 
         first.kill()
         blocker.rollback()
@@ -113,8 +106,7 @@ def test_a_rebuild_whose_worker_is_killed_midway_is_redone_by_the_next_worker(
             lambda: activity(observer),
         )
 
-    assert cells() == before
-    assert pending_changes() == [change.pk]
+    assert facts() == before
     taken = broker.unacked()
     assert len(taken) == 1, "the task of the killed worker is neither acknowledged nor lost"
     (delivered_at,) = taken.values()
@@ -122,42 +114,37 @@ def test_a_rebuild_whose_worker_is_killed_midway_is_redone_by_the_next_worker(
     wait_until(lambda: time.time() > delivered_at + VISIBILITY_TIMEOUT + 0.5, "the visibility timeout passes")
     second = start_worker()
 
-    wait_until(lambda: not pending_changes(), "the second worker redoes the rebuild", logs_of(first, second))
+    wait_until(lambda: facts() == counted, "the second worker redoes the rebuild", logs_of(first, second))
     wait_until(lambda: not broker.unacked(), "the second worker acknowledges the task", second.log)
-    by_worker = cells()
-    assert by_worker != before
-    assert all_time_cell(wagner).best == 7
-    tallies_rebuild()
-    assert cells() == by_worker
+    assert all_time_cell(wagner)["best"] == 7
 
 
 # -- run twice, run side by side --------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_each_task_run_twice_leaves_the_same_cells(analyst, editor):
+def test_each_task_run_twice_leaves_the_same_facts(analyst, editor):
     fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
     publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
+    later = publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+    counted = facts()
 
-    rebuilt = rebuild_tallies()
-    once = cells()
-    assert rebuilt == len(once)
-    assert rebuild_tallies() == rebuilt
-    assert cells() == once
+    assert rebuild_tallies() == len(counted)
+    assert rebuild_tallies() == len(counted)
+    assert facts() == counted
+    assert verify_tallies() == 0
+    assert verify_tallies() == 0
+    assert facts() == counted
 
-    publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
-    assert refresh_tallies() == 1
-    refreshed = cells()
-    assert refreshed != once
-    assert refresh_tallies() == 0
-    assert cells() == refreshed
-    assert rebuild_tallies() == len(refreshed)
-    assert cells() == refreshed
+    damage(later)
+    assert verify_tallies() > 0, "the lost facts are found"
+    assert facts() == counted, "and written again"
+    assert verify_tallies() == 0
 
 
 def _run_side_by_side(database: Database, tasks) -> tuple[list, list]:
-    """Start the tasks in threads of their own while this test holds the tallies lock, release it once they all
-    wait for it, and return what they returned and raised."""
+    """Start the tasks in threads of their own while this test holds the facts' table against writers, release it
+    once they all wait for it, and return what they returned and raised."""
     results, errors = [], []
 
     def run(task):
@@ -168,94 +155,76 @@ def _run_side_by_side(database: Database, tasks) -> tuple[list, list]:
         finally:
             connection.close()
 
-    with database.connect(autocommit=True) as blocker:
-        blocker.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
+    with database.connect() as blocker, database.connect(autocommit=True) as observer:
+        blocker.execute(f"LOCK TABLE {FACTS} IN EXCLUSIVE MODE")
         threads = [threading.Thread(target=run, args=(task,)) for task in tasks]
         for thread in threads:
             thread.start()
         wait_until(
             lambda: (
-                blocker.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND NOT granted"
-                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                    [_LOCK_KEY],
+                observer.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND relation = %s::regclass"
+                    " AND NOT granted",
+                    [FACTS],
                 ).fetchone()[0]
                 == len(tasks)
             ),
-            "every run waits for the lock",
+            "every run waits for the table",
         )
-        blocker.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
+        blocker.commit()
         for thread in threads:
             thread.join(timeout=TIMEOUT)
     return results, errors
 
 
-@pytest.mark.parametrize("rebuilt_before", [False, True], ids=["first-rebuild", "later-rebuild"])
 @transactional
-def test_two_rebuilds_at_once_leave_the_cells_of_one(broker, test_database, analyst, editor, rebuilt_before):
+def test_two_rebuilds_at_once_leave_the_facts_of_one(test_database, analyst, editor):
     fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
     publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
-    if rebuilt_before:
-        tallies_rebuild()
-    publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+    later = publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+    counted = facts()
+    damage(later)
 
     results, errors = _run_side_by_side(test_database, [rebuild_tallies, rebuild_tallies])
 
     assert errors == []
-    side_by_side = cells()
-    assert results == [len(side_by_side)] * 2
-    assert not pending_changes()
-    tallies_rebuild()
-    assert cells() == side_by_side
+    assert results == [len(counted)] * 2
+    assert facts() == counted
 
 
 @transactional
-def test_two_refreshes_at_once_apply_each_change_once(broker, test_database, analyst, editor):
-    fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
-    publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
-    tallies_rebuild()
-    publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
+def test_an_edit_committed_while_a_rebuild_runs_is_counted(test_database, analyst, editor, client_as):
+    wagner = ActorFactory(name="Wagner Group")
+    incident = publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 3, 5), best=12)
 
-    results, errors = _run_side_by_side(test_database, [refresh_tallies, refresh_tallies])
+    def edit():
+        url = f"/api/v1/incidents/{incident.code}/"
+        body = client_as(editor).get(url).json()
+        record = {**body["casualty_records"][0], "count_best": 14}
+        response = client_as(editor).patch(
+            url, {"version": body["version"], "casualty_records": [record]}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        return response.status_code
+
+    results, errors = _run_side_by_side(test_database, [rebuild_tallies, edit])
 
     assert errors == []
-    assert sorted(results) == [0, 1]
-    assert not pending_changes()
-    side_by_side = cells()
+    assert all_time_cell(wagner)["best"] == 14
+    counted = facts()
     tallies_rebuild()
-    assert cells() == side_by_side
+    assert facts() == counted
 
 
-@pytest.mark.django_db
-def test_the_sweep_run_twice_applies_an_overdue_change_once(analyst, editor, settings):
+@transactional
+def test_two_verifications_at_once_leave_the_facts_right(test_database, analyst, editor):
     fama = ActorFactory(name="FAMa")
-    publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12)
-    assert sweep_tally_changes() == 0, "a fresh change waits for the refresh its commit enqueued"
+    incident = publish(analyst, editor, perpetrators=[fama], start=datetime.date(2024, 3, 5), best=12)
+    counted = facts()
+    damage(incident)
 
-    age_pending_changes(settings)
-
-    assert sweep_tally_changes() == 1
-    swept = cells()
-    assert all_time_cell(fama).best == 12
-    assert sweep_tally_changes() == 0
-    assert cells() == swept
-    tallies_rebuild()
-    assert cells() == swept
-
-
-@transactional
-def test_two_sweeps_at_once_apply_each_change_once(broker, test_database, analyst, editor, settings):
-    fama, wagner = ActorFactory(name="FAMa"), ActorFactory(name="Wagner Group")
-    publish(analyst, editor, perpetrators=[fama, wagner], start=datetime.date(2024, 3, 5), best=12)
-    tallies_rebuild()
-    publish(analyst, editor, perpetrators=[wagner], start=datetime.date(2024, 8, 1), best=7)
-    age_pending_changes(settings)
-
-    results, errors = _run_side_by_side(test_database, [sweep_tally_changes, sweep_tally_changes])
+    results, errors = _run_side_by_side(test_database, [verify_tallies, verify_tallies])
 
     assert errors == []
-    assert sorted(results) == [0, 1]
-    assert not pending_changes()
-    side_by_side = cells()
-    tallies_rebuild()
-    assert cells() == side_by_side
+    assert facts() == counted
+    assert verify_tallies() == 0

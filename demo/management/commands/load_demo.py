@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.loader import DemoLoadError, load_demo
-from tallies.services import tallies_rebuild
 
 
 class Command(BaseCommand):
@@ -31,9 +30,6 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         for line in summary.lines():
             self.stdout.write(line)
-        if sum(summary.created.values()):
-            # The tallies now, rather than when a worker gets to the refreshes the publications enqueued.
-            self.stdout.write(f"tally cells: {tallies_rebuild()} computed")
         if summary.demo_users:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -4,8 +4,8 @@ from tallies.services import tallies_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute every casualty tally from the published casualty records."
+    help = "Rewrite the casualty facts that every tally is counted from, from the published casualty records."
 
     def handle(self, *args, **options):
-        cells = tallies_rebuild()
-        self.stdout.write(self.style.SUCCESS(f"{cells} tally cells computed."))
+        facts = tallies_rebuild()
+        self.stdout.write(self.style.SUCCESS(f"{facts} casualty facts written."))
