@@ -111,6 +111,8 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend, whose health check skips a connection that ran a query within the last second.
+DATABASES["default"]["ENGINE"] = "conflict_tracker.postgresql"
 # The incident list has psycopg prepare its page query once per connection (events/api/listing.py), so PostgreSQL
 # plans it once rather than at every page. False behind a pooler that does not keep a session's prepared statements:
 # psycopg then prepares nothing (prepare_threshold None, Django's default). Django's own cursors bind parameters on
