@@ -5,7 +5,8 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .choices import RelationKind
 from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name
@@ -23,10 +24,11 @@ def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None
         aliases = aliases.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
             Q(valid_until__isnull=True) | Q(valid_until__gte=on)
         )
-    alias = aliases.select_related("actor").order_by("-valid_from", "id").first()
-    if alias is not None:
-        return alias.actor
-    return Actor.objects.filter(normalized_name=normalized).first()
+    # One query: the actor of the first alias if one matches, else the first actor by that name (in the actors'
+    # order, as .first() gives it).
+    by_alias = aliases.order_by("-valid_from", "id").values("actor_id")[:1]
+    by_name = Actor.objects.filter(normalized_name=normalized).order_by(*Actor._meta.ordering).values("pk")[:1]
+    return Actor.objects.filter(pk=Coalesce(Subquery(by_alias), Subquery(by_name))).first()
 
 
 # A lineage grows along these edges: from a force to its units (part_of, downwards only, so asking for a unit

@@ -24,6 +24,15 @@ def test_resolve_finds_an_actor_by_name_or_alias_ignoring_case_and_accents():
     assert actor_resolve("Unknown militia") is None
 
 
+def test_resolve_asks_once_and_prefers_an_alias_to_another_actor_s_name(django_assert_num_queries):
+    dozo = ActorFactory(name="Dozo hunters", kind="identity_militia")
+    ActorAliasFactory(actor=dozo, name="Dan Na Ambassagou")
+    ActorFactory(name="Dan Na Ambassagou", kind="identity_militia")
+    for name, found in (("dan na ambassagou", dozo), ("DOZO HUNTERS", dozo), ("Unknown militia", None)):
+        with django_assert_num_queries(1):
+            assert actor_resolve(name) == found
+
+
 def test_resolve_respects_alias_validity_periods():
     wagner = ActorFactory(name="Wagner Group", kind="external_other")
     africa_corps = ActorFactory(name="Africa Corps", kind="external_other")
