@@ -29,7 +29,7 @@ from events.models import (
 from events.selectors import incident_parts, incident_revisions
 from sources.models import Claim
 
-from .listing import incident_detail_json, incident_page_json
+from .listing import incident_detail_json, incident_page_json, with_stored_renderings
 from .serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
@@ -105,10 +105,11 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         export_format = getattr(request.accepted_renderer, "format", None)
         if export_format not in EXPORT_FORMATS:
-            # The lean read path: the page's ids (and the cursor's key), then the page rendered by PostgreSQL in one
-            # prepared query; the same rows the serializers give (events/api/listing.py), at a fraction of their cost.
-            queryset = self.filter_queryset(self.get_queryset())
-            page = self.paginator.paginate_queryset(queryset, request, view=self, fields=("id",))
+            # The lean read path: the page's ids (and the cursor's key) with their stored renderings, or then the page
+            # rendered by PostgreSQL in one prepared query; the same rows the serializers give
+            # (events/api/listing.py), at a fraction of their cost.
+            queryset, fields = with_stored_renderings(self.filter_queryset(self.get_queryset()), request.user)
+            page = self.paginator.paginate_queryset(queryset, request, view=self, fields=fields)
             return self.get_paginated_response(incident_page_json(page, request.user))
         # The same visibility and filters as the JSON list; exports read values() too.
         queryset = self.filter_queryset(self.get_queryset())
