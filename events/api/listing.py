@@ -7,7 +7,8 @@ columns as DRF writes them and its nested parts (participants with their actors'
 their perpetrators' and claims' ids, property harms with their claims' ids, the incident's claims, and for staff
 the records' notes and named victims). Python neither reads a column nor builds a row: the JSON goes out as it
 came (`incident_page_json`). For readers who are not staff, PostgreSQL does not even build the JSON: each published
-incident is stored as they see it (IncidentRendering, kept by triggers from the same SQL: events/rendering.py).
+incident is stored as they see it (IncidentRendering, kept by triggers from the same SQL: events/rendering.py), and
+the paginator's query reads the page's renderings with its ids (`with_stored_renderings`): one query per page.
 
 The detail (`incident_detail_json`) is the same rendering of one incident, looked up by its code among those its
 reader may see (`Incident.objects.visible_to`), in one query: the stored rendering for readers who are not staff,
