@@ -3,7 +3,7 @@
 With CONN_HEALTH_CHECKS, Django sends `SELECT 1` before the first query of every request on a kept connection: on
 the incident list, one round trip in two, to ask a connection that answered a moment ago whether it still does.
 Here a connection that ran a query less than HEALTH_CHECK_IDLE_SECONDS ago, and on which the server has sent nothing
-since (a server that stops or ends the session says so and closes the socket, which then reads as ready), is taken
+since (a server that stops or ends the connection says so and closes the socket, which then reads as ready), is taken
 as alive without asking; any other is checked as Django checks it, and replaced if it fails.
 """
 
@@ -27,7 +27,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _quietly_alive(self) -> bool:
         if self.connection.closed or time.monotonic() - self.used_at >= HEALTH_CHECK_IDLE_SECONDS:
             return False
-        # Between queries the server sends nothing unless it is ending the session: readable means go and ask.
+        # Between queries the server sends nothing unless it is closing the connection: readable means go and ask.
         readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
         return not readable
 

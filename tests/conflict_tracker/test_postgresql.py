@@ -1,5 +1,5 @@
 """The database backend's health check (conflict_tracker.postgresql): no round trip for a connection that ran a query
-a moment ago, and a connection whose session ended (a server restart, say) is still replaced before a request uses it,
+a moment ago, and a connection the server closed (at a restart, say) is still replaced before a request uses it,
 however recently it was used."""
 
 import psycopg
@@ -54,11 +54,11 @@ def test_a_connection_idle_longer_is_checked_once(db, checks):
 
 @pytest.mark.parametrize("idle_seconds", [0, HEALTH_CHECK_IDLE_SECONDS])
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_connection_whose_session_ended_is_replaced_before_its_next_query(checks, idle_seconds):
+def test_a_connection_the_server_closed_is_replaced_before_its_next_query(checks, idle_seconds):
     answer()
     pid = connection.connection.info.backend_pid
     with psycopg.connect(**_params(), autocommit=True) as other:
-        # As a restart of the server ends it; returns once the session is gone.
+        # As a restart of the server ends it; returns once the connection is gone.
         assert other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone()[0]
     next_request(idle_seconds=idle_seconds)
 
