@@ -28,8 +28,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection.closed or time.monotonic() - self.used_at >= HEALTH_CHECK_IDLE_SECONDS:
             return False
         # Between queries the server sends nothing unless it is closing the connection: readable means go and ask.
-        readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
-        return not readable
+        # poll, not select: select refuses descriptors above 1023, which a busy process can reach.
+        poller = select.poll()
+        poller.register(self.connection.fileno(), select.POLLIN)
+        return not poller.poll(0)
 
     def _prepare_cursor(self, cursor):
         self.used_at = time.monotonic()
