@@ -26,7 +26,7 @@ help:
 	@echo "make messages       update the French catalogue from the code and compile it (needs GNU gettext)"
 	@echo "make services       start PostgreSQL and Redis (those whose URL is unset)"
 	@echo "make services-down  stop them"
-	@echo "make bench          run the benchmarks"
+	@echo "make bench          race the API against Datasette, DuckDB and COPY (docs/benchmarks.md)"
 	@echo "make clean          stop the services, remove the venv, var/ (local data) and caches"
 
 # The venv holds the runtime lock plus the local services and the test tools (requirements-dev.lock, which pins the
@@ -85,9 +85,10 @@ services: $(STAMP)
 services-down: $(STAMP)
 	$(SERVICES) down
 
+# The peers (Datasette, DuckDB) install themselves into var/bench/peers-venv from bench/requirements-peers.txt.
 bench: $(STAMP)
-	$(PY) bench/run.py
 	$(PY) bench/import_bench.py
+	$(PY) bench/run.py
 
 clean:
 	if [ -x $(PY) ]; then $(SERVICES) down; fi

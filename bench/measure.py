@@ -1,7 +1,8 @@
 """Repeated GETs of one URL over keep-alive connections, from a process of its own: latency and throughput.
 
 wrk does it when installed (`apt-get install wrk`); otherwise this module's own client, run as
-`python -m bench.measure URL CONNECTIONS SECONDS`, with one thread and one HTTP/1.1 connection per client.
+`python -m bench.measure URL CONNECTIONS SECONDS [HEADERS_JSON]`, with one thread and one HTTP/1.1 connection per
+client.
 Either way the result is {"requests", "seconds", "rps", "p50_ms", "p95_ms", "p99_ms", "errors"}.
 """
 
@@ -32,18 +33,18 @@ def tool() -> str:
     return "wrk" if shutil.which("wrk") else "python"
 
 
-def measure(url: str, connections: int, seconds: float, warmup: float) -> dict:
-    """Warm up for `warmup` seconds, then measure for `seconds`."""
+def measure(url: str, connections: int, seconds: float, warmup: float, headers: dict | None = None) -> dict:
+    """Warm up for `warmup` seconds, then measure for `seconds`; `headers` sent with each request."""
     if warmup:
-        _run(url, connections, warmup)
-    return _run(url, connections, seconds)
+        _run(url, connections, warmup, headers or {})
+    return _run(url, connections, seconds, headers or {})
 
 
-def _run(url: str, connections: int, seconds: float) -> dict:
+def _run(url: str, connections: int, seconds: float, headers: dict) -> dict:
     if tool() == "wrk":
-        return _wrk(url, connections, seconds)
+        return _wrk(url, connections, seconds, headers)
     output = subprocess.run(
-        [sys.executable, "-m", "bench.measure", url, str(connections), str(seconds)],
+        [sys.executable, "-m", "bench.measure", url, str(connections), str(seconds), json.dumps(headers)],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
@@ -52,13 +53,15 @@ def _run(url: str, connections: int, seconds: float) -> dict:
     return json.loads(output)
 
 
-def _wrk(url: str, connections: int, seconds: float) -> dict:
+def _wrk(url: str, connections: int, seconds: float, headers: dict) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT)
         script.flush()
         threads = min(connections, 2)
         # wrk's default 2 s timeout would count a slow page as an error; a page that slow is a result.
         command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "120s"]
+        for name, value in headers.items():
+            command += ["-H", f"{name}: {value}"]
         command += ["-s", script.name, url]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
@@ -78,14 +81,14 @@ def _result(requests: int, seconds: float, p50: float, p95: float, p99: float, e
     }
 
 
-def _client(url: str, deadline: float, latencies: list[float], errors: list[int]) -> None:
+def _client(url: str, headers: dict, deadline: float, latencies: list[float], errors: list[int]) -> None:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     while time.monotonic() < deadline:
         started = time.perf_counter()
         try:
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
             if response.status != 200:
@@ -101,11 +104,13 @@ def _client(url: str, deadline: float, latencies: list[float], errors: list[int]
 
 def main(argv: list[str]) -> None:
     url, connections, seconds = argv[0], int(argv[1]), float(argv[2])
+    headers = json.loads(argv[3]) if len(argv) > 3 else {}
     latencies: list[float] = []
     errors: list[int] = []
     started = time.monotonic()
     threads = [
-        threading.Thread(target=_client, args=(url, started + seconds, latencies, errors)) for _ in range(connections)
+        threading.Thread(target=_client, args=(url, headers, started + seconds, latencies, errors))
+        for _ in range(connections)
     ]
     for thread in threads:
         thread.start()

@@ -82,7 +82,8 @@ def gunicorn_command(port: int, workers: int) -> list[str]:
 
 
 def datasette_command(executable: Path, database: Path, port: int) -> list[str]:
-    """Immutable mode, as a published read-only file is served; a time limit long enough never to cut a page."""
+    """Immutable mode, as a published read-only file is served; a time limit long enough never to cut a page, and no
+    size limit on a streamed CSV export."""
     return [
         str(executable),
         "serve",
@@ -98,4 +99,7 @@ def datasette_command(executable: Path, database: Path, port: int) -> list[str]:
         "--setting",
         "suggest_facets",
         "off",
+        "--setting",
+        "max_csv_mb",
+        "0",
     ]
