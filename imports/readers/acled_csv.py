@@ -289,7 +289,7 @@ def parse_row(header: AcledHeader, number: int, cells: list[str], date_format: s
         # Older files have no column for it: civilians as the second actor is what ACLED's flag records.
         civilian_targeting = kind2 == ActorKind.CIVILIANS
     geo_precision = parse_number(get(cells, "geo_precision"), "geo_precision", int)
-    extra = {name: get(cells, name) for name in EXTRA_COLUMNS if get(cells, name)}
+    extra = {name: value for name in EXTRA_COLUMNS if (value := get(cells, name))}
     if event_type != get(cells, "event_type"):
         extra["acled_event_type"] = get(cells, "event_type")
     return AcledRow(

@@ -22,7 +22,8 @@ is recorded in pghistory's event tables under one context (user, action "import.
 incident gets one revision authored by the import; an update is a conditional UPDATE on the version the import
 last wrote (an incident edited here since is left alone and reported, never overwritten); and every change to a
 published incident is announced to the tallies (conflict_tracker.incident_changes), which rewrite the casualty
-facts of the batch's incidents in the same transaction.
+facts of its incidents in the same transaction: an updated incident's as it is updated, the new ones' once all
+are written (writer.announce_created).
 
 pghistory's row triggers stay on for updates and for the few rows written one at a time (new actors); the bulk
 inserts of new events turn the insert trigger off (pgtrigger.ignore) and write the same snapshots with one
@@ -31,7 +32,7 @@ several times slower, and each batch slower than the one before (1 s to 10 s per
 batch takes a steady second. COPY instead of bulk_create (whose model instances, prepared values and VALUES
 lists were most of the remaining time) and batches of 2,000 events halved it again: 20,000 rows in 10 s instead
 of 19 s, 200,000 in about 100 s, at a steady 0.85 s per batch (tests/imports/test_scale.py,
-docs/import-benchmarks.md).
+docs/benchmarks.md).
 """
 
 import hashlib
@@ -175,9 +176,12 @@ class DatasetImport(EventWriter, ABC):
         # until autovacuum runs, after the commit. Planned on statistics taken while the tables were nearly empty,
         # the absent-events query and the deferred foreign-key checks at COMMIT ran as nested loops: over eight
         # minutes each for a 200,000-row file. ANALYZE counts the transaction's own new rows.
-        tables = [model._meta.db_table for model in (*BULK_MODELS, ImportedEvent)] + incident_changes_tables()
+        tables = [model._meta.db_table for model in (*BULK_MODELS, ImportedEvent)]
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {', '.join(tables)}")
+        self.announce_created()
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(incident_changes_tables())}")
 
     def _source(self) -> Source:
         fields = self.source_fields

@@ -2,6 +2,7 @@
 statement per table), changed ones updated in place, and those edited here since their last import left alone."""
 
 import pgtrigger
+from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,8 @@ from sources.models import Claim, ClaimActor, Document
 from ..models import ImportedEvent
 from .file_events import FileEvent, KilledRecord
 from .history import copy_insert, insert_triggers, record_inserts
+
+ANNOUNCE_CHUNK = 20_000
 
 # The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
 BULK_MODELS = (
@@ -196,11 +199,6 @@ class EventWriter:
             ],
             now,
         )
-        changes = [
-            (incident, {actor for actor, _role, _side in event.participants}, [event.fields["start_date"]])
-            for event, incident in zip(events, incidents, strict=True)
-        ]
-        incident_changes_announce(changes)
         self.job.created += len(events)
         return {
             Incident: incidents,
@@ -212,6 +210,34 @@ class EventWriter:
             CasualtyPerpetrator: perpetrator_links,
             CasualtyClaim: claim_links,
         }
+
+    def announce_created(self) -> None:
+        """Announce the incidents this job created (conflict_tracker.incident_changes), ANNOUNCE_CHUNK at a time,
+        once all are written and the planner's statistics count them: their listeners' set-based writes then
+        take a third of the time they took per batch, planned on the statistics of nearly empty tables."""
+        last = 0
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(
+                    "SELECT e.incident_id, i.start_date FROM imports_importedevent e "
+                    "JOIN events_incident i ON i.id = e.incident_id "
+                    "WHERE e.first_job_id = %s AND e.kind = %s AND e.incident_id > %s "
+                    "ORDER BY e.incident_id LIMIT %s",
+                    [self.job.pk, self.kind, last, ANNOUNCE_CHUNK],
+                )
+                dates = dict(cursor.fetchall())
+                if not dates:
+                    return
+                last = max(dates)
+                cursor.execute(
+                    "SELECT incident_id, array_agg(DISTINCT actor_id) FROM events_incidentparticipant "
+                    "WHERE incident_id = ANY(%s) GROUP BY incident_id",
+                    [list(dates)],
+                )
+                actors = dict(cursor.fetchall())
+                incident_changes_announce(
+                    (incident, actors.get(incident, []), [start]) for incident, start in dates.items()
+                )
 
     def update(self, event: FileEvent, imported: ImportedEvent) -> None:
         """Make the incident, its parts, document and claim what the new release says; ids kept, rows that did

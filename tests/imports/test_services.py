@@ -551,6 +551,18 @@ def test_a_failure_in_the_middle_of_the_merge_leaves_nothing(known_actors, run_i
     assert not CasualtyFact.objects.exists()
 
 
+def test_the_new_incidents_are_counted_in_the_tallies_chunk_after_chunk(known_actors, run_import, monkeypatch):
+    monkeypatch.setattr(writer, "ANNOUNCE_CHUNK", 1)
+
+    job = run_import("acled_current.csv")
+
+    assert job.created == 3
+    assert set(CasualtyFact.objects.values_list("incident_id", flat=True)) == set(
+        Incident.objects.values_list("pk", flat=True)
+    )
+    assert tallies_verify() == 0
+
+
 def test_a_file_that_is_not_acled_fails_the_job_with_a_clear_message(run_import, tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("id,date\n1,2024-01-01\n", encoding="utf-8")
