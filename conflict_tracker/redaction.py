@@ -12,7 +12,8 @@ The texts that may name a victim, and where each is withheld (every door reads t
 - a claim's quote: `sources.models.Claim.quote_for_reader` (claims API, incident page), and the aggregate claims
   beside our counts (`events.comparisons.external_figures`: actor API and page, claim detail);
 - a document's title, author, URL and excerpt: `sources.models.Document.*_for_reader` (documents API, incident
-  page); its snapshot text is never shown to the public;
+  page), and in the exports PostgreSQL writes, by `withheld_sql`, the UCDP headlines (titles) and the source text
+  of an ACLED import (its document's author) in the ACLED `source`; its snapshot text is never shown to the public;
 - a retracted incident's reason in the changes feed (`events.api.changes`);
 - searches: a public search that touches a victim's name does not find the texts naming a victim
   (`sources.filters.ClaimFilterSet.filter_quote`), so that the match itself does not tell where the name is.
@@ -24,9 +25,12 @@ before publishing; they are shown as written.
 
 The querysets that load these texts for the public (`visible_to`) annotate a digest of the names (one subquery
 PostgreSQL runs once per query), and the texts are withheld with the names of that digest, loaded once per change
-of the names (`withholder`): no query per row.
+of the names (`withholder`): no query per row. The exports written by PostgreSQL withhold them in SQL
+(`withheld_sql`): the same rule, from the same patterns and the same names, each text cut into words only when its
+folded form holds one of the names' words.
 """
 
+import functools
 import re
 import threading
 import unicodedata
@@ -41,11 +45,13 @@ WITHHELD = "[name withheld]"
 # ordinary words.
 SHORTEST_WORD = 3
 
-_NAME_SEPARATORS = re.compile(r"[\s,'’-]+")
+# The patterns below are read alike by Python's and PostgreSQL's regular expressions (withheld_sql).
+_NAME_SEPARATORS_PATTERN = r"[\s,'’-]+"
 # A word, with the combining accents of a text written in decomposed form.
-_WORD = re.compile(r"[\w\u0300-\u036f]+")
+_WORD_PATTERN = r"[\w\u0300-\u036f]+"
 # What may stand between two words of one name: "Ag Ahmed", "N'Diaye", "Walet-Fictif".
-_WITHIN_NAME = re.compile(r"[\s'’-]+")
+_WITHIN_NAME_PATTERN = r"[\s'’-]+"
+_NAME_SEPARATORS, _WORD, _WITHIN_NAME = map(re.compile, (_NAME_SEPARATORS_PATTERN, _WORD_PATTERN, _WITHIN_NAME_PATTERN))
 
 
 def fold(text: str) -> str:
@@ -161,3 +167,93 @@ def public_text(text: str, digest: str | None) -> str:
     if digest is None:
         return text
     return withholder(digest)(text)
+
+
+# -- the same rule in SQL, for the exports PostgreSQL writes ----------------------------------------------------------
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _code_ranges(codes: Iterable[int]) -> str:
+    """The code points as the ranges of a regular expression's bracket expression (\\U escapes both read)."""
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(rf"\U{low:08x}" + (rf"-\U{high:08x}" if high > low else "") for low, high in ranges)
+
+
+def _casefold_changes() -> dict[str, str]:
+    """The characters lower() leaves that casefold() changes further ("ß" to "ss")."""
+    lowered = {c for code in range(0x110000) for c in unicodedata.normalize("NFKD", chr(code)).lower()}
+    return {c: c.casefold() for c in sorted(lowered) if c.casefold() != c}
+
+
+@functools.cache
+def _fold_sql_template() -> str:
+    combining = _code_ranges(code for code in range(0x110000) if unicodedata.combining(chr(code)))
+    changes = _casefold_changes()
+    single = {c: folded for c, folded in changes.items() if len(folded) == 1}
+    sql = f"lower(regexp_replace(normalize({{}}, NFKD), '[{combining}]', '', 'g'))"
+    sql = f"translate({sql}, {_sql_literal(''.join(single))}, {_sql_literal(''.join(single.values()))})"
+    for c, folded in changes.items():
+        if len(folded) > 1:
+            sql = f"replace({sql}, {_sql_literal(c)}, {_sql_literal(folded)})"
+    return sql
+
+
+def fold_sql(text: str) -> str:
+    """fold in SQL, over `text` (SQL): NFKD, combining characters dropped, lower() and casefold's further changes."""
+    return _fold_sql_template().format(text)
+
+
+def _names_sql() -> str:
+    """Each distinct name of a named victim with its folded words in order, as `name`, `n` and `word`."""
+    table = apps.get_model("events", "NamedVictim")._meta.db_table
+    return f"""SELECT v.name, w.n, {fold_sql("w.word")} AS word
+        FROM (SELECT DISTINCT name FROM {table} WHERE name ~ '\\S') v,
+            regexp_split_to_table(v.name, {_sql_literal(_NAME_SEPARATORS_PATTERN)}) WITH ORDINALITY AS w(word, n)
+        WHERE w.word <> ''"""
+
+
+def withheld_sql(text: str) -> str:
+    """Withholder of every named victim's name in SQL, over `text` (the SQL of a column, read several times), with the
+    same result as the Python rule (tests/conflict_tracker/test_redaction_sql.py).
+
+    The words, the whole names and one alternation of the words are uncorrelated subqueries, which PostgreSQL runs
+    once per statement; a text whose folded form holds none of the words (nearly all) costs one regular expression
+    match, and only the others are cut into words and runs, as Withholder.__call__ does."""
+    names = _names_sql()
+    words = f"ARRAY(SELECT DISTINCT word FROM ({names}) w)"
+    long_words = f"ARRAY(SELECT DISTINCT word FROM ({names}) w WHERE length(word) >= {SHORTEST_WORD})"
+    whole = f"ARRAY(SELECT string_agg(word, ' ' ORDER BY n) FROM ({names}) w GROUP BY name)"
+    # Each word as a literal in the alternation: any character but a letter or a digit escaped.
+    any_word = f"""(SELECT '(' || string_agg(regexp_replace(word, '([^[:alnum:]])', '\\\\\\1', 'g'), '|') || ')'
+        FROM (SELECT DISTINCT word FROM ({names}) w) w)"""
+    other = _WORD_PATTERN.replace("[", "[^", 1)
+    runs = f"""(WITH t AS (
+            SELECT m.n, COALESCE(m.g[1], m.g[2]) AS piece, {fold_sql("m.g[1]")} AS folded, m.g[1] IS NULL AS gap
+            FROM regexp_matches({text}, {_sql_literal(f"({_WORD_PATTERN})|({other})")}, 'g') WITH ORDINALITY m(g, n)),
+        k AS (SELECT *, NOT gap AND folded = ANY({words}) AS kept,
+            gap AND piece ~ {_sql_literal(f"^(?:{_WITHIN_NAME_PATTERN})$")} AS joins FROM t),
+        r AS (SELECT *, kept AND NOT COALESCE(lag(joins) OVER w AND lag(kept, 2) OVER w, false) AS starts,
+            joins AND COALESCE(lag(kept) OVER w AND lead(kept) OVER w, false) AS inside
+            FROM k WINDOW w AS (ORDER BY n)),
+        s AS (SELECT *, CASE WHEN kept OR inside THEN sum(starts::int) OVER (ORDER BY n) END AS run FROM r),
+        runs AS (SELECT run, min(n) AS first,
+            bool_or(folded = ANY({long_words})) OR string_agg(folded, ' ' ORDER BY n) = ANY({whole}) AS withheld
+            FROM s WHERE run IS NOT NULL GROUP BY run)
+        SELECT string_agg(CASE WHEN NOT COALESCE(runs.withheld, false) THEN s.piece
+            WHEN s.n = runs.first THEN {_sql_literal(WITHHELD)} ELSE '' END, '' ORDER BY s.n)
+        FROM s LEFT JOIN runs USING (run))"""
+    return f"CASE WHEN {fold_sql(text)} ~ {any_word} THEN COALESCE({runs}, {text}) ELSE {text} END"
+
+
+def public_text_sql(text: str, withhold: bool) -> str:
+    """public_text in SQL: `text` (SQL) with the names withheld for readers who may not see identities (`withhold`),
+    as written for staff."""
+    return withheld_sql(text) if withhold else text

@@ -21,9 +21,10 @@ What makes the ACLED export round-trip (importing it gives the same incidents; t
 
 - An incident that came from an ACLED import (`ImportedEvent`) is written under its ACLED `event_id_cnty`, so that
   importing the export again updates it rather than duplicating it; our own incidents under their code.
-- Such an incident's `source` is ACLED's own source text (kept as the author of the import's document), not
-  "ACLED", followed by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling
-  of the country and region come back from the columns the import kept (`ImportedEvent.data`), the country's only
+- Such an incident's `source` is ACLED's own source text (kept as the author of the import's document, and so
+  with victims' names withheld from it as from any author: conflict_tracker/redaction.py), not "ACLED", followed
+  by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling of the country and
+  region come back from the columns the import kept (`ImportedEvent.data`), the country's only
   while the incident is still in the country ACLED gave. Re-importing an unchanged export changes nothing.
 - Side A is actor1 and assoc_actor_1, side B actor2 and assoc_actor_2 (a participant with no side: perpetrators
   on A, the others on B); the importer makes side A perpetrators and side B targets of violent events, and both
@@ -37,6 +38,8 @@ import json
 
 from actors.choices import ACLED_INTER_CODES
 from conflict_tracker.choices import ImportKind
+from conflict_tracker.redaction import public_text_sql
+from conflict_tracker.roles import is_staff_member
 from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
@@ -202,7 +205,9 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
     kept_scales = f"array_remove(string_to_array(COALESCE({_DATA} ->> 'source_scale', ''), '-'), '')"
     added_scales = f"""ARRAY(SELECT scale FROM unnest(ARRAY[{_bits("sources.scales_since")}]) scale
         WHERE scale IS NOT NULL AND scale <> ALL({kept_scales}))"""
-    imported_source = """NULLIF(q."imported_as__document__author", '')"""
+    # ACLED's source text, kept as the author of the import's document, is a text that may name a victim.
+    author = public_text_sql('q."imported_as__document__author"', not is_staff_member(reader))
+    imported_source = f"NULLIF({author}, '')"
     cells = {
         **export_cells_sql("acled"),
         "event_id_cnty": text(f"""CASE WHEN {_KEPT} THEN q."imported_as__external_id" ELSE q.code END"""),
