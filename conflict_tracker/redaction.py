@@ -26,8 +26,8 @@ before publishing; they are shown as written.
 The querysets that load these texts for the public (`visible_to`) annotate a digest of the names (one subquery
 PostgreSQL runs once per query), and the texts are withheld with the names of that digest, loaded once per change
 of the names (`withholder`): no query per row. The exports written by PostgreSQL withhold them in SQL
-(`withheld_sql`): the same rule, from the same patterns and the same names, each text cut into words only when its
-folded form holds one of the names' words.
+(`withheld_sql`): the same rule, from the same patterns, with the words of the same Withholder written into the
+statement; a text is cut into runs only when one of its words is one of the names' words.
 """
 
 import functools
@@ -207,34 +207,29 @@ def _fold_sql_template() -> str:
 
 
 def fold_sql(text: str) -> str:
-    """fold in SQL, over `text` (SQL): NFKD, combining characters dropped, lower() and casefold's further changes."""
-    return _fold_sql_template().format(text)
+    """fold in SQL, over `text` (SQL, read twice): NFKD, combining characters dropped, lower() and casefold's further
+    changes; lower() alone for ASCII text, which nothing else changes."""
+    return f"CASE WHEN {text} ~ '^[\\x01-\\x7f]*$' THEN lower({text}) ELSE {_fold_sql_template().format(text)} END"
 
 
-def _names_sql() -> str:
-    """Each distinct name of a named victim with its folded words in order, as `name`, `n` and `word`."""
-    table = apps.get_model("events", "NamedVictim")._meta.db_table
-    return f"""SELECT v.name, w.n, {fold_sql("w.word")} AS word
-        FROM (SELECT DISTINCT name FROM {table} WHERE name ~ '\\S') v,
-            regexp_split_to_table(v.name, {_sql_literal(_NAME_SEPARATORS_PATTERN)}) WITH ORDINALITY AS w(word, n)
-        WHERE w.word <> ''"""
+def _array(values: Iterable[str]) -> str:
+    """A constant array, which PostgreSQL looks values up in by hashing (`= ANY`, nine values or more)."""
+    return "ARRAY[" + ", ".join(map(_sql_literal, sorted(values))) + "]::text[]"
 
 
-def withheld_sql(text: str) -> str:
-    """Withholder of every named victim's name in SQL, over `text` (the SQL of a column, read several times), with the
-    same result as the Python rule (tests/conflict_tracker/test_redaction_sql.py).
-
-    The words, the whole names and one alternation of the words are uncorrelated subqueries, which PostgreSQL runs
-    once per statement; a text whose folded form holds none of the words (nearly all) costs one regular expression
-    match, and only the others are cut into words and runs, as Withholder.__call__ does."""
-    names = _names_sql()
-    words = f"ARRAY(SELECT DISTINCT word FROM ({names}) w)"
-    long_words = f"ARRAY(SELECT DISTINCT word FROM ({names}) w WHERE length(word) >= {SHORTEST_WORD})"
-    whole = f"ARRAY(SELECT string_agg(word, ' ' ORDER BY n) FROM ({names}) w GROUP BY name)"
-    # Each word as a literal in the alternation: any character but a letter or a digit escaped.
-    any_word = f"""(SELECT '(' || string_agg(regexp_replace(word, '([^[:alnum:]])', '\\\\\\1', 'g'), '|') || ')'
-        FROM (SELECT DISTINCT word FROM ({names}) w) w)"""
+def withheld_sql(text: str, withheld: Withholder) -> str:
+    """`withheld` in SQL, over `text` (the SQL of a column, read several times), with the same result as in Python
+    (tests/conflict_tracker/test_redaction_sql.py): its words and whole names are constants of the statement, built
+    once per export; a text none of whose words is one of them (nearly all) costs a split into words and a lookup of
+    each, and only the others are cut into runs, as Withholder.__call__ does."""
+    if not withheld.words and not withheld.whole:
+        return text
+    words, long_words, whole = (
+        _array(values) for values in (withheld.words | withheld.short, withheld.words, withheld.whole)
+    )
     other = _WORD_PATTERN.replace("[", "[^", 1)
+    named = f"""EXISTS (SELECT FROM regexp_split_to_table({text}, {_sql_literal(other)}) t(word)
+        WHERE t.word <> '' AND {fold_sql("t.word")} = ANY({words}))"""
     runs = f"""(WITH t AS (
             SELECT m.n, COALESCE(m.g[1], m.g[2]) AS piece, {fold_sql("m.g[1]")} AS folded, m.g[1] IS NULL AS gap
             FROM regexp_matches({text}, {_sql_literal(f"({_WORD_PATTERN})|({other})")}, 'g') WITH ORDINALITY m(g, n)),
@@ -250,10 +245,10 @@ def withheld_sql(text: str) -> str:
         SELECT string_agg(CASE WHEN NOT COALESCE(runs.withheld, false) THEN s.piece
             WHEN s.n = runs.first THEN {_sql_literal(WITHHELD)} ELSE '' END, '' ORDER BY s.n)
         FROM s LEFT JOIN runs USING (run))"""
-    return f"CASE WHEN {fold_sql(text)} ~ {any_word} THEN COALESCE({runs}, {text}) ELSE {text} END"
+    return f"CASE WHEN {named} THEN COALESCE({runs}, {text}) ELSE {text} END"
 
 
 def public_text_sql(text: str, withhold: bool) -> str:
-    """public_text in SQL: `text` (SQL) with the names withheld for readers who may not see identities (`withhold`),
-    as written for staff."""
-    return withheld_sql(text) if withhold else text
+    """public_text in SQL: `text` (SQL) with every named victim's name withheld for readers who may not see
+    identities (`withhold`: the names are read once, here), as written for staff."""
+    return withheld_sql(text, withholder()) if withhold else text

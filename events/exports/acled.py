@@ -114,16 +114,6 @@ ACLED_REGIONS = {
 SOURCE_SCALES = ("Local", "New media", "National", "Regional", "International")
 
 
-def acled_sides(participants: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Side A and side B: the side given, else perpetrators on side A and everyone else on side B (the UCDP
-    export's sides; _SIDES below is the same rule in SQL)."""
-    side_a, side_b = [], []
-    for part in participants:
-        side = part["side"] or (Side.A if part["role"] == ParticipantRole.PERPETRATOR else Side.B)
-        (side_a if side == Side.A else side_b).append(part)
-    return side_a, side_b
-
-
 # ACLED counts excessive force against protesters as both: state violence, at a demonstration.
 BOTH_DISORDER_TYPES = "Political violence; Demonstrations"
 
@@ -162,9 +152,9 @@ _SOURCES = f"""string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) AS labels, bit_
     string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) FILTER (WHERE {_CITED_SINCE}) AS labels_since,
     bit_or({_SCALE_BIT}) FILTER (WHERE {_CITED_SINCE}) AS scales_since"""
 
-# Side A and side B: the side given, else perpetrators on side A and everyone else on side B; on each side,
-# perpetrators first, then others, then targets, ties in the order entered. The first is ACLED's actor, the others
-# its associated actors.
+# Side A and side B (the UCDP export's too): the side given, else perpetrators on side A and everyone else on side B;
+# on each side, perpetrators first, then others, then targets, ties in the order entered. The first is ACLED's
+# actor, the others its associated actors.
 _ON_A = f"(p.side = '{Side.A}' OR p.side = '' AND p.role = '{ParticipantRole.PERPETRATOR}')"
 _ROLE_ORDER = f"""CASE p.role WHEN '{ParticipantRole.PERPETRATOR}' THEN 0 WHEN '{ParticipantRole.TARGET}' THEN 2
     ELSE 1 END"""

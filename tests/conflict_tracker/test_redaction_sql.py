@@ -1,5 +1,6 @@
-"""The withholding of victims' names in SQL (conflict_tracker.redaction.withheld_sql), which the exports PostgreSQL
-writes use, gives what the Python rule (Withholder) gives: on one table of cases both must pass, and on any text."""
+"""The withholding of victims' names in SQL (conflict_tracker.redaction.public_text_sql), which the exports PostgreSQL
+writes use, gives what the Python rule (Withholder) gives: on one table of cases both must pass, and on any text,
+with the names of the named victims' table."""
 
 import unicodedata
 
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conflict_tracker.choices import Harm, VictimStatus
-from conflict_tracker.redaction import WITHHELD, Withholder, fold, fold_sql, withheld_sql
+from conflict_tracker.redaction import WITHHELD, Withholder, fold, fold_sql, public_text_sql
 from events.models import CasualtyRecord, NamedVictim
 from tests.factories import IncidentFactory
 
@@ -39,7 +40,7 @@ CASES = [
 
 @pytest.fixture
 def victims(db):
-    """Sets the named victims' names: the SQL reads them from the table."""
+    """Sets the named victims' names: public_text_sql reads them from the table."""
     record = CasualtyRecord.objects.create(
         incident=IncidentFactory(),
         harm=Harm.KILLED,
@@ -59,7 +60,8 @@ def victims(db):
 def _in_sql(texts: list[str]) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {withheld_sql('t.text')} FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n) ORDER BY t.n",
+            f"SELECT {public_text_sql('t.text', withhold=True)} FROM unnest(%s::text[]) WITH ORDINALITY AS t(text, n)"
+            " ORDER BY t.n",
             [texts],
         )
         return [row[0] for row in cursor.fetchall()]
