@@ -12,7 +12,8 @@ The texts that may name a victim, and where each is withheld (every door reads t
 - a claim's quote: `sources.models.Claim.quote_for_reader` (claims API, incident page), and the aggregate claims
   beside our counts (`events.comparisons.external_figures`: actor API and page, claim detail);
 - a document's title, author, URL and excerpt: `sources.models.Document.*_for_reader` (documents API, incident
-  page); its snapshot text is never shown to the public;
+  page), and in the exports PostgreSQL writes, by `withheld_sql`, the UCDP headlines (titles) and the source text
+  of an ACLED import (its document's author) in the ACLED `source`; its snapshot text is never shown to the public;
 - a retracted incident's reason in the changes feed (`events.api.changes`);
 - searches: a public search that touches a victim's name does not find the texts naming a victim
   (`sources.filters.ClaimFilterSet.filter_quote`), so that the match itself does not tell where the name is.
@@ -24,9 +25,12 @@ before publishing; they are shown as written.
 
 The querysets that load these texts for the public (`visible_to`) annotate a digest of the names (one subquery
 PostgreSQL runs once per query), and the texts are withheld with the names of that digest, loaded once per change
-of the names (`withholder`): no query per row.
+of the names (`withholder`): no query per row. The exports written by PostgreSQL withhold them in SQL
+(`withheld_sql`): the same rule, from the same patterns, with the words of the same Withholder written into the
+statement; a text is cut into runs only when one of its words is one of the names' words.
 """
 
+import functools
 import re
 import threading
 import unicodedata
@@ -41,11 +45,13 @@ WITHHELD = "[name withheld]"
 # ordinary words.
 SHORTEST_WORD = 3
 
-_NAME_SEPARATORS = re.compile(r"[\s,'’-]+")
+# The patterns below are read alike by Python's and PostgreSQL's regular expressions (withheld_sql).
+_NAME_SEPARATORS_PATTERN = r"[\s,'’-]+"
 # A word, with the combining accents of a text written in decomposed form.
-_WORD = re.compile(r"[\w\u0300-\u036f]+")
+_WORD_PATTERN = r"[\w\u0300-\u036f]+"
 # What may stand between two words of one name: "Ag Ahmed", "N'Diaye", "Walet-Fictif".
-_WITHIN_NAME = re.compile(r"[\s'’-]+")
+_WITHIN_NAME_PATTERN = r"[\s'’-]+"
+_NAME_SEPARATORS, _WORD, _WITHIN_NAME = map(re.compile, (_NAME_SEPARATORS_PATTERN, _WORD_PATTERN, _WITHIN_NAME_PATTERN))
 
 
 def fold(text: str) -> str:
@@ -161,3 +167,88 @@ def public_text(text: str, digest: str | None) -> str:
     if digest is None:
         return text
     return withholder(digest)(text)
+
+
+# -- the same rule in SQL, for the exports PostgreSQL writes ----------------------------------------------------------
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _code_ranges(codes: Iterable[int]) -> str:
+    """The code points as the ranges of a regular expression's bracket expression (\\U escapes both read)."""
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(rf"\U{low:08x}" + (rf"-\U{high:08x}" if high > low else "") for low, high in ranges)
+
+
+def _casefold_changes() -> dict[str, str]:
+    """The characters lower() leaves that casefold() changes further ("ß" to "ss")."""
+    lowered = {c for code in range(0x110000) for c in unicodedata.normalize("NFKD", chr(code)).lower()}
+    return {c: c.casefold() for c in sorted(lowered) if c.casefold() != c}
+
+
+@functools.cache
+def _fold_sql_template() -> str:
+    combining = _code_ranges(code for code in range(0x110000) if unicodedata.combining(chr(code)))
+    changes = _casefold_changes()
+    single = {c: folded for c, folded in changes.items() if len(folded) == 1}
+    sql = f"lower(regexp_replace(normalize({{}}, NFKD), '[{combining}]', '', 'g'))"
+    sql = f"translate({sql}, {_sql_literal(''.join(single))}, {_sql_literal(''.join(single.values()))})"
+    for c, folded in changes.items():
+        if len(folded) > 1:
+            sql = f"replace({sql}, {_sql_literal(c)}, {_sql_literal(folded)})"
+    return sql
+
+
+def fold_sql(text: str) -> str:
+    """fold in SQL, over `text` (SQL, read twice): NFKD, combining characters dropped, lower() and casefold's further
+    changes; lower() alone for ASCII text, which nothing else changes."""
+    return f"CASE WHEN {text} ~ '^[\\x01-\\x7f]*$' THEN lower({text}) ELSE {_fold_sql_template().format(text)} END"
+
+
+def _array(values: Iterable[str]) -> str:
+    """A constant array, which PostgreSQL looks values up in by hashing (`= ANY`, nine values or more)."""
+    return "ARRAY[" + ", ".join(map(_sql_literal, sorted(values))) + "]::text[]"
+
+
+def withheld_sql(text: str, withheld: Withholder) -> str:
+    """`withheld` in SQL, over `text` (the SQL of a column, read several times), with the same result as in Python
+    (tests/conflict_tracker/test_redaction_sql.py): its words and whole names are constants of the statement, built
+    once per export; a text none of whose words is one of them (nearly all) costs a split into words and a lookup of
+    each, and only the others are cut into runs, as Withholder.__call__ does."""
+    if not withheld.words and not withheld.whole:
+        return text
+    words, long_words, whole = (
+        _array(values) for values in (withheld.words | withheld.short, withheld.words, withheld.whole)
+    )
+    other = _WORD_PATTERN.replace("[", "[^", 1)
+    named = f"""EXISTS (SELECT FROM regexp_split_to_table({text}, {_sql_literal(other)}) t(word)
+        WHERE t.word <> '' AND {fold_sql("t.word")} = ANY({words}))"""
+    runs = f"""(WITH t AS (
+            SELECT m.n, COALESCE(m.g[1], m.g[2]) AS piece, {fold_sql("m.g[1]")} AS folded, m.g[1] IS NULL AS gap
+            FROM regexp_matches({text}, {_sql_literal(f"({_WORD_PATTERN})|({other})")}, 'g') WITH ORDINALITY m(g, n)),
+        k AS (SELECT *, NOT gap AND folded = ANY({words}) AS kept,
+            gap AND piece ~ {_sql_literal(f"^(?:{_WITHIN_NAME_PATTERN})$")} AS joins FROM t),
+        r AS (SELECT *, kept AND NOT COALESCE(lag(joins) OVER w AND lag(kept, 2) OVER w, false) AS starts,
+            joins AND COALESCE(lag(kept) OVER w AND lead(kept) OVER w, false) AS inside
+            FROM k WINDOW w AS (ORDER BY n)),
+        s AS (SELECT *, CASE WHEN kept OR inside THEN sum(starts::int) OVER (ORDER BY n) END AS run FROM r),
+        runs AS (SELECT run, min(n) AS first,
+            bool_or(folded = ANY({long_words})) OR string_agg(folded, ' ' ORDER BY n) = ANY({whole}) AS withheld
+            FROM s WHERE run IS NOT NULL GROUP BY run)
+        SELECT string_agg(CASE WHEN NOT COALESCE(runs.withheld, false) THEN s.piece
+            WHEN s.n = runs.first THEN {_sql_literal(WITHHELD)} ELSE '' END, '' ORDER BY s.n)
+        FROM s LEFT JOIN runs USING (run))"""
+    return f"CASE WHEN {named} THEN COALESCE({runs}, {text}) ELSE {text} END"
+
+
+def public_text_sql(text: str, withhold: bool) -> str:
+    """public_text in SQL: `text` (SQL) with every named victim's name withheld for readers who may not see
+    identities (`withhold`: the names are read once, here), as written for staff."""
+    return withheld_sql(text, withholder()) if withhold else text

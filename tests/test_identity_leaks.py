@@ -24,11 +24,12 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from actors.models import Actor
+from conflict_tracker.choices import ImportKind
 from conflict_tracker.redaction import WITHHELD
 from events.choices import IncidentStatus
 from events.exports import EXPORT_FORMATS
 from events.models import CasualtyClaim, CasualtyRecord, Incident, NamedVictim, PropertyHarm
-from imports.models import ImportJob
+from imports.models import ImportedEvent, ImportJob
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory
@@ -142,7 +143,26 @@ def planted(db, editor, researcher):
         editor,
     )
     accepted.attributed_actors.add(actor)
-    return {"unpublished": unpublished, "published": published, "other": other, "actor": actor}
+    imported = _imported_from_acled(editor)
+    return {"unpublished": unpublished, "published": published, "other": other, "actor": actor, "imported": imported}
+
+
+def _imported_from_acled(editor) -> Incident:
+    """A published incident an ACLED import made, whose source text (kept as its document's author, and written
+    back in the ACLED export's `source`) names the victim."""
+    incident = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now(), title="Ambush")
+    document = DocumentFactory(author=f"Local partner; {ACCENTED}'s cousin", title="ACLED event", excerpt="")
+    claim = _reviewed(ClaimFactory(incident=incident, document=document, quote="Three killed."), editor)
+    ImportedEvent.objects.create(
+        kind=ImportKind.ACLED,
+        external_id="MLI99999",
+        incident=incident,
+        document=document,
+        claim=claim,
+        digest="0" * 64,
+        incident_version=incident.version,
+    )
+    return incident
 
 
 def _schema_get_paths() -> list[str]:
@@ -311,6 +331,29 @@ def test_the_admin_refuses_the_public_and_shows_nothing(planted, role, client_as
             refused.append(f"{url}: {response.status_code}")
     assert not refused, "\n".join(refused)
     assert not _walk(client, _admin_routes())
+
+
+IMPORTED_EXPORTS = ["acled", "acled-hxl", "csv", "ucdp", "ucdp-hxl", "geojson"]
+
+
+@pytest.mark.parametrize("role", PUBLIC)
+@pytest.mark.parametrize("export_format", IMPORTED_EXPORTS)
+def test_no_export_shows_a_victims_name_from_an_imported_source_text(planted, role, export_format, client_as):
+    client = client_as(role)
+
+    text = _body(client.get("/api/v1/incidents/", {"format": export_format}))
+
+    assert not _leaks(text)
+    assert "MLI99999" in text or planted["imported"].code in text  # the imported incident is exported
+    if export_format.startswith("acled"):
+        assert f"Local partner; {WITHHELD}'s cousin" in text
+
+
+@pytest.mark.parametrize("role", ["analyst", "editor", "admin_user"])
+def test_staff_export_an_imported_source_text_as_written(planted, role, client_as):
+    text = _body(client_as(role).get("/api/v1/incidents/", {"format": "acled"}))
+
+    assert f"Local partner; {ACCENTED}'s cousin" in text
 
 
 def test_the_planted_name_is_there_for_staff(planted, editor):

@@ -1,14 +1,13 @@
 """Incident exports: CSV, ACLED-compatible CSV, UCDP GED-style CSV, both of these with HDX's HXL hashtag row,
 and GeoJSON, streamed in bounded memory. Exports carry no victim identities: they read neither casualty notes nor
-named victims, and the UCDP headlines are read as the reader may see them.
+named victims, and the documents' texts they write are read as the reader may see them.
 
-CSV, ACLED (and its HXL file) and GeoJSON are written by PostgreSQL, one `COPY (SELECT …) TO STDOUT` over the
-list's own query (`sql`); the UCDP files by Python, from the incidents read chunk by chunk with their participants,
-killed records and documents (`rows`, `ucdp`), as their headlines go through the redaction of victims' names.
+Every format is written by PostgreSQL, one `COPY (SELECT …) TO STDOUT` over the list's own query (`sql`), the
+UCDP headlines and an ACLED import's source text with victims' names withheld in SQL (conflict_tracker/redaction.py).
 
-Where each part lives: `sql` the COPY and what the formats written by PostgreSQL share; `plain` the plain CSV,
-`acled` the ACLED-compatible CSV, `geojson` the GeoJSON, `ucdp` the UCDP GED-style CSV and `rows` what it reads,
-`hxl` the HXL hashtag rows; this module the renderers and the streaming response.
+Where each part lives: `sql` the COPY and what the formats share; `plain` the plain CSV, `acled` the
+ACLED-compatible CSV, `geojson` the GeoJSON, `ucdp` the UCDP GED-style CSV, `rows` the imports' columns and the
+countries' codes, `hxl` the HXL hashtag rows; this module the renderers and the streaming response.
 """
 
 import datetime
@@ -21,8 +20,7 @@ from .acled import ACLED_COLUMNS, ACLED_REGIONS, acled_chunks, acled_disorder_ty
 from .geojson import geojson_chunks
 from .hxl import ACLED_HXL, UCDP_HXL
 from .plain import plain_chunks
-from .rows import _csv_lines
-from .ucdp import UCDP_COLUMNS, priogrid_gid, ucdp_date_prec, ucdp_period, ucdp_rows
+from .ucdp import UCDP_COLUMNS, ucdp_chunks
 
 __all__ = [
     "ACLED_COLUMNS",
@@ -39,9 +37,6 @@ __all__ = [
     "UCDPRenderer",
     "acled_disorder_type",
     "export_response",
-    "priogrid_gid",
-    "ucdp_date_prec",
-    "ucdp_period",
 ]
 
 
@@ -102,9 +97,7 @@ def export_response(export_format: str, queryset, detail_url_prefix: str, reader
         content = geojson_chunks(queryset, detail_url_prefix, reader)
         content_type, filename = "application/geo+json", f"incidents-{stamp}.geojson"
     elif export_format in ("ucdp", "ucdp-hxl"):
-        content = _csv_lines(
-            UCDP_COLUMNS, ucdp_rows(queryset, reader), UCDP_HXL if export_format == "ucdp-hxl" else None
-        )
+        content = ucdp_chunks(queryset, reader, UCDP_HXL if export_format == "ucdp-hxl" else None)
     elif export_format in ("acled", "acled-hxl"):
         content = acled_chunks(queryset, reader, ACLED_HXL if export_format == "acled-hxl" else None)
     else:

@@ -21,9 +21,10 @@ What makes the ACLED export round-trip (importing it gives the same incidents; t
 
 - An incident that came from an ACLED import (`ImportedEvent`) is written under its ACLED `event_id_cnty`, so that
   importing the export again updates it rather than duplicating it; our own incidents under their code.
-- Such an incident's `source` is ACLED's own source text (kept as the author of the import's document), not
-  "ACLED", followed by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling
-  of the country and region come back from the columns the import kept (`ImportedEvent.data`), the country's only
+- Such an incident's `source` is ACLED's own source text (kept as the author of the import's document, and so
+  with victims' names withheld from it as from any author: conflict_tracker/redaction.py), not "ACLED", followed
+  by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling of the country and
+  region come back from the columns the import kept (`ImportedEvent.data`), the country's only
   while the incident is still in the country ACLED gave. Re-importing an unchanged export changes nothing.
 - Side A is actor1 and assoc_actor_1, side B actor2 and assoc_actor_2 (a participant with no side: perpetrators
   on A, the others on B); the importer makes side A perpetrators and side B targets of violent events, and both
@@ -37,6 +38,8 @@ import json
 
 from actors.choices import ACLED_INTER_CODES
 from conflict_tracker.choices import ImportKind
+from conflict_tracker.redaction import public_text_sql
+from conflict_tracker.roles import is_staff_member
 from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
@@ -111,16 +114,6 @@ ACLED_REGIONS = {
 SOURCE_SCALES = ("Local", "New media", "National", "Regional", "International")
 
 
-def acled_sides(participants: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Side A and side B: the side given, else perpetrators on side A and everyone else on side B (the UCDP
-    export's sides; _SIDES below is the same rule in SQL)."""
-    side_a, side_b = [], []
-    for part in participants:
-        side = part["side"] or (Side.A if part["role"] == ParticipantRole.PERPETRATOR else Side.B)
-        (side_a if side == Side.A else side_b).append(part)
-    return side_a, side_b
-
-
 # ACLED counts excessive force against protesters as both: state violence, at a demonstration.
 BOTH_DISORDER_TYPES = "Political violence; Demonstrations"
 
@@ -159,9 +152,9 @@ _SOURCES = f"""string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) AS labels, bit_
     string_agg(s.label, '; ' ORDER BY {SOURCE_ORDER}) FILTER (WHERE {_CITED_SINCE}) AS labels_since,
     bit_or({_SCALE_BIT}) FILTER (WHERE {_CITED_SINCE}) AS scales_since"""
 
-# Side A and side B: the side given, else perpetrators on side A and everyone else on side B; on each side,
-# perpetrators first, then others, then targets, ties in the order entered. The first is ACLED's actor, the others
-# its associated actors.
+# Side A and side B (the UCDP export's too): the side given, else perpetrators on side A and everyone else on side B;
+# on each side, perpetrators first, then others, then targets, ties in the order entered. The first is ACLED's
+# actor, the others its associated actors.
 _ON_A = f"(p.side = '{Side.A}' OR p.side = '' AND p.role = '{ParticipantRole.PERPETRATOR}')"
 _ROLE_ORDER = f"""CASE p.role WHEN '{ParticipantRole.PERPETRATOR}' THEN 0 WHEN '{ParticipantRole.TARGET}' THEN 2
     ELSE 1 END"""
@@ -202,7 +195,9 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
     kept_scales = f"array_remove(string_to_array(COALESCE({_DATA} ->> 'source_scale', ''), '-'), '')"
     added_scales = f"""ARRAY(SELECT scale FROM unnest(ARRAY[{_bits("sources.scales_since")}]) scale
         WHERE scale IS NOT NULL AND scale <> ALL({kept_scales}))"""
-    imported_source = """NULLIF(q."imported_as__document__author", '')"""
+    # ACLED's source text, kept as the author of the import's document, is a text that may name a victim.
+    author = public_text_sql('q."imported_as__document__author"', not is_staff_member(reader))
+    imported_source = f"NULLIF({author}, '')"
     cells = {
         **export_cells_sql("acled"),
         "event_id_cnty": text(f"""CASE WHEN {_KEPT} THEN q."imported_as__external_id" ELSE q.code END"""),

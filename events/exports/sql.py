@@ -1,4 +1,4 @@
-"""The exports PostgreSQL writes (CSV, ACLED, their HXL files, GeoJSON): one `COPY (SELECT …) TO STDOUT` each,
+"""The exports PostgreSQL writes (CSV, ACLED, UCDP, their HXL files, GeoJSON): one `COPY (SELECT …) TO STDOUT` each,
 streamed row by row as the server sends them, with no Python per cell.
 
 The SELECT reads the ids the list's own query gives (the queryset's SQL, with its visibility, filters and order) as
@@ -44,14 +44,15 @@ def text(sql: str) -> str:
     return formula_safe_sql(sql)
 
 
-def incidents_from(queryset, fields: Iterable[str], *joins: str) -> str:
+def incidents_from(queryset, fields: Iterable[str], *joins: str, annotations: dict | None = None) -> str:
     """The FROM of an export: the ids of the queryset's incidents (its SQL: its visibility, filters and order), then
-    per id the incident's `fields` (values() names) as the columns of `q`, `joins` (lateral subqueries), and `zone`,
-    the time zone datetimes are written in. Sorting the ids alone and reading each row by its key spares the sort
-    the width of the rows (which spilled to disk)."""
-    fields = list(fields)
+    per id the incident's `fields` (values() names) and `annotations` (expressions by name) as the columns of `q`,
+    `joins` (lateral subqueries), and `zone`, the time zone datetimes are written in. Sorting the ids alone and
+    reading each row by its key spares the sort the width of the rows (which spilled to disk)."""
+    annotations = annotations or {}
+    fields = [*fields, *annotations]
     ids, ids_params = queryset.values("id").query.sql_with_params()
-    row = queryset.model._base_manager.filter(pk=RawSQL("o.id", ())).order_by().values(*fields)
+    row = queryset.model._base_manager.filter(pk=RawSQL("o.id", ())).order_by().annotate(**annotations).values(*fields)
     row_sql, row_params = row.query.sql_with_params()
     names = ", ".join(f'"{name}"' for name in fields)
     zone = timezone.get_current_timezone_name() if settings.USE_TZ else "UTC"

@@ -15,29 +15,27 @@
 - `where_prec`: 1 the exact place (geo precision 1), 2 near it (2), else the smallest unit named: 3 adm_2, 4 adm_1,
   6 the country. `where_coordinates`: the place name; `geom_wkt` and `priogrid_gid` (PRIO-GRID's 0.5 degree cell)
   from the coordinates. `region`: UCDP's (Africa, Middle East) for the countries of ACLED_REGIONS, else blank.
-- Sources as GED writes them, one entry per document of the claims not rejected: `source_article`
-  ("Office,date,headline" quoted, joined with ";"), `source_office`, `source_date`, `source_headline`, and
-  `number_of_sources` (documents).
+- Sources as GED writes them, one entry per document of the claims not rejected that the reader may see, oldest
+  first: `source_article` ("Office,date,headline" quoted, joined with ";"), `source_office`, `source_date`,
+  `source_headline` (the documents' titles, victims' names withheld for readers who may not see identities:
+  conflict_tracker/redaction.py), and `number_of_sources` (documents).
+
+Written by PostgreSQL, as the other CSV exports (events/exports/sql.py).
 """
 
-import datetime
-from collections import defaultdict
-from collections.abc import Iterator
-from decimal import Decimal
-
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import F, Q, Value
+import json
 
 from conflict_tracker.choices import Harm, ImportKind, VictimStatus
-from conflict_tracker.redaction import public_text
+from conflict_tracker.redaction import public_text_sql
+from conflict_tracker.roles import is_staff_member
 from sources.choices import ReviewStatus
-from sources.models import Claim
 
-from ..choices import DatePrecision, Side, ViolenceType
-from ..columns import INCIDENT_VALUES, export_cells
-from ..models import CasualtyRecord
-from .acled import ACLED_REGIONS, acled_sides
-from .rows import CHUNK_SIZE, IMPORTED_FIELDS, _chunks, _country, _iso_date, _participants
+from ..choices import Side, ViolenceType
+from ..columns import INCIDENT_VALUES, export_cells_sql
+from ..models import incident_period
+from .acled import _ON_A, _ROLE_ORDER, ACLED_REGIONS
+from .rows import IMPORTED_FIELDS, countries_sql
+from .sql import csv_chunks, incidents_from, literal, text, visible_claims_sql
 
 # -- UCDP GED-style CSV ----------------------------------------------------------------------------------------------
 
@@ -83,156 +81,102 @@ UCDP_REGIONS = {
 # A GED where_prec of the place named, for an incident with no exact or near coordinates.
 WHERE_PREC_ADM2, WHERE_PREC_ADM1, WHERE_PREC_COUNTRY = 3, 4, 6
 
+# The names on each side (as the ACLED export's sides), perpetrators first, then others, then targets, ties in the
+# order entered.
+_SIDES = f"""LEFT JOIN LATERAL (SELECT
+        string_agg(a.name, ', ' ORDER BY {_ROLE_ORDER}, p.id) FILTER (WHERE {_ON_A}) AS side_a,
+        string_agg(a.name, ', ' ORDER BY {_ROLE_ORDER}, p.id) FILTER (WHERE NOT {_ON_A}) AS side_b
+    FROM events_incidentparticipant p JOIN actors_actor a ON a.id = p.actor_id
+    WHERE p.incident_id = o.id) sides ON true"""
 
-def ucdp_period(start: datetime.date, end: datetime.date, precision: str) -> tuple[datetime.date, datetime.date]:
-    """The days the incident may have happened on: its dates widened to the week, month or year the precision
-    gives (as Incident's period, incident_period, widens them for the date filters)."""
-    if precision == DatePrecision.WEEK:
-        return start - datetime.timedelta(days=start.weekday()), end + datetime.timedelta(days=6 - end.weekday())
-    if precision == DatePrecision.MONTH:
-        following = (end.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-        return start.replace(day=1), following - datetime.timedelta(days=1)
-    if precision == DatePrecision.YEAR:
-        return datetime.date(start.year, 1, 1), datetime.date(end.year, 12, 31)
-    return start, end
-
-
-def ucdp_date_prec(start: datetime.date, end: datetime.date) -> int:
-    """GED's date_prec of a period: 1 a day, 2 two to six days, 3 a week, 4 up to a month, 5 longer."""
-    days = (end - start).days + 1
-    if days == 1:
-        return 1
-    if days < 7:
-        return 2
-    if days == 7:
-        return 3
-    return 4 if days <= 31 else 5
-
-
-def ucdp_where_prec(row: dict) -> int:
-    if row["latitude"] is not None and row["geo_precision"] in (1, 2):
-        return row["geo_precision"]
-    if row["admin2"]:
-        return WHERE_PREC_ADM2
-    return WHERE_PREC_ADM1 if row["admin1"] else WHERE_PREC_COUNTRY
+# The killed records' best counts (no note and no named victim is read): all, civilians, and combatants killed by
+# perpetrators all on side B (side A's losses) or all on side A (side B's); a perpetrator with no side is on side A.
+_PERPETRATOR_SIDES = f"""ARRAY(SELECT DISTINCT COALESCE(NULLIF(p.side, ''), '{Side.A}')
+    FROM events_casualtyperpetrator cp JOIN events_incidentparticipant p ON p.id = cp.participant_id
+    WHERE cp.casualty_record_id = r.id)::text[]"""
+_COMBATANTS = f"r.victim_status = '{VictimStatus.COMBATANT}' AND r.sides"
+_DEATHS = f"""LEFT JOIN LATERAL (SELECT COALESCE(sum(r.count_best), 0) AS total,
+        COALESCE(sum(r.count_best) FILTER (WHERE r.victim_status = '{VictimStatus.CIVILIAN}'), 0) AS civilians,
+        COALESCE(sum(r.count_best) FILTER (WHERE {_COMBATANTS} = ARRAY['{Side.B}']), 0) AS a,
+        COALESCE(sum(r.count_best) FILTER (WHERE {_COMBATANTS} = ARRAY['{Side.A}']), 0) AS b
+    FROM (SELECT r.victim_status, r.count_best, {_PERPETRATOR_SIDES} AS sides
+        FROM events_casualtyrecord r WHERE r.incident_id = o.id AND r.harm = '{Harm.KILLED}') r) deaths ON true"""
+# A source article as GED writes it: "Office,date,headline", its double quotes made single.
+_ARTICLE = """'"' || replace(d.office || ',' || d.day || ',' || d.headline, '"', '''') || '"'"""
+_OLDEST_FIRST = "d.published_on NULLS LAST, d.id"
 
 
-def priogrid_gid(latitude: Decimal, longitude: Decimal) -> int:
-    """PRIO-GRID's cell of a point: 0.5 degree cells numbered from 1 at (-90, -180), row by row eastwards."""
-    row = min(int((latitude + 90) * 2), 359)
-    column = min(int((longitude + 180) * 2), 719)
-    return row * 720 + column + 1
-
-
-def ucdp_deaths(records: list[dict]) -> dict[str, int]:
-    """deaths_a, deaths_b, deaths_civilians and deaths_unknown of an incident's killed records (module docstring)."""
-    deaths = {"deaths_a": 0, "deaths_b": 0, "deaths_civilians": 0, "deaths_unknown": 0}
-    for record in records:
-        sides = {side or Side.A for side in record["perpetrator_sides"]}
-        if record["victim_status"] == VictimStatus.CIVILIAN:
-            deaths["deaths_civilians"] += record["count_best"]
-        elif record["victim_status"] == VictimStatus.COMBATANT and sides == {Side.A}:
-            deaths["deaths_b"] += record["count_best"]
-        elif record["victim_status"] == VictimStatus.COMBATANT and sides == {Side.B}:
-            deaths["deaths_a"] += record["count_best"]
-        else:
-            deaths["deaths_unknown"] += record["count_best"]
-    return deaths
-
-
-def _killed(incident_ids: list[int]) -> dict[int, list[dict]]:
-    """Each incident's killed records: victim status, best count and the sides of its perpetrators; no note and no
-    named victim is read."""
-    found = defaultdict(list)
-    for record in (
-        CasualtyRecord.objects.filter(incident_id__in=incident_ids, harm=Harm.KILLED)
-        .order_by()
-        .values("id", "incident_id", "victim_status", "count_best")
-        .annotate(
-            perpetrator_sides=ArrayAgg(
-                "perpetrator_links__participant__side",
-                filter=Q(perpetrator_links__isnull=False),
-                default=Value([]),
-            )
-        )
-    ):
-        found[record["incident_id"]].append(record)
-    return found
-
-
-def _documents(incident_ids: list[int], reader) -> dict[int, list[dict]]:
-    """Each incident's documents behind claims that were not rejected and that `reader` may see, each once,
+def _documents_sql(reader) -> str:
+    """`docs`: the incident's documents behind claims that were not rejected and that `reader` may see, each once,
     oldest first, as GED lists its source articles; their headlines as the reader may read them."""
-    found = defaultdict(dict)
-    claims = Claim.objects.visible_to(reader)
-    # For readers who may not see victims' names, the digest of the names to withhold (conflict_tracker/redaction).
-    withheld = ["withheld_names"] if "withheld_names" in claims.query.annotations else []
-    for claim in (
-        claims.filter(incident_id__in=incident_ids)
-        .exclude(review_status=ReviewStatus.REJECTED)
-        .order_by("incident_id", F("document__published_on").asc(nulls_last=True), "document_id")
-        .values(
-            "incident_id",
-            "document_id",
-            "document__source__name",
-            "document__published_on",
-            "document__title",
-            *withheld,
+    headline = public_text_sql("d.title", not is_staff_member(reader))
+    aggregates = ", ".join(
+        f"string_agg({sql}, ';' ORDER BY {_OLDEST_FIRST}) AS {name}"
+        for name, sql in (
+            ("articles", _ARTICLE),
+            ("offices", "d.office"),
+            ("days", "d.day"),
+            ("headlines", "d.headline"),
         )
-    ):
-        found[claim["incident_id"]].setdefault(
-            claim["document_id"],
-            {
-                "office": claim["document__source__name"],
-                "date": _iso_date(claim["document__published_on"]),
-                "headline": public_text(claim["document__title"], claim.get("withheld_names")),
-            },
-        )
-    return {incident: list(documents.values()) for incident, documents in found.items()}
+    )
+    return f"""LEFT JOIN LATERAL (SELECT count(*) AS number, {aggregates}
+    FROM (SELECT d.id, d.published_on, src.name AS office, COALESCE(to_char(d.published_on, 'YYYY-MM-DD'), '') AS day,
+            {headline} AS headline
+        FROM sources_document d JOIN sources_source src ON src.id = d.source_id
+        WHERE d.id IN (SELECT c.document_id FROM sources_claim c WHERE c.incident_id = o.id
+            AND c.review_status <> '{ReviewStatus.REJECTED}' AND c.id IN ({visible_claims_sql(reader)}))) d
+    ) docs ON true"""
 
 
-def _ucdp_incidents(queryset, reader) -> Iterator[tuple[dict, list[dict], list[dict], list[dict]]]:
-    """(incident, participants, killed records, documents), three queries per chunk of incidents."""
-    for chunk in _chunks(queryset.values(*INCIDENT_VALUES, *IMPORTED_FIELDS[:2]).iterator(chunk_size=CHUNK_SIZE)):
-        ids = [row["id"] for row in chunk]
-        participants, killed, documents = _participants(ids), _killed(ids), _documents(ids, reader)
-        for row in chunk:
-            yield row, participants.get(row["id"], []), killed.get(row["id"], []), documents.get(row["id"], [])
+# The first and last days the incident may have happened on: its dates widened to the week, month or year its
+# precision gives (Incident's period, which the date filters compare).
+_START, _END = "lower(q.period)", "(upper(q.period) - 1)"
+_DAYS = f"({_END} - {_START} + 1)"
+_LOCATED = "q.latitude IS NOT NULL AND q.longitude IS NOT NULL"
+_SIDE_B = f"""CASE WHEN sides.side_b IS NULL AND q.violence_type = {ViolenceType.ONE_SIDED.value}
+    THEN 'Civilians' ELSE sides.side_b END"""
 
 
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', "'") + '"'
-
-
-def ucdp_rows(queryset, reader) -> Iterator[dict]:
-    for row, participants, killed, documents in _ucdp_incidents(queryset, reader):
-        side_a, side_b = (", ".join(part["actor__name"] for part in side) for side in acled_sides(participants))
-        if not side_b and row["violence_type"] == ViolenceType.ONE_SIDED:
-            side_b = "Civilians"
-        start, end = ucdp_period(row["start_date"], row["end_date"], row["date_precision"])
-        located = row["latitude"] is not None and row["longitude"] is not None
-        yield {
-            **export_cells(row, "ucdp"),
-            **ucdp_deaths(killed),
-            "id": row["imported_as__external_id"] if row["imported_as__kind"] == ImportKind.UCDP else row["code"],
-            "year": start.year,
-            "dyad_name": f"{side_a} - {side_b}" if side_a and side_b else side_a or side_b,
-            "side_a": side_a,
-            "side_b": side_b,
-            "number_of_sources": len(documents),
-            "source_article": ";".join(
-                _quoted(",".join((doc["office"], doc["date"], doc["headline"]))) for doc in documents
-            ),
-            "source_office": ";".join(doc["office"] for doc in documents),
-            "source_date": ";".join(doc["date"] for doc in documents),
-            "source_headline": ";".join(doc["headline"] for doc in documents),
-            "where_prec": ucdp_where_prec(row),
-            "where_coordinates": row["location_name"] or row["admin2"] or row["admin1"],
-            "geom_wkt": f"POINT ({row['longitude']:f} {row['latitude']:f})" if located else "",
-            "priogrid_gid": priogrid_gid(row["latitude"], row["longitude"]) if located else "",
-            "country": _country(row["country"])[1],
-            "region": UCDP_REGIONS.get(row["country"], ""),
-            "date_prec": ucdp_date_prec(start, end),
-            "date_start": start.isoformat(),
-            "date_end": end.isoformat(),
-        }
+def ucdp_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
+    cells = {
+        **export_cells_sql("ucdp"),
+        "id": text(f"""CASE WHEN q."imported_as__kind" = '{ImportKind.UCDP}' THEN q."imported_as__external_id"
+            ELSE q.code END"""),
+        "year": f"extract(year FROM {_START})::int::text",
+        "dyad_name": text(f"concat_ws(' - ', sides.side_a, {_SIDE_B})"),
+        "side_a": text("sides.side_a"),
+        "side_b": text(_SIDE_B),
+        "number_of_sources": "docs.number::text",
+        "source_article": text("docs.articles"),
+        "source_office": text("docs.offices"),
+        "source_date": text("docs.days"),
+        "source_headline": text("docs.headlines"),
+        "where_prec": f"""CASE WHEN q.latitude IS NOT NULL AND q.geo_precision IN (1, 2) THEN q.geo_precision::text
+            WHEN q.admin2 <> '' THEN '{WHERE_PREC_ADM2}' WHEN q.admin1 <> '' THEN '{WHERE_PREC_ADM1}'
+            ELSE '{WHERE_PREC_COUNTRY}' END""",
+        "where_coordinates": text("COALESCE(NULLIF(q.location_name, ''), NULLIF(q.admin2, ''), q.admin1)"),
+        "geom_wkt": f"CASE WHEN {_LOCATED} THEN 'POINT (' || q.longitude::text || ' ' || q.latitude::text || ')' END",
+        # PRIO-GRID's cell of a point: 0.5 degree cells numbered from 1 at (-90, -180), row by row eastwards.
+        "priogrid_gid": f"""CASE WHEN {_LOCATED} THEN (least(floor((q.latitude + 90) * 2), 359) * 720
+            + least(floor((q.longitude + 180) * 2), 719) + 1)::int::text END""",
+        "country": text(f"COALESCE({countries_sql()} -> q.country ->> 1, q.country)"),
+        "region": text(f"({literal(json.dumps(UCDP_REGIONS))}::jsonb ->> q.country)"),
+        # GED's date_prec of the period: 1 a day, 2 two to six days, 3 a week, 4 up to a month, 5 longer.
+        "date_prec": f"""CASE WHEN {_DAYS} = 1 THEN '1' WHEN {_DAYS} < 7 THEN '2' WHEN {_DAYS} = 7 THEN '3'
+            WHEN {_DAYS} <= 31 THEN '4' ELSE '5' END""",
+        "date_start": f"to_char({_START}, 'YYYY-MM-DD')",
+        "date_end": f"to_char({_END}, 'YYYY-MM-DD')",
+        "deaths_a": "deaths.a::text",
+        "deaths_b": "deaths.b::text",
+        "deaths_civilians": "deaths.civilians::text",
+        "deaths_unknown": "(deaths.total - deaths.civilians - deaths.a - deaths.b)::text",
+    }
+    from_sql = incidents_from(
+        queryset,
+        [*INCIDENT_VALUES, *IMPORTED_FIELDS[:2]],
+        _SIDES,
+        _DEATHS,
+        _documents_sql(reader),
+        annotations={"period": incident_period()},
+    )
+    return csv_chunks(UCDP_COLUMNS, hashtags, cells, from_sql)

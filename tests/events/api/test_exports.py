@@ -560,19 +560,25 @@ def test_the_json_list_is_unchanged(dataset):
     assert "results" in response.json()
 
 
-@pytest.mark.parametrize("export_format", ["csv", "acled", "geojson"])
+# The exports that write documents' texts read the victims' names first, once, to withhold them (redaction.py).
+READS_NAMES = {"acled": 1, "ucdp": 1}
+
+
+@pytest.mark.parametrize("export_format", ["csv", "acled", "ucdp", "geojson"])
 def test_an_export_is_one_copy_streamed_in_chunks(db, monkeypatch, django_assert_num_queries, export_format):
     monkeypatch.setattr("events.exports.sql.CHUNK_BYTES", 100)
     for _ in range(5):
         full_incident()
     client = APIClient()
+    names = READS_NAMES.get(export_format, 0)
 
-    with django_assert_num_queries(2) as captured:
+    with django_assert_num_queries(names + 2) as captured:
         response = export(client, export_format)
         chunks = list(response.streaming_content)
 
-    assert captured[0]["sql"] == PLANNER_SETTINGS
-    assert captured[1]["sql"].startswith("COPY (SELECT ")
+    assert all(query["sql"].startswith('SELECT DISTINCT "events_namedvictim"."name"') for query in captured[:names])
+    assert captured[names]["sql"] == PLANNER_SETTINGS
+    assert captured[names + 1]["sql"].startswith("COPY (SELECT ")
     assert len(chunks) > 5
     rows = parse(export_format, b"".join(chunks).decode())
     assert [row["code"] for row in rows] == [row["code"] for row in json_rows(client, {})]

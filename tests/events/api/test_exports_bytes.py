@@ -3,6 +3,7 @@ the same values: a text that needs quoting, a blank cell, a line break inside a 
 whole and tiny coordinates. tests/test_golden.py checks the demo's exports against the files Python wrote."""
 
 import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -11,10 +12,12 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from conflict_tracker.choices import Harm, VictimStatus
+from conflict_tracker.redaction import WITHHELD
 from events.choices import ParticipantRole, Side
 from events.columns import iso_datetime
-from events.models import IncidentParticipant
-from tests.factories import ActorFactory, SourceFactory
+from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
+from tests.factories import ActorFactory, DocumentFactory, ReviewedClaimFactory, SourceFactory
 from tests.helpers.exports import body, cite, export
 from tests.helpers.incidents import incident
 
@@ -68,7 +71,7 @@ def test_the_geojson_export_is_what_pythons_json_writes_of_its_features(awkward)
     assert '"coordinates": [-1e-05, 12.0]' in text
 
 
-@pytest.mark.parametrize("export_format", ["csv", "acled", "geojson"])
+@pytest.mark.parametrize("export_format", ["csv", "acled", "ucdp", "geojson"])
 def test_a_filter_holding_quotes_and_percent_signs_is_written_into_the_copy_as_a_literal(db, export_format):
     wanted = incident(title="Attaque à 100% d'Ogossagou", admin1="Mopti")
     incident(title="Another attack", admin1="Mopti")
@@ -89,3 +92,35 @@ def test_times_are_written_in_the_current_time_zone_as_the_json_list_writes_them
 
         assert row["published_at"] == iso_datetime(record.published_at)
         assert row["updated_at"] == feature["properties"]["updated_at"] == iso_datetime(record.updated_at)
+
+
+@pytest.mark.parametrize("export_format", ["ucdp", "ucdp-hxl"])
+@pytest.mark.parametrize("role", ["anonymous", "editor"])
+def test_the_ucdp_export_is_what_pythons_csv_writes_of_its_cells(awkward, export_format, role, client_as):
+    """Its sources, GED's "Office,date,headline" quoted, from documents whose titles hold every awkward text, one of
+    them naming a victim: withheld for the public, as written for staff."""
+    record = awkward[0]
+    killed = CasualtyRecord.objects.create(
+        incident=record, harm=Harm.KILLED, victim_status=VictimStatus.CIVILIAN, count_low=1, count_best=1, count_high=1
+    )
+    NamedVictim.objects.create(casualty_record=killed, name="Aïssata Fictive")
+    titles = [*AWKWARD, "Aissata FICTIVE, témoin"]
+    office = SourceFactory(name='Radio "Kledu", Bamako', acronym="")
+    for day, title in enumerate(titles, start=1):
+        document = DocumentFactory(source=office, title=title, published_on=datetime.date(2024, 5, day))
+        ReviewedClaimFactory(incident=record, document=document)
+
+    text = body(export(client_as(role), export_format))
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rewritten = io.StringIO(newline="")
+    csv.writer(rewritten).writerows(rows)
+    assert text == rewritten.getvalue()
+    header, *data = rows
+    [row] = [dict(zip(header, cells, strict=True)) for cells in data if cells[0] == record.code]
+    named = "Aissata FICTIVE, témoin" if role == "editor" else f"{WITHHELD}, témoin"
+    assert ";".join([*AWKWARD, named]) in row["source_headline"]
+    written = [*AWKWARD, named]
+    articles = [f"{office.name},2024-05-0{day},{title}".replace('"', "'") for day, title in enumerate(written, 1)]
+    assert ";".join(f'"{article}"' for article in articles) in row["source_article"]
+    assert row["number_of_sources"] == str(len(titles) + 1)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from actors.choices import ActorKind
 from conflict_tracker.choices import ImportKind
 from events.choices import DatePrecision, EventType, GeoPrecision, SubEventType, ViolenceType
-from events.exports import ACLED_COLUMNS, UCDP_COLUMNS, priogrid_gid, ucdp_date_prec, ucdp_period
+from events.exports import ACLED_COLUMNS, UCDP_COLUMNS
 from events.models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipant
 from imports.models import ImportedEvent
 from sources.choices import ReviewStatus
@@ -174,19 +174,30 @@ def test_no_recorded_type_of_violence_is_left_blank(db):
         ("2023-06-01", "2023-06-01", DatePrecision.YEAR, ("2023-01-01", "2023-12-31"), 5),
     ],
 )
-def test_dates_are_the_period_the_precision_gives(start, end, precision, period, code):
-    widened = ucdp_period(datetime.date.fromisoformat(start), datetime.date.fromisoformat(end), precision)
+def test_dates_are_the_period_the_precision_gives(db, start, end, precision, period, code):
+    incident(
+        start_date=datetime.date.fromisoformat(start),
+        end_date=datetime.date.fromisoformat(end),
+        date_precision=precision,
+    )
 
-    assert tuple(day.isoformat() for day in widened) == period
-    assert ucdp_date_prec(*widened) == code
+    [row] = rows(body(export(APIClient(), "ucdp")))
+
+    assert (row["date_start"], row["date_end"]) == period
+    assert row["date_prec"] == str(code)
+    assert row["year"] == period[0][:4]
 
 
 @pytest.mark.parametrize(
     ("latitude", "longitude", "cell"),
     [("-90", "-180", 1), ("-89.9", "-179.6", 1), ("-89.4", "-179.4", 722), ("89.99", "179.99", 259200)],
 )
-def test_priogrid_cells(latitude, longitude, cell):
-    assert priogrid_gid(Decimal(latitude), Decimal(longitude)) == cell
+def test_priogrid_cells(db, latitude, longitude, cell):
+    incident(latitude=Decimal(latitude), longitude=Decimal(longitude), geo_precision=GeoPrecision.EXACT)
+
+    [row] = rows(body(export(APIClient(), "ucdp")))
+
+    assert row["priogrid_gid"] == str(cell)
 
 
 def test_an_incident_imported_from_ucdp_keeps_its_ged_id(db):
