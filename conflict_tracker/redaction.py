@@ -136,7 +136,7 @@ def withholder(digest: str | None = None) -> Withholder:
     cached = getattr(_cache, "withholder", None)
     if cached is not None and digest is not None and cached[0] == digest:
         return cached[1]
-    names = apps.get_model("events", "NamedVictim").objects.values_list("name", flat=True).distinct()
+    names = apps.get_model("events", "NamedVictim").objects.order_by().values_list("name", flat=True).distinct()
     built = Withholder(names)
     _cache.withholder = (digest, built)
     return built
