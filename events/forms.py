@@ -24,7 +24,10 @@ from .choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, AgeBand, Attribution, Partic
 from .models import Incident
 from .selectors import incident_parts
 from .services import (
+    CASUALTY_COLUMNS,
     EDITABLE_FIELDS,
+    PROPERTY_HARM_COLUMNS,
+    VICTIM_COLUMNS,
     CasualtyData,
     EvidenceData,
     IncidentParts,
@@ -368,7 +371,7 @@ class IncidentFormGroup:
             )
         casualties, victims = [], []
         for index, record in enumerate(parts.casualty_records):
-            row = {name: getattr(record, name) for name in _CASUALTY_FIELDS}
+            row = {name: getattr(record, name) for name in CASUALTY_COLUMNS}
             row["id"] = record.id
             row["perpetrators"] = [
                 str(participant_index[(actor.pk, ParticipantRole.PERPETRATOR)])
@@ -379,12 +382,12 @@ class IncidentFormGroup:
             casualties.append(row)
             for victim in record.named_victims:
                 victims.append(
-                    {"id": victim.id, "record": str(index), **{n: getattr(victim, n) for n in _VICTIM_FIELDS}}
+                    {"id": victim.id, "record": str(index), **{n: getattr(victim, n) for n in VICTIM_COLUMNS}}
                 )
         harms = [
             {
                 "id": harm.id,
-                **{name: getattr(harm, name) for name in _HARM_FIELDS},
+                **{name: getattr(harm, name) for name in PROPERTY_HARM_COLUMNS},
                 "claims": [str(claim.pk) for claim in harm.claims],
             }
             for harm in parts.property_harms
@@ -479,7 +482,7 @@ class IncidentFormGroup:
             if not form.kept:
                 continue
             data = form.cleaned_data
-            record = CasualtyData(**{name: data[name] for name in _CASUALTY_FIELDS}, id=data["id"])
+            record = CasualtyData(**{name: data[name] for name in CASUALTY_COLUMNS}, id=data["id"])
             for row in data["perpetrators"]:
                 if row in actor_of_row:
                     record.perpetrators.append(actor_of_row[row])
@@ -504,13 +507,13 @@ class IncidentFormGroup:
             position, record = record_of_row[data["record"]]
             where = f"casualty_records[{position}].named_victims[{len(record.named_victims)}]"
             self._place(saved, where, form)
-            record.named_victims.append(VictimData(**{name: data[name] for name in _VICTIM_FIELDS}, id=data["id"]))
+            record.named_victims.append(VictimData(**{name: data[name] for name in VICTIM_COLUMNS}, id=data["id"]))
 
         for form in self.formsets["property"].forms:
             if not form.kept:
                 continue
             data = form.cleaned_data
-            harm = PropertyHarmData(**{name: data[name] for name in _HARM_FIELDS}, id=data["id"])
+            harm = PropertyHarmData(**{name: data[name] for name in PROPERTY_HARM_COLUMNS}, id=data["id"])
             harm.claims = cited(form)
             ok = ok and not form.errors
             self._place(saved, f"property_harms[{len(saved.parts.property_harms)}]", form)
@@ -561,19 +564,6 @@ class IncidentFormGroup:
         )
 
 
-_CASUALTY_FIELDS = (
-    "harm",
-    "victim_status",
-    "count_low",
-    "count_best",
-    "count_high",
-    "children",
-    "women",
-    "elderly",
-    "note",
-)
-_VICTIM_FIELDS = ("name", "sex", "age", "age_band", "community", "fate")
-_HARM_FIELDS = ("kind", "harm", "count_low", "count_best", "count_high", "note")
 _DOCUMENT_FIELDS = ("title", "url", "author", "published_on", "language", "excerpt")
 _CLAIM_FIELDS = ("quote", "harm", "victim_status", "figure_low", "figure_best", "figure_high")
 
