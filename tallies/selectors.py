@@ -48,8 +48,6 @@ class TallySubject:
 @dataclass
 class TallyAnswer:
     subject: TallySubject
-    # Counted from facts written in the transaction of every change: never behind the data.
-    stale: bool
     cells: list[dict]
 
     @property
@@ -118,7 +116,7 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
         "victim_status": question.victim_status,
     }
     cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
-    return TallyAnswer(subject, False, cells)
+    return TallyAnswer(subject, cells)
 
 
 def cell_incidents_query(members: list[int], cell: dict) -> str:
