@@ -89,8 +89,12 @@ def participants_sql(json: bool = False) -> str:
 
 
 def visible_claims_sql(reader) -> str:
-    """The ids of the claims `reader` may see, as SQL (Claim.objects.visible_to)."""
-    sql, params = Claim.objects.visible_to(reader).order_by().values("pk").query.sql_with_params()
+    """The claims `reader` may see (Claim.objects.visible_to), as the SQL of a subquery to read them FROM, with their
+    id, incident_id, document_id and review_status. PostgreSQL merges it into the query that reads it, so the rule is
+    checked only for the claims of the incident at hand, where `c.id IN (the ids)` had it find every visible claim of
+    the database before writing the first row."""
+    claims = Claim.objects.visible_to(reader).order_by().values("id", "incident_id", "document_id", "review_status")
+    sql, params = claims.query.sql_with_params()
     return connection.ops.compose_sql(sql, params)
 
 
@@ -107,10 +111,9 @@ def sources_sql(reader, aggregates: str) -> str:
     FROM (SELECT DISTINCT src.id, src.name, src.kind, src.country,
             COALESCE(NULLIF(src.acronym, ''), src.name) AS label, lower(COALESCE(NULLIF(src.acronym, ''), src.name))
             AS label_folded
-        FROM sources_claim c JOIN sources_document d ON d.id = c.document_id
+        FROM ({visible_claims_sql(reader)}) c JOIN sources_document d ON d.id = c.document_id
             JOIN sources_source src ON src.id = d.source_id
-        WHERE c.incident_id = o.id AND c.review_status <> '{ReviewStatus.REJECTED}'
-            AND c.id IN ({visible_claims_sql(reader)})) s) sources ON true"""
+        WHERE c.incident_id = o.id AND c.review_status <> '{ReviewStatus.REJECTED}') s) sources ON true"""
 
 
 def _copy(select: str, options: str) -> Iterator[memoryview]:

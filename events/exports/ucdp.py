@@ -123,8 +123,8 @@ def _documents_sql(reader) -> str:
     FROM (SELECT d.id, d.published_on, src.name AS office, COALESCE(to_char(d.published_on, 'YYYY-MM-DD'), '') AS day,
             {headline} AS headline
         FROM sources_document d JOIN sources_source src ON src.id = d.source_id
-        WHERE d.id IN (SELECT c.document_id FROM sources_claim c WHERE c.incident_id = o.id
-            AND c.review_status <> '{ReviewStatus.REJECTED}' AND c.id IN ({visible_claims_sql(reader)}))) d
+        WHERE d.id IN (SELECT c.document_id FROM ({visible_claims_sql(reader)}) c WHERE c.incident_id = o.id
+            AND c.review_status <> '{ReviewStatus.REJECTED}')) d
     ) docs ON true"""
 
 
