@@ -8,11 +8,11 @@ from conflict_tracker.filters import FilterSet
 from conflict_tracker.validators import validate_country_code
 
 from .models import Actor, ActorAlias, normalize_actor_name
-from .selectors import actor_resolve
+from .selectors import actors_called
 
 
 class ActorField(forms.CharField):
-    """An actor's id, or any of its names or aliases (case and accents ignored); cleans to the actor's id."""
+    """An actor's id, name, alias or acronym (case and accents ignored); cleans to the actor's id."""
 
     def clean(self, value):
         value = super().clean(value)
@@ -23,10 +23,16 @@ class ActorField(forms.CharField):
             if len(value) <= 18 and Actor.objects.filter(pk=int(value)).exists():
                 return int(value)
             raise ValidationError(_("No actor has the id %(value)s."), code="unknown_actor", params={"value": value})
-        actor = actor_resolve(value)
-        if actor is None:
+        actors = actors_called(value)
+        if not actors:
             raise ValidationError(_("No actor is called %(value)s."), code="unknown_actor", params={"value": value})
-        return actor.pk
+        if len(actors) > 1:
+            raise ValidationError(
+                _("%(value)s may be any of these actors: %(actors)s. Give its name or id."),
+                code="ambiguous_actor",
+                params={"value": value, "actors": "; ".join(f"{actor.name} (id {actor.pk})" for actor in actors)},
+            )
+        return actors[0].pk
 
 
 class ActorListField(forms.CharField):

@@ -31,6 +31,16 @@ def actor_resolve(name: str, *, on: datetime.date | None = None) -> Actor | None
     return Actor.objects.filter(pk=Coalesce(Subquery(by_alias), Subquery(by_name))).first()
 
 
+def actors_called(name: str) -> list[Actor]:
+    """The actors a reader may mean by `name`: the actor of that name or alias (as `actor_resolve` finds it without a
+    date) if there is one, else every actor with that acronym ("FAMa", "CMA"), ignoring case and spacing. More than
+    one means the name is ambiguous: the caller names them rather than choosing."""
+    actor = actor_resolve(name)
+    if actor is not None:
+        return [actor]
+    return list(Actor.objects.filter(acronym__iexact=" ".join(name.split())).order_by(*Actor._meta.ordering, "pk"))
+
+
 # A lineage grows along these edges: from a force to its units (part_of, downwards only, so asking for a unit
 # does not pull in the whole army), and from an actor to its predecessors and successors (succeeded_by, both ways).
 # Each root's lineage is walked separately, so one query answers for many roots.

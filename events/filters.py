@@ -61,8 +61,8 @@ class CasualtyFilterSet(FilterSet):
     casualties_of = ActorListFilter(
         method=applied_elsewhere,
         help_text=_(
-            "Casualty records counted for these actors (comma-separated ids or names, each record once), as the "
-            "casualty tallies count them; e.g. 1,2."
+            "Casualty records counted for these actors (comma-separated ids, names or acronyms, each record once), "
+            "as the casualty tallies count them; e.g. 1,2."
         ),
     )
     casualty_measure = django_filters.ChoiceFilter(
@@ -144,10 +144,11 @@ class IncidentFilterSet(CasualtyFilterSet):
         help_text=_("Workflow state. Only analysts, editors and admins see states other than published."),
     )
     actor = ActorFilter(
-        label=_("Actor (name or alias)"),
+        label=_("Actor (name, alias or acronym)"),
         method=applied_elsewhere,
         help_text=_(
-            "An actor taking part in the incident: its id (e.g. 12) or any of its names or aliases (e.g. Wagner Group)."
+            "An actor taking part in the incident: its id (e.g. 12), or any of its names, aliases or its acronym "
+            "(e.g. Wagner Group, FAMa)."
         ),
     )
     include_related = StrictBooleanFilter(

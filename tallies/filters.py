@@ -31,11 +31,14 @@ class TallyFilterSet(FilterSet):
     """Which tallies to read. None of these filters a queryset directly: selectors.tally_answer reads them."""
 
     actor = ActorFilter(
-        method=applied_elsewhere, help_text=_("One actor: its id or any of its names, e.g. Wagner Group.")
+        method=applied_elsewhere,
+        help_text=_("One actor: its id, or any of its names or its acronym, e.g. Wagner Group or FAMa."),
     )
     actors = ActorListFilter(
         method=applied_elsewhere,
-        help_text=_("A set of actors counted together, each casualty record once: ids or names, comma-separated."),
+        help_text=_(
+            "A set of actors counted together, each casualty record once: ids, names or acronyms, comma-separated."
+        ),
     )
     include_related = StrictBooleanFilter(
         method=applied_elsewhere,

@@ -129,6 +129,8 @@ FILTERS = {
     "actor by alias": ({"actor": "PMC Wagner"}, with_participant({WAGNER})),
     "actor by ACLED's dated label": ({"actor": "Military Forces of Mali (2021-)"}, with_participant({FAMA})),
     "actor by alias, case and accents ignored": ({"actor": "forces armees maliennes"}, with_participant({FAMA})),
+    "actor by acronym": ({"actor": "FAMa"}, with_participant({FAMA})),
+    "actor by acronym, case ignored": ({"actor": "cma"}, with_participant({CMA})),
     "actor without include_related": ({"actor": AFRICA_CORPS}, with_participant({AFRICA_CORPS})),
     "successor with include_related finds its predecessor": (
         {"actor": AFRICA_CORPS, "include_related": "true"},
