@@ -1,13 +1,15 @@
 """The GeoJSON export (`format=geojson`): a FeatureCollection of the incidents, one feature each."""
 
 from ..columns import INCIDENT_VALUES, export_cells_sql
+from .harms import HARM_COLUMNS, harm_cells, harms_sql
 from .sql import SOURCE_ORDER, incidents_from, json_chunks, literal, participants_sql, sources_sql
 
 # -- GeoJSON ---------------------------------------------------------------------------------------------------------
 
 
 # A feature's properties, in their order: the incident's columns it carries as they are (events/columns.py; dates as
-# ISO text; the coordinates are the geometry), its actors by role, its sources and its page's URL.
+# ISO text; the coordinates are the geometry), every harm it records (harms.py), its actors by role, its sources and
+# its page's URL.
 GEOJSON_PROPERTIES = (
     "code",
     "title",
@@ -27,6 +29,7 @@ GEOJSON_PROPERTIES = (
     "fatalities_low",
     "fatalities_best",
     "fatalities_high",
+    *HARM_COLUMNS,
     "start_date",
     "end_date",
     "perpetrators",
@@ -52,6 +55,7 @@ def geojson_chunks(queryset, detail_url_prefix: str, reader):
     escapes)."""
     properties = {
         **export_cells_sql("geojson"),
+        **harm_cells(json=True),
         "perpetrators": "parts.perpetrators",
         "targets": "parts.targets",
         "other_actors": "parts.other_actors",
@@ -65,5 +69,7 @@ def geojson_chunks(queryset, detail_url_prefix: str, reader):
         || CASE WHEN q.latitude IS NOT NULL AND q.longitude IS NOT NULL THEN {point} ELSE 'null' END
         || ', "properties": {{' || {pairs} || '}}}}'"""
     names = f"COALESCE('[' || string_agg(to_json(s.name)::text, ', ' ORDER BY {SOURCE_ORDER}) || ']', '[]') AS names"
-    from_sql = incidents_from(queryset, INCIDENT_VALUES, participants_sql(json=True), sources_sql(reader, names))
+    from_sql = incidents_from(
+        queryset, INCIDENT_VALUES, participants_sql(json=True), harms_sql(), sources_sql(reader, names)
+    )
     return json_chunks('{"type": "FeatureCollection", "features": [', feature, ", ", "]}", from_sql)
