@@ -2,6 +2,7 @@
 every filter set of the project derives from, cheap to make at each request; and the filters more than one app takes
 (strict booleans, a bounding box, a point, a date window)."""
 
+import copy
 import math
 
 import django_filters
@@ -75,13 +76,20 @@ class _Filters(dict):
         return {name: _request_copy(filter_) for name, filter_ in self.items()}
 
 
+def _form_copy(field: forms.Field) -> forms.Field:
+    """A form field for one form instance: Django's deep copy (its own widget, error messages and validators, so
+    that a page may change them), except that a plain ChoiceField shares its choices, which nothing changes in
+    place. Other fields (a ModelChoiceField's queryset, say) are copied as Django copies them."""
+    if type(field).__deepcopy__ is forms.ChoiceField.__deepcopy__:
+        return forms.Field.__deepcopy__(field, {})
+    return copy.deepcopy(field)
+
+
 class _FormFields(dict):
-    """A filter form class's `base_fields`, which Django deep-copies into each form instance (its own widget, error
-    messages and validators, so that a page may change them). No filter form changes its fields: cleaning and
-    rendering only read them, so every instance shares the class's."""
+    """A filter form class's `base_fields`, copied into each form instance by `_form_copy`."""
 
     def __deepcopy__(self, memo):
-        return dict(self)
+        return {name: _form_copy(field) for name, field in self.items()}
 
 
 class _LeanCleaning:
@@ -106,12 +114,13 @@ class _LeanCleaning:
 
 class FilterSet(django_filters.FilterSet):
     """A FilterSet that costs little to make at each request: its form class is built once per FilterSet class,
-    its filters are copied for each instance only as deep as an instance needs, its form instances share the class's
-    fields (`_FormFields`), and its form cleans without BoundFields (`_LeanCleaning`).
+    its filters and form fields are copied for each instance only as deep as an instance needs, and its form
+    cleans without BoundFields (`_LeanCleaning`).
 
     django-filter builds a new form class from freshly made fields on each request, and deep-copies every filter
     (with its form field, choices and help texts); on the incident list that was a quarter of the Python time of
-    a filtered page. The fields depend only on the declared filters, so one form class serves every request."""
+    a filtered page. The fields depend only on the declared filters, and each form instance copies its fields
+    anyway, so one form class serves every request."""
 
     _form_classes: dict[type, type] = {}
 
