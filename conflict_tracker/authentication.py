@@ -2,12 +2,16 @@
 
 The token, its user and the user's roles are read together on every request, so that a revoked or expired token, a
 deactivated user or a changed role takes effect at the next request. A cache of the lookup would save nothing (a
-Redis round trip costs what this indexed lookup does) and could only be stale: a revoked token let through.
+Redis round trip costs what this indexed lookup does) and could only be stale: a revoked token let through. What is
+cached is the lookup's SQL: building and compiling the ORM's query cost more than running it.
 """
 
 import binascii
+import functools
 from hmac import compare_digest
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,19 +38,42 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         except (UnicodeDecodeError, TypeError, binascii.Error):
             # knox let a token that is not UTF-8 through to a 500.
             raise exceptions.AuthenticationFailed(message) from None
-        candidates = (
-            AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH])
-            .select_related("user")
-            .annotate(role_names=role_names(OuterRef("user")))
-        )
-        for auth_token in candidates:
+        with connection.cursor() as cursor:
+            cursor.execute(_lookup_sql(), [token[: CONSTANTS.TOKEN_KEY_LENGTH]])
+            rows = cursor.fetchall()
+        tokens, users = len(_TOKEN_FIELDS), len(_TOKEN_FIELDS) + len(_user_fields())
+        for row in rows:
+            auth_token = AuthToken.from_db(connection.alias, _TOKEN_FIELDS, row[:tokens])
             if not compare_digest(digest, auth_token.digest):
                 continue
             if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
                 break
-            remember_roles(auth_token.user, auth_token.role_names)
+            auth_token.user = get_user_model().from_db(connection.alias, _user_fields(), row[tokens:users])
+            remember_roles(auth_token.user, row[users])
             return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
+
+
+_TOKEN_FIELDS = [field.attname for field in AuthToken._meta.concrete_fields]
+
+
+@functools.cache
+def _user_fields() -> list[str]:
+    return [field.attname for field in get_user_model()._meta.concrete_fields]
+
+
+@functools.cache
+def _lookup_sql() -> str:
+    """The SQL of the tokens with a token key (its one parameter), each with its user's fields and role names, in the
+    order of _TOKEN_FIELDS, _user_fields() and the roles: compiled by the ORM once per process."""
+    query = (
+        AuthToken.objects.filter(token_key="")
+        .annotate(role_names=role_names(OuterRef("user")))
+        .values_list(*_TOKEN_FIELDS, *(f"user__{name}" for name in _user_fields()), "role_names")
+    )
+    sql, params = query.query.sql_with_params()
+    assert params == ("",), params
+    return sql
 
 
 class TokenScheme(KnoxTokenScheme):

@@ -27,7 +27,7 @@ from conflict_tracker.validators import validate_country_code
 
 from .casualties import cell_records
 from .choices import Attribution, IncidentStatus, ParticipantRole
-from .models import Incident, IncidentParticipant, incident_period
+from .models import Incident, IncidentParticipant, incident_period_sql
 
 MAX_RADIUS_KM = 5000
 FATALITY_MEASURES = {"low": "fatalities_low", "best": "fatalities_best", "high": "fatalities_high"}
@@ -249,7 +249,9 @@ class IncidentFilterSet(CasualtyFilterSet):
         if data.get("date_after") or data.get("date_before"):
             # Dates that overlap the window, as ranges, so that the GiST index bounds both of its ends.
             after, before = data.get("date_after"), data.get("date_before")
-            queryset = queryset.alias(period=incident_period()).filter(period__overlap=DateRange(after, before, "[]"))
+            queryset = queryset.alias(period=incident_period_sql()).filter(
+                period__overlap=DateRange(after, before, "[]")
+            )
             # Widening moves a date at most to its year's ends or by six days (a week across New Year), so these
             # plain bounds keep every match and let a btree on the dates (the list's ordering index) stop near the
             # window instead of reading every year beyond it.

@@ -1,4 +1,5 @@
 import datetime
+import functools
 import re
 
 import pghistory
@@ -9,8 +10,9 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -102,6 +104,16 @@ def incident_period() -> Func:
         function="daterange",
         output_field=DateRangeField(),
     )
+
+
+@functools.cache
+def incident_period_sql() -> RawSQL:
+    """incident_period() of the incidents' own table (a query whose base table they are), compiled once: Django would
+    resolve and compile its two CASE expressions again for every query, a third of a date-filtered page's Python time.
+    The same SQL, so the GiST index serves it as it serves incident_period()."""
+    query = Incident.objects.all().query
+    sql, params = query.get_compiler(connection=connection).compile(incident_period().resolve_expression(query))
+    return RawSQL(sql, tuple(params), output_field=DateRangeField())
 
 
 def dates_period(start: datetime.date, end: datetime.date, precision: str, *, margin_days: int = 0) -> Func:

@@ -22,7 +22,8 @@ column, for the public and for staff, so that none can drift from the others.
 from django.conf import settings
 from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from psycopg.types.numeric import Int8
 
@@ -115,14 +116,22 @@ def _reads_stored(user) -> bool:
     return _zone() == "UTC" and not is_staff_member(user)
 
 
+# An incident's stored rendering, for the page's query. Written as SQL rather than as a Subquery of a queryset, which
+# Django would build, resolve and compile again at every page.
+_STORED_RENDERING = RawSQL(
+    f"SELECT r.body FROM {IncidentRendering._meta.db_table} r WHERE r.incident_id = {Incident._meta.db_table}.id",
+    (),
+    output_field=TextField(),
+)
+
+
 def with_stored_renderings(queryset: QuerySet, user) -> tuple[QuerySet, tuple[str, ...]]:
     """The page's query and the fields it reads (`id`, and `rendering` for readers served the stored renderings):
     their page's ids and renderings then come in one query, the page's own, rather than the ids first and the
     renderings in a second round trip."""
     if not _reads_stored(user):
         return queryset, ("id",)
-    body = IncidentRendering.objects.filter(incident=OuterRef("pk")).values("body")
-    return queryset.annotate(rendering=Subquery(body)), ("id", "rendering")
+    return queryset.annotate(rendering=_STORED_RENDERING), ("id", "rendering")
 
 
 def incident_page_json(page: list[dict], user) -> RawJSON:
