@@ -88,6 +88,7 @@ class DatasetImport(EventWriter, ABC):
         self.errors: list[dict] = []
         self.error_count = 0
         self.notes: list[str] = []
+        self._translations: dict[str, str] = {}
 
     # -- the dataset's hooks ---------------------------------------------------------------------------------
 
@@ -121,6 +122,14 @@ class DatasetImport(EventWriter, ABC):
         """The fields of the event's claim (what the dataset says of its dead)."""
 
     # -- reading ---------------------------------------------------------------------------------------------
+
+    def translated(self, message: str) -> str:
+        """gettext of a message written for every event (marked with gettext_noop), looked up once per run: a lookup
+        costs as much as building the rest of the event's document."""
+        text = self._translations.get(message)
+        if text is None:
+            text = self._translations[message] = _(message)
+        return text
 
     def note(self, message: str) -> None:
         if len(self.notes) < MAX_STORED_ERRORS:
