@@ -35,6 +35,7 @@ of 19 s, 200,000 in about 100 s, at a steady 0.85 s per batch (tests/imports/tes
 docs/benchmarks.md).
 """
 
+import gc
 import hashlib
 import itertools
 import json
@@ -136,12 +137,21 @@ class DatasetImport(EventWriter, ABC):
             self.notes.append(message)
 
     def run(self) -> None:
-        self.notes = self.inspect()
-        self.progress = Progress(self.job.pk)
+        # An import makes millions of short-lived containers (cells, rows, events, the values of each COPY) and no
+        # reference cycles: reference counting frees them, and the cyclic collector's passes over them were a fifth
+        # of the import's Python time (50,000 rows: 11.4 s of CPU with them, 9.2 s without; the same peak RSS).
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            self._run()
+            self.notes = self.inspect()
+            self.progress = Progress(self.job.pk)
+            try:
+                self._run()
+            finally:
+                self.progress.close()
         finally:
-            self.progress.close()
+            if collecting:
+                gc.enable()
 
     def _stage(self) -> int:
         with opened(self.binary) as text:
