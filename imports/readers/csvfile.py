@@ -75,9 +75,16 @@ def _header_name(raw: str) -> str:
 
 
 def is_hxl(row: list[str]) -> bool:
-    """Whether the row is the HXL hashtag row the Humanitarian Data Exchange puts under the header."""
-    cells = [cell.strip() for cell in row if cell.strip()]
-    return bool(cells) and all(cell.startswith("#") for cell in cells)
+    """Whether the row is the HXL hashtag row the Humanitarian Data Exchange puts under the header. A data row is
+    told by its first cell with anything in it, without stripping the rest."""
+    tagged = False
+    for cell in row:
+        cell = cell.strip()
+        if cell:
+            if not cell.startswith("#"):
+                return False
+            tagged = True
+    return tagged
 
 
 class FileHeader:
