@@ -66,12 +66,7 @@ _COUNTRY_NAMES = {
 }
 
 
-def _clean(value: str | None) -> str:
-    """A cell's text; ACLED (and R) write an empty cell as NA."""
-    if value is None:
-        return ""
-    value = value.strip()
-    return "" if value in ("NA", "N/A") else value
+_EMPTY = frozenset(("NA", "N/A"))
 
 
 def _header_name(raw: str) -> str:
@@ -80,9 +75,16 @@ def _header_name(raw: str) -> str:
 
 
 def is_hxl(row: list[str]) -> bool:
-    """Whether the row is the HXL hashtag row the Humanitarian Data Exchange puts under the header."""
-    cells = [cell.strip() for cell in row if cell.strip()]
-    return bool(cells) and all(cell.startswith("#") for cell in cells)
+    """Whether the row is the HXL hashtag row the Humanitarian Data Exchange puts under the header. A data row is
+    told by its first cell with anything in it, without stripping the rest."""
+    tagged = False
+    for cell in row:
+        cell = cell.strip()
+        if cell:
+            if not cell.startswith("#"):
+                return False
+            tagged = True
+    return tagged
 
 
 class FileHeader:
@@ -111,10 +113,12 @@ class FileHeader:
             raise FileError(self.not_this_file % {"columns": ", ".join(missing)})
 
     def get(self, row: list[str], name: str) -> str:
+        """A cell's text; ACLED (and R) write an empty cell as NA."""
         position = self.index.get(name)
         if position is None or position >= len(row):
             return ""
-        return _clean(row[position])
+        value = row[position].strip()
+        return "" if value in _EMPTY else value
 
 
 Header = TypeVar("Header", bound=FileHeader)

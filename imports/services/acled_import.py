@@ -10,6 +10,7 @@ from typing import IO
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from psycopg.types.json import Jsonb
 
 from actors.choices import ActorKind
@@ -323,7 +324,7 @@ class AcledImport(DatasetImport):
         if timestamp.isdigit():
             published = datetime.datetime.fromtimestamp(int(timestamp), tz=datetime.UTC).date()
         return {
-            "title": _("ACLED event %(id)s") % {"id": event.event_id},
+            "title": self.translated(gettext_noop("ACLED event %(id)s")) % {"id": event.event_id},
             "author": event.source[:300],
             "published_on": published,
             "language": "en",
@@ -334,7 +335,7 @@ class AcledImport(DatasetImport):
         }
 
     def claim_fields(self, event: FileEvent) -> dict:
-        quote = event.notes or _("%(count)s fatalities (ACLED event %(id)s).") % {
+        quote = event.notes or self.translated(gettext_noop("%(count)s fatalities (ACLED event %(id)s).")) % {
             "count": event.fatalities,
             "id": event.event_id,
         }

@@ -128,10 +128,11 @@ class StagingTable:
                 if not ids:
                     return
                 last = ids[-1]
+                names = self.names  # a property: once per batch, not per row
                 cursor.execute(
-                    f"SELECT {', '.join(self.names)} FROM {self.name} "
+                    f"SELECT {', '.join(names)} FROM {self.name} "
                     "WHERE error IS NULL AND event_id = ANY(%s) ORDER BY event_id, row_number",
                     [ids],
                 )
-                rows = [dict(zip(self.names, values, strict=True)) for values in cursor.fetchall()]
+                rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
             yield rows

@@ -33,6 +33,7 @@ from typing import IO
 
 from django.db import connection
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from psycopg.types.json import Jsonb
 
 from conflict_tracker.choices import FigureQualifier, Harm, ImportKind, VictimStatus
@@ -308,7 +309,7 @@ class UcdpImport(DatasetImport):
             except ValueError:
                 continue
         return {
-            "title": _("UCDP GED event %(id)s") % {"id": event.event_id},
+            "title": self.translated(gettext_noop("UCDP GED event %(id)s")) % {"id": event.event_id},
             "author": event.source[:300],
             "published_on": published,
             "language": "en",
@@ -321,7 +322,9 @@ class UcdpImport(DatasetImport):
     def claim_fields(self, event: FileEvent) -> dict:
         totals = event.totals()
         low, best, high = totals["fatalities_low"], totals["fatalities_best"], totals["fatalities_high"]
-        quote = _("%(best)s killed (low %(low)s, high %(high)s), UCDP GED event %(id)s.") % {
+        quote = self.translated(
+            gettext_noop("%(best)s killed (low %(low)s, high %(high)s), UCDP GED event %(id)s.")
+        ) % {
             "best": best,
             "low": low,
             "high": high,
