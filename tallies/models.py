@@ -9,9 +9,8 @@ of rows on request is too slow for the largest actors.
 """
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from conflict_tracker.choices import Harm, Measure, VictimStatus
@@ -76,17 +75,20 @@ class CasualtyFact(models.Model):
 
 class CasualtySum(models.Model):
     """The casualty facts summed per actor, measure, attribution level, month, place, harm and victims' status: what
-    a tally adds up on request, a few hundred rows for the largest actor (derived; see services).
+    a tally adds up on request, a few thousand rows for the largest actor (derived; see services).
 
     A None place, harm or victims' status is the sum over all of them. Incidents are counted once per actor under
     each harm and status filter, so that an incident with several records counts once. A set of actors adds its
-    members' sums, then corrects the records and incidents credited to several of them with the rows of each group
-    of actors credited together (`actors`, at least two; `actor` None): a group holding n of the set's members was
-    counted n times, so its row counts 1 - n times (queries._set_rows). Every record is thus counted once for a
-    set, and a single actor reads only its own rows.
+    members' sums, then corrects what is credited to several of them with the sums of the groups of actors
+    credited together (`actors`, two or more), each stored under every pair of its members (`actor` < `partner`):
+    a group holding n of the set's members was counted n times, so it counts 1 - n times more, read under the pair
+    of its first two members in the set (queries._set_rows). A single actor reads only its own rows.
     """
 
     actor = models.ForeignKey(
+        "actors.Actor", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    partner = models.ForeignKey(
         "actors.Actor", null=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
     actors = ArrayField(models.BigIntegerField(), null=True, help_text=_("Actors credited together, in order."))
@@ -112,6 +114,7 @@ class CasualtySum(models.Model):
             models.UniqueConstraint(
                 fields=[
                     "actor",
+                    "partner",
                     "measure",
                     "confirmed_only",
                     "country",
@@ -124,13 +127,16 @@ class CasualtySum(models.Model):
                 name="casualty_sum_unique",
                 nulls_distinct=False,
             ),
-            models.CheckConstraint(condition=Q(actor__isnull=True) ^ Q(actors__isnull=True), name="casualty_sum_whose"),
+            models.CheckConstraint(
+                condition=Q(partner__isnull=True, actors__isnull=True)
+                | Q(partner__gt=F("actor"), actors__isnull=False),
+                name="casualty_sum_whose",
+            ),
         ]
         indexes = [
-            GinIndex(fields=["actors"], name="casualty_sum_groups", condition=Q(actors__isnull=False)),
             # The sums a change has brought to nothing, found at once to be dropped (usually none).
             models.Index(fields=["month"], name="casualty_sum_spent", condition=Q(incidents=0, records=0)),
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor_id or self.actors} {self.measure} {self.month}"
+        return f"{self.actors or self.actor_id} {self.measure} {self.month}"

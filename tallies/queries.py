@@ -135,14 +135,15 @@ def facts_disagreeing() -> list[tuple]:
 
 
 SUM_TABLE = "tallies_casualtysum"
-_SUM_KEY = "actor_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors"
+_SUM_KEY = "actor_id, partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors"
 _SUM_VALUES = ("incidents", "week_precision", "month_precision", "year_precision", "records", "low", "best", "high")
 
 # What the facts of some incidents (`{incidents}`) add to the sums, times %(sign)s. Each fact is counted at the
 # alleged level, and at the confirmed level too when confirmed. An incident counts once for each actor credited
 # for one of its records under each harm and victims' status filter (GROUPING SETS: None is any), and once for
 # each group of two or more actors so credited together; a record once for each of its actors and once for the
-# group of them. Summed per month and place, then per country and everywhere (None).
+# group of them. A group is written under each pair of its members. Summed per month and place, then per country
+# and everywhere (None).
 _SUMS_SQL = """
 WITH f AS (
     SELECT f.*, l.confirmed_only, date_trunc('month', f.start_date)::date AS month
@@ -176,13 +177,18 @@ WITH f AS (
     GROUP BY record_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
     HAVING count(*) > 1
 )
-SELECT actor_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
+SELECT w.actor_id, w.partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
        %(sign)s * SUM(incidents), %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'week'),
        %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'month'),
        %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'year'), %(sign)s * SUM(records),
        %(sign)s * SUM(low), %(sign)s * SUM(best), %(sign)s * SUM(high)
-FROM counted
-GROUP BY actor_id, measure, confirmed_only, harm, victim_status, month, actors,
+FROM counted c
+CROSS JOIN LATERAL (
+    SELECT c.actor_id, NULL::bigint AS partner_id WHERE c.actors IS NULL
+    UNION ALL
+    SELECT a, b FROM unnest(c.actors) AS a, unnest(c.actors) AS b WHERE a < b
+) AS w
+GROUP BY w.actor_id, w.partner_id, measure, confirmed_only, harm, victim_status, month, actors,
          GROUPING SETS ((country, admin1), (country), ())
 """
 
@@ -249,20 +255,21 @@ _NAMES = ("incidents", "records", "low", "best", "high", "week_precision", "mont
 
 def _set_rows(actor_ids: Iterable[int], name: str, where: str) -> tuple[str, dict]:
     """The sums a set of actors (`name`) adds up under `where`, each with its factor: its members' own, and each
-    group credited together holding n >= 2 of them 1 - n times, so that a record or an incident credited to several
-    members counts once. SQL (columns: the sums' and `factor`) and parameters."""
+    group credited together holding n >= 2 of them 1 - n times (read under the pair of its first two members in
+    the set), so that a record or an incident credited to several members counts once. SQL (columns: the sums'
+    and `factor`) and parameters."""
     actor_ids = sorted(set(actor_ids))
-    sql = f"SELECT *, 1 AS factor FROM {SUM_TABLE} WHERE actor_id = ANY(%({name})s) AND {where}"
-    pairs = {f"{name}_{i}_{j}": [a, b] for i, a in enumerate(actor_ids) for j, b in enumerate(actor_ids) if a < b}
-    if pairs:
-        # The groups holding two of them, found by the index of the groups' members.
-        holding = " OR ".join(f"actors @> %({pair})s::bigint[]" for pair in pairs)
+    sql = f"SELECT *, 1 AS factor FROM {SUM_TABLE} WHERE actor_id = ANY(%({name})s) AND partner_id IS NULL AND {where}"
+    if len(actor_ids) > 1:
         sql += f"""
             UNION ALL
-            SELECT *, 1 - (SELECT count(*) FROM unnest(actors) AS a WHERE a = ANY(%({name})s))::int
-            FROM {SUM_TABLE} WHERE actors IS NOT NULL AND ({holding}) AND {where}
+            SELECT *, 1 - cardinality(ARRAY(SELECT a FROM unnest(actors) AS a WHERE a = ANY(%({name})s)))
+            FROM {SUM_TABLE}
+            WHERE actor_id = ANY(%({name})s) AND partner_id = ANY(%({name})s) AND {where}
+              AND ARRAY[actor_id, partner_id]
+                  = ARRAY(SELECT a FROM unnest(actors) AS a WHERE a = ANY(%({name})s) ORDER BY a LIMIT 2)
         """
-    return sql, {name: actor_ids, **pairs}
+    return sql, {name: actor_ids}
 
 
 def _filtered(
