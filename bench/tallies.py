@@ -274,5 +274,5 @@ def storage() -> dict:
             " (SELECT count(*) FROM tallies_casualtyfact)",
             [["events_incident", "events_incidentparticipant", "events_casualtyrecord", "events_casualtyperpetrator"]],
         )
-        tallies, incident_data, rows = cursor.fetchone()
-    return {"tally_bytes": tallies, "incident_bytes": int(incident_data), "facts": rows}
+        tally_size, incident_data, rows = cursor.fetchone()
+    return {"tally_bytes": tally_size, "incident_bytes": int(incident_data), "facts": rows}
