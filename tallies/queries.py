@@ -341,9 +341,11 @@ def quarter_rows(*, actor_ids: Iterable[int], measure: str, attribution: str) ->
 def summary_rows(actor_id: int, lineage: list[int]) -> list[dict]:
     """All-time totals of one actor, and of its lineage when it has one (`lineage` empty when not), per measure
     and level, for every harm and for the killed, each record once. One query."""
-    # Everywhere, every month: the incidents of every harm and of the killed, and the records.
+    # Everywhere, every month: the incidents of every harm and of the killed, and the records. Each measure and
+    # level named, so that the index reads only the rows of no place.
     where = (
-        "country IS NULL AND admin1 IS NULL AND ((victim_status IS NULL AND (harm IS NULL OR harm = %(killed)s))"
+        "measure = ANY(%(measures)s) AND confirmed_only = ANY(ARRAY[FALSE, TRUE]) AND country IS NULL"
+        " AND admin1 IS NULL AND ((victim_status IS NULL AND (harm IS NULL OR harm = %(killed)s))"
         " OR (harm IS NOT NULL AND victim_status IS NOT NULL))"
     )
     own, params = _set_rows([actor_id], "own", where)
@@ -366,7 +368,12 @@ def summary_rows(actor_id: int, lineage: list[int]) -> list[dict]:
         HAVING SUM(s.factor * s.records) FILTER (WHERE {records}) > 0
         ORDER BY 1, 2, 3, 4
     """
-    params |= {"confirmed": AttributionLevel.CONFIRMED, "alleged": AttributionLevel.ALLEGED, "killed": Harm.KILLED}
+    params |= {
+        "confirmed": AttributionLevel.CONFIRMED,
+        "alleged": AttributionLevel.ALLEGED,
+        "killed": Harm.KILLED,
+        "measures": Measure.values,
+    }
     names = ("include_related", "measure", "attribution", "harm", "incidents", "low", "best", "high")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
