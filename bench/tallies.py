@@ -266,13 +266,13 @@ def normalised(rows) -> list[tuple]:
 
 
 def storage() -> dict:
-    """The facts' size beside the incident data's (tables and their indexes)."""
+    """The tallies' size (the facts and their sums) beside the incident data's (tables and their indexes)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_total_relation_size('tallies_casualtyfact'),"
+            "SELECT pg_total_relation_size('tallies_casualtyfact') + pg_total_relation_size('tallies_casualtysum'),"
             " (SELECT sum(pg_total_relation_size(c)) FROM unnest(%s::regclass[]) AS c),"
             " (SELECT count(*) FROM tallies_casualtyfact)",
             [["events_incident", "events_incidentparticipant", "events_casualtyrecord", "events_casualtyperpetrator"]],
         )
-        facts, incident_data, rows = cursor.fetchone()
-    return {"facts_bytes": facts, "incident_bytes": int(incident_data), "facts": rows}
+        tally_size, incident_data, rows = cursor.fetchone()
+    return {"tally_bytes": tally_size, "incident_bytes": int(incident_data), "facts": rows}

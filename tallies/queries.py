@@ -134,104 +134,245 @@ def facts_disagreeing() -> list[tuple]:
         return cursor.fetchall()
 
 
+SUM_TABLE = "tallies_casualtysum"
+_SUM_KEY = "actor_id, partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors"
+_SUM_VALUES = ("incidents", "week_precision", "month_precision", "year_precision", "records", "low", "best", "high")
+
+# What the facts of some incidents (`{incidents}`) add to the sums, times %(sign)s. Each fact is counted at the
+# alleged level, and at the confirmed level too when confirmed. An incident counts once for each actor credited
+# for one of its records under each harm and victims' status filter (GROUPING SETS: None is any), and once for
+# each group of two or more actors so credited together; a record once for each of its actors and once for the
+# group of them. A group is written under each pair of its members. Summed per month and place, then per country
+# and everywhere (None).
+_SUMS_SQL = """
+WITH f AS (
+    SELECT f.*, l.confirmed_only, date_trunc('month', f.start_date)::date AS month
+    FROM tallies_casualtyfact f
+    JOIN (VALUES (FALSE), (TRUE)) AS l (confirmed_only) ON f.confirmed OR NOT l.confirmed_only
+    WHERE {incidents}
+), present AS (
+    SELECT incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision, harm,
+           victim_status
+    FROM f
+    GROUP BY incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision,
+             GROUPING SETS ((harm, victim_status), (harm), (victim_status), ())
+), counted AS (
+    SELECT measure, confirmed_only, actor_id, NULL::bigint[] AS actors, month, country, admin1, harm,
+           victim_status, date_precision, 1 AS incidents, 0 AS records, 0 AS low, 0 AS best, 0 AS high
+    FROM present
+    UNION ALL
+    SELECT measure, confirmed_only, NULL, array_agg(actor_id ORDER BY actor_id), month, country, admin1, harm,
+           victim_status, date_precision, 1, 0, 0, 0, 0
+    FROM present
+    GROUP BY incident_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT measure, confirmed_only, actor_id, NULL, month, country, admin1, harm, victim_status, date_precision, 0,
+           1, low, best, high
+    FROM f
+    UNION ALL
+    SELECT measure, confirmed_only, NULL, array_agg(actor_id ORDER BY actor_id), month, country, admin1, harm,
+           victim_status, date_precision, 0, 1, MIN(low), MIN(best), MIN(high)
+    FROM f
+    GROUP BY record_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
+    HAVING count(*) > 1
+)
+SELECT w.actor_id, w.partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
+       %(sign)s * SUM(incidents), %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'week'),
+       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'month'),
+       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'year'), %(sign)s * SUM(records),
+       %(sign)s * SUM(low), %(sign)s * SUM(best), %(sign)s * SUM(high)
+FROM counted c
+CROSS JOIN LATERAL (
+    SELECT c.actor_id, NULL::bigint AS partner_id WHERE c.actors IS NULL
+    UNION ALL
+    SELECT a, b FROM unnest(c.actors) AS a, unnest(c.actors) AS b WHERE a < b
+) AS w
+GROUP BY w.actor_id, w.partner_id, measure, confirmed_only, harm, victim_status, month, actors,
+         GROUPING SETS ((country, admin1), (country), ())
+"""
+
+
+def _sums_sql(incident_ids: list[int] | None, sign: int) -> tuple[str, list]:
+    """What the facts of these incidents (all when None) add to the sums, times `sign`: SQL and positional
+    parameters (see facts_write)."""
+    incidents = "TRUE" if incident_ids is None else "f.incident_id = ANY(%(incident_ids)s)"
+    sql = _SUMS_SQL.format(incidents=incidents)
+    values = {"incident_ids": incident_ids, "sign": sign}
+    names = re.findall(r"%\((\w+)\)s", sql)
+    return re.sub(r"%\(\w+\)s", "%s", sql), [values[name] for name in names]
+
+
+def sums_add(incident_ids: list[int], sign: int) -> None:
+    """Add to the sums what the current facts of these incidents count, times `sign` (-1: take it away), and drop
+    the sums left at nothing. Rows are locked in key order, so that two changes at once cannot deadlock."""
+    sql, params = _sums_sql(incident_ids, sign)
+    update = ", ".join(f"{name} = s.{name} + EXCLUDED.{name}" for name in _SUM_VALUES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SUM_TABLE} AS s ({_SUM_KEY}, {', '.join(_SUM_VALUES)}) {sql} ORDER BY {_SUM_KEY}"
+            f" ON CONFLICT ({_SUM_KEY}) DO UPDATE SET {update}",
+            params,
+        )
+        if sign < 0:
+            return
+        cursor.execute(f"DELETE FROM {SUM_TABLE} WHERE incidents = 0 AND records = 0")
+
+
+def sums_write() -> int:
+    """Write every sum from the facts (the table must be empty). Returns how many."""
+    sql, params = _sums_sql(None, 1)
+    with connection.cursor() as cursor:
+        # Each actor's sums side by side on disk, in the order a tally reads them.
+        cursor.execute(
+            f"INSERT INTO {SUM_TABLE} ({_SUM_KEY}, {', '.join(_SUM_VALUES)}) {sql} ORDER BY {_SUM_KEY}",
+            params,
+        )
+        return cursor.rowcount
+
+
+def sums_truncate() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {SUM_TABLE}")
+
+
+def sums_disagreeing() -> list[tuple]:
+    """The sums that differ from the facts summed anew (both versions of each): none when they are right."""
+    sql, params = _sums_sql(None, 1)
+    columns = f"{_SUM_KEY}, {', '.join(_SUM_VALUES)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH anew AS ({sql}), stored AS (SELECT {columns} FROM {SUM_TABLE})"
+            " SELECT * FROM ((TABLE anew EXCEPT ALL TABLE stored) UNION ALL (TABLE stored EXCEPT ALL TABLE anew)) d",
+            params,
+        )
+        return cursor.fetchall()
+
+
 _TRUNC = {PeriodType.YEAR: "year", PeriodType.QUARTER: "quarter", PeriodType.MONTH: "month"}
 _NAMES = ("incidents", "records", "low", "best", "high", "week_precision", "month_precision", "year_precision")
 
 
-def _counted(actor_ids: Iterable[int], measure: str, attribution: str, filters: dict) -> tuple[str, dict]:
-    """The facts a tally sums, each record once however many of the actors it credits: SQL and parameters."""
+def _set_rows(actor_ids: Iterable[int], name: str, where: str) -> tuple[str, dict]:
+    """The sums a set of actors (`name`) adds up under `where`, each with its factor: its members' own, and each
+    group credited together holding n >= 2 of them 1 - n times (read under the pair of its first two members in
+    the set), so that a record or an incident credited to several members counts once. SQL (columns: the sums'
+    and `factor`) and parameters."""
     actor_ids = sorted(set(actor_ids))
-    conditions = ["actor_id = ANY(%(actors)s)", "measure = %(measure)s"]
-    if attribution == AttributionLevel.CONFIRMED:
-        conditions.append("confirmed")
-    compare = {"started_from": "start_date >=", "started_until": "start_date <="}
-    conditions += [
-        f"{compare.get(name, name + ' =')} %({name})s" for name, value in filters.items() if value is not None
-    ]
-    columns = "record_id, incident_id, start_date, date_precision, harm, victim_status, low, best, high"
-    where = " AND ".join(conditions)
-    sql = f"SELECT {columns} FROM {FACT_TABLE} WHERE {where}"
+    sql = f"SELECT *, 1 AS factor FROM {SUM_TABLE} WHERE actor_id = ANY(%({name})s) AND partner_id IS NULL AND {where}"
     if len(actor_ids) > 1:
-        # A record credits an actor once: for one actor, the facts are the records already; for several, grouped
-        # (hashed, not sorted) per record, each record's own values taken once.
-        sql = f"""
-            SELECT record_id, MIN(incident_id) AS incident_id, MIN(start_date) AS start_date,
-                   MIN(date_precision) AS date_precision, MIN(harm) AS harm, MIN(victim_status) AS victim_status,
-                   MIN(low) AS low, MIN(best) AS best, MIN(high) AS high
-            FROM {FACT_TABLE} WHERE {where} GROUP BY record_id
+        sql += f"""
+            UNION ALL
+            SELECT *, 1 - cardinality(ARRAY(SELECT a FROM unnest(actors) AS a WHERE a = ANY(%({name})s)))
+            FROM {SUM_TABLE}
+            WHERE actor_id = ANY(%({name})s) AND partner_id = ANY(%({name})s) AND {where}
+              AND ARRAY[actor_id, partner_id]
+                  = ARRAY(SELECT a FROM unnest(actors) AS a WHERE a = ANY(%({name})s) ORDER BY a LIMIT 2)
         """
-    return sql, {"actors": actor_ids, "measure": measure, **filters}
+    return sql, {name: actor_ids}
+
+
+def _filtered(
+    measure: str, attribution: str, harm: str | None, victim_status: str | None, **filters
+) -> tuple[str, str, dict]:
+    """The sums' rows a tally reads (the incidents of its harm and status filter, the records matching it, in its
+    place and months), and which of them count incidents: two SQL conditions and their parameters."""
+    params = {"measure": measure, "confirmed_only": attribution == AttributionLevel.CONFIRMED}
+    conditions = ["measure = %(measure)s", "confirmed_only = %(confirmed_only)s"]
+    for column in ("country", "admin1"):
+        value = filters.get(column)
+        conditions.append(f"{column} IS NULL" if value is None else f"{column} = %({column})s")
+        params[column] = value
+    if filters.get("started_from") is not None:
+        conditions.append("month >= date_trunc('month', %(started_from)s::date)")
+    if filters.get("started_until") is not None:
+        conditions.append("month <= %(started_until)s")
+    params |= {"started_from": filters.get("started_from"), "started_until": filters.get("started_until")}
+    incidents, records = [], []
+    for column, value in (("harm", harm), ("victim_status", victim_status)):
+        incidents.append(f"{column} IS NULL" if value is None else f"{column} = %({column})s")
+        records.append(f"{column} IS NOT NULL" if value is None else f"{column} = %({column})s")
+        params[column] = value
+    counting = " AND ".join(incidents)
+    conditions.append(f"(({counting}) OR ({' AND '.join(records)}))")
+    return " AND ".join(conditions), counting, params
 
 
 def _bucket(period: str) -> str:
-    return f"date_trunc('{_TRUNC[period]}', start_date::timestamp)::date" if period in _TRUNC else "NULL::date"
+    return f"date_trunc('{_TRUNC[period]}', month::timestamp)::date" if period in _TRUNC else "NULL::date"
 
 
-def _sums(counted: str, period: str, keys: tuple[str, ...] = ()) -> str:
-    """Per period (and `keys`): the incidents (each once, by their date precision), records and counts. Records are
-    summed per incident first, so that no count needs a DISTINCT (a sort) on its own."""
-    by = "".join(f", {key}" for key in keys)
-    return f"""
-        SELECT {_bucket(period)} AS period_start{by}, COUNT(*) AS incidents, SUM(records), SUM(low), SUM(best),
-               SUM(high), COUNT(*) FILTER (WHERE date_precision = 'week'),
-               COUNT(*) FILTER (WHERE date_precision = 'month'), COUNT(*) FILTER (WHERE date_precision = 'year')
-        FROM (
-            SELECT incident_id{by}, MIN(start_date) AS start_date, MIN(date_precision) AS date_precision,
-                   COUNT(*) AS records, SUM(low) AS low, SUM(best) AS best, SUM(high) AS high
-            FROM ({counted}) AS facts GROUP BY incident_id{by}
-        ) AS incidents
-        GROUP BY 1{by}
-    """
+def _totals(counting: str) -> str:
+    """A period's figures (in _NAMES' order) from a set's rows, each by its factor: the incidents from the rows
+    `counting` them, the records and counts from those of one harm and one victims' status."""
+    of = {name: counting for name in ("incidents", "week_precision", "month_precision", "year_precision")}
+    records = "harm IS NOT NULL AND victim_status IS NOT NULL"
+    return ", ".join(f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint" for name in _NAMES)
 
 
 def tally_rows(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> list[dict]:
     """One tally, a row per period (`period` all: one row), oldest first, periods with no record left out.
     `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status; None: all.
     One query."""
-    counted, params = _counted(actor_ids, measure, attribution, filters)
+    where, counting, params = _filtered(measure, attribution, **filters)
+    rows, members = _set_rows(actor_ids, "actors", where)
+    sql = f"SELECT {_bucket(period)}, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1 ORDER BY 1"
     with connection.cursor() as cursor:
-        cursor.execute(_sums(counted, period) + " ORDER BY 1", params)
+        cursor.execute(sql, params | members)
         return [dict(zip(("period_start", *_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 
 def quarter_rows(*, actor_ids: Iterable[int], measure: str, attribution: str) -> list[dict]:
     """A tally per quarter, everywhere, by harm and victims' status, ordered so. One query."""
-    counted, params = _counted(actor_ids, measure, attribution, {})
-    sql = _sums(counted, PeriodType.QUARTER, ("harm", "victim_status")) + " ORDER BY 2, 1, 3"
+    where, _counting, params = _filtered(measure, attribution, None, None)
+    rows, members = _set_rows(actor_ids, "actors", where + " AND harm IS NOT NULL AND victim_status IS NOT NULL")
+    sql = f"""
+        SELECT {_bucket(PeriodType.QUARTER)}, harm, victim_status, SUM(factor * incidents)::bigint,
+               SUM(factor * records)::bigint, SUM(factor * low)::bigint, SUM(factor * best)::bigint,
+               SUM(factor * high)::bigint
+        FROM ({rows}) AS s GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+    """
     names = ("period_start", "harm", "victim_status", *_NAMES[:5])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(names, row[:8], strict=True)) for row in cursor.fetchall()]
+        cursor.execute(sql, params | members)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def summary_rows(actor_id: int, lineage: list[int]) -> list[dict]:
     """All-time totals of one actor, and of its lineage when it has one (`lineage` empty when not), per measure
     and level, for every harm and for the killed, each record once. One query."""
+    # Everywhere, every month: the incidents of every harm and of the killed, and the records. Each measure and
+    # level named, so that the index reads only the rows of no place.
+    where = (
+        "measure = ANY(%(measures)s) AND confirmed_only = ANY(ARRAY[FALSE, TRUE]) AND country IS NULL"
+        " AND admin1 IS NULL AND ((victim_status IS NULL AND (harm IS NULL OR harm = %(killed)s))"
+        " OR (harm IS NOT NULL AND victim_status IS NOT NULL))"
+    )
+    own, params = _set_rows([actor_id], "own", where)
+    subjects = f"SELECT FALSE AS include_related, * FROM ({own}) AS o"
+    if lineage:
+        related, lineage_params = _set_rows(lineage, "lineage", where)
+        subjects += f" UNION ALL SELECT TRUE, * FROM ({related}) AS r"
+        params |= lineage_params
+    records = "s.victim_status IS NOT NULL AND (k.harm IS NULL OR s.harm = k.harm)"
     sql = f"""
-        WITH counted AS (
-            SELECT s.include_related, f.measure, f.record_id, MIN(f.incident_id) AS incident_id,
-                   MIN(f.harm) AS harm, MIN(f.low) AS low, MIN(f.best) AS best, MIN(f.high) AS high,
-                   bool_or(f.confirmed) AS confirmed
-            FROM (VALUES (FALSE, %(own)s::bigint[]), (TRUE, %(lineage)s::bigint[])) AS s (include_related, actors)
-            JOIN {FACT_TABLE} f ON f.actor_id = ANY(s.actors)
-            GROUP BY 1, 2, 3
-        )
-        SELECT c.include_related, c.measure, l.attribution, k.harm, COUNT(DISTINCT c.incident_id),
-               SUM(c.low), SUM(c.best), SUM(c.high)
-        FROM counted c
-        JOIN (VALUES (%(confirmed)s, TRUE), (%(alleged)s, FALSE)) AS l (attribution, confirmed_only)
-            ON c.confirmed OR NOT l.confirmed_only
-        CROSS JOIN LATERAL (VALUES (NULL), (c.harm)) AS k (harm)
-        WHERE k.harm IS NULL OR k.harm = %(killed)s
+        SELECT s.include_related, s.measure,
+               CASE WHEN s.confirmed_only THEN %(confirmed)s ELSE %(alleged)s END, k.harm,
+               SUM(s.factor * s.incidents) FILTER (WHERE s.victim_status IS NULL AND s.harm IS NOT DISTINCT FROM k.harm
+                                                  )::bigint,
+               SUM(s.factor * s.low) FILTER (WHERE {records})::bigint,
+               SUM(s.factor * s.best) FILTER (WHERE {records})::bigint,
+               SUM(s.factor * s.high) FILTER (WHERE {records})::bigint
+        FROM ({subjects}) AS s CROSS JOIN (VALUES (NULL), (%(killed)s)) AS k (harm)
         GROUP BY 1, 2, 3, 4
+        HAVING SUM(s.factor * s.records) FILTER (WHERE {records}) > 0
         ORDER BY 1, 2, 3, 4
     """
-    params = {
-        "own": [actor_id],
-        "lineage": lineage,
+    params |= {
         "confirmed": AttributionLevel.CONFIRMED,
         "alleged": AttributionLevel.ALLEGED,
         "killed": Harm.KILLED,
+        "measures": Measure.values,
     }
     names = ("include_related", "measure", "attribution", "harm", "incidents", "low", "best", "high")
     with connection.cursor() as cursor:

@@ -1,8 +1,10 @@
-"""Keeping the casualty facts (tallies.models.CasualtyFact) equal to the published records.
+"""Keeping the casualty facts (tallies.models.CasualtyFact) equal to the published records, and their sums
+(CasualtySum) equal to the facts.
 
 Every change to a published (or formerly published) incident is announced in its own transaction
 (conflict_tracker.incident_changes); the facts of those incidents are rewritten right there, so they commit or roll
-back with the change and a tally is never behind the data. The full rebuild rewrites them all from scratch (after
+back with the change and a tally is never behind the data; what the old facts added to the sums is taken away and
+what the new ones add is added. The full rebuild rewrites them all from scratch (after
 a restore, or if a write ever went round the services), and the verification compares them with an independent
 count of the records.
 """
@@ -14,37 +16,57 @@ from django.db import transaction
 
 from conflict_tracker.incident_changes import IncidentChange
 
-from .queries import facts_delete, facts_disagreeing, facts_truncate, facts_write
+from .queries import (
+    facts_delete,
+    facts_disagreeing,
+    facts_truncate,
+    facts_write,
+    sums_add,
+    sums_disagreeing,
+    sums_truncate,
+    sums_write,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def casualty_facts_refresh(changes: Iterable[IncidentChange]) -> None:
-    """Rewrite the facts of the changed incidents, in the transaction of the change: two statements, however many
-    incidents (an import's batch)."""
+    """Rewrite the facts of the changed incidents and their sums, in the transaction of the change: five statements,
+    however many incidents (an import's batch)."""
     incident_ids = sorted({incident_id for incident_id, _actors, _dates in changes})
     if incident_ids:
+        sums_add(incident_ids, -1)
         facts_delete(incident_ids)
         facts_write(incident_ids)
+        sums_add(incident_ids, 1)
 
 
 def tallies_rebuild() -> int:
-    """Rewrite every fact from the published records; returns how many there are.
+    """Rewrite every fact from the published records, and the sums from the facts; returns how many facts there
+    are.
 
     Emptied with TRUNCATE, which locks the table until the rebuild commits: it reads every change committed
     before it; a change committing meanwhile waits to rewrite its incident's facts after it, and a tally asked
     meanwhile waits for the new facts. Two rebuilds run one after the other."""
     with transaction.atomic():
+        sums_truncate()  # first, as a change's refresh locks them
         facts_truncate()
-        return facts_write(None)
+        written = facts_write(None)
+        sums_write()
+        return written
 
 
 def tallies_verify() -> int:
-    """Compare the facts with an independent count of the published records. Each disagreement is logged as an
-    error (something wrote around the services) and the facts are rebuilt. Returns how many sums disagreed."""
+    """Compare the facts with an independent count of the published records, and their sums with the facts summed
+    anew. Each disagreement is logged as an error (something wrote around the services) and the facts and sums are
+    rebuilt. Returns how many sums disagreed."""
     disagreeing = facts_disagreeing()
     for row in disagreeing:
         logger.error("Casualty facts disagree with the records: %s", row)
+    summed = sums_disagreeing()
+    for row in summed:
+        logger.error("Casualty sums disagree with the facts: %s", row)
+    disagreeing += summed
     if disagreeing:
         tallies_rebuild()
     return len(disagreeing)

@@ -44,17 +44,19 @@ class TallyListView(generics.ListAPIView):
         subject = {"kind": answer.subject.kind, "actors": answer.members}
         incidents = request.build_absolute_uri(reverse("api:incident-list"))
         records = request.build_absolute_uri(reverse("api:tally-records"))
-        rows = [
-            {
-                **cell,
-                "subject": subject,
-                "period_end": period_end(cell["period_type"], cell["period_start"]),
-                "stale": False,  # counted from facts written in the transaction of every change
-                "incidents_url": f"{incidents}?{cell_incidents_query(answer.members, cell)}",
-                "records_url": f"{records}?{cell_incidents_query(answer.members, cell)}",
-            }
-            for cell in answer.cells
-        ]
+        rows = []
+        for cell in answer.cells:
+            query = cell_incidents_query(answer.members, cell)  # the records behind a cell: the same query
+            rows.append(
+                {
+                    **cell,
+                    "subject": subject,
+                    "period_end": period_end(cell["period_type"], cell["period_start"]),
+                    "stale": False,  # counted from facts written in the transaction of every change
+                    "incidents_url": f"{incidents}?{query}",
+                    "records_url": f"{records}?{query}",
+                }
+            )
         return Response(TallySerializer(rows, many=True).data)
 
 

@@ -10,7 +10,7 @@ from events.services import (
     incident_publish,
     incident_submit,
 )
-from tallies.models import CasualtyFact
+from tallies.models import CasualtyFact, CasualtySum
 from tallies.selectors import TallyQuestion, tally_answer
 from tests.factories import ClaimFactory
 
@@ -35,6 +35,13 @@ FACT_COLUMNS = (
 def facts() -> set[tuple]:
     """Every casualty fact, as a comparable set."""
     return set(CasualtyFact.objects.values_list(*FACT_COLUMNS))
+
+
+def sums() -> set[tuple]:
+    """Every stored sum of the facts, as a comparable set (none left at nothing)."""
+    assert not CasualtySum.objects.filter(incidents=0, records=0).exists()
+    columns = [field.attname for field in CasualtySum._meta.fields if field.name not in ("id", "actors")]
+    return {(tuple(actors or ()), *row) for actors, *row in CasualtySum.objects.values_list("actors", *columns)}
 
 
 def publish(analyst, editor, *, perpetrators, start, best) -> Incident:

@@ -12,14 +12,14 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tallies.models import CasualtyFact
+from tallies.models import CasualtyFact, CasualtySum
 from tallies.services import tallies_rebuild
 from tallies.tasks import rebuild_tallies, verify_tallies
 from tests.factories import ActorFactory
 from tests.helpers.tallies import all_time_cell, facts, publish
 from tests.helpers.worker import TIMEOUT, VISIBILITY_TIMEOUT, Database, logs_of, wait_until
 
-FACTS = CasualtyFact._meta.db_table
+FACTS, SUMS = CasualtyFact._meta.db_table, CasualtySum._meta.db_table
 transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
@@ -27,9 +27,11 @@ transactional = pytest.mark.django_db(transaction=True, serialized_rollback=True
 
 
 def damage(incident) -> None:
-    """Lose an incident's facts behind the services' back, as a write round them (or a bad restore) would."""
+    """Lose an incident's facts and every sum behind the services' back, as a write round them (or a bad restore)
+    would."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACTS} WHERE incident_id = %s", [incident.pk])
+        cursor.execute(f"DELETE FROM {SUMS}")
 
 
 @transactional
@@ -163,13 +165,13 @@ def _run_side_by_side(database: Database, tasks) -> tuple[list, list]:
         wait_until(
             lambda: (
                 observer.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND relation = %s::regclass"
-                    " AND NOT granted",
-                    [FACTS],
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'relation'"
+                    " AND relation = ANY(%s::regclass[]) AND NOT granted",
+                    [[FACTS, SUMS]],
                 ).fetchone()[0]
                 == len(tasks)
             ),
-            "every run waits for the table",
+            "every run waits for the tables",
         )
         blocker.commit()
         for thread in threads:

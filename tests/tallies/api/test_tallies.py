@@ -122,6 +122,13 @@ def test_the_query_count_does_not_grow_with_the_number_of_periods(demo, db, djan
             tallies({"actor": FAMA, "period": period})
 
 
+def test_the_query_count_does_not_grow_with_the_set(demo, db, django_assert_max_num_queries):
+    for params in ({"actors": f"{FAMA},{WAGNER}"}, {"actors": f"{FAMA},{WAGNER},{AFRICA_CORPS}"}):
+        assert tallies(params | {"period": "month"})
+        with django_assert_max_num_queries(6):
+            tallies(params | {"period": "month"})
+
+
 def test_the_actor_page_carries_its_all_time_tallies(demo, db):
     body = APIClient().get(f"/api/v1/actors/{actor_id(WAGNER)}/").json()
     [own] = tallies({"actor": WAGNER, "harm": "killed"})
