@@ -155,7 +155,7 @@ def test_every_filter_on_the_form_has_a_label(client):
     html = page(client, LIST)
 
     assert "[invalid name]" not in html
-    for label in ("Search", "From", "Until", "Country", "Actor (name or alias)"):
+    for label in ("Search", "From", "Until", "Country", "Actor (name, alias or acronym)"):
         assert f">{label}" in html
 
 
