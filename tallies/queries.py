@@ -6,7 +6,7 @@ events.casualties.cell_records."""
 import re
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType
 from events.casualties import ACCEPTED_ATTRIBUTIONS
@@ -240,7 +240,10 @@ def sums_disagreeing() -> list[tuple]:
     """The sums that differ from the facts summed anew (both versions of each): none when they are right."""
     sql, params = _sums_sql(None, 1)
     columns = f"{_SUM_KEY}, {', '.join(_SUM_VALUES)}"
-    with connection.cursor() as cursor:
+    # The sums before the facts, as a change's refresh and the rebuild lock them: read in the statement's order (the
+    # facts first), a rebuild that had emptied the sums and waited for the facts would deadlock with it.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {SUM_TABLE}, {FACT_TABLE} IN ACCESS SHARE MODE")
         cursor.execute(
             f"WITH anew AS ({sql}), stored AS (SELECT {columns} FROM {SUM_TABLE})"
             " SELECT * FROM ((TABLE anew EXCEPT ALL TABLE stored) UNION ALL (TABLE stored EXCEPT ALL TABLE anew)) d",
