@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import Q, Subquery
 from django.db.models.functions import Coalesce
 
+from conflict_tracker.compiled import compiled_sql
+
 from .choices import RelationKind
 from .models import Actor, ActorAlias, ActorRelation, normalize_actor_name
 
@@ -49,9 +51,7 @@ _ACTOR_FIELDS = [field.attname for field in Actor._meta.concrete_fields]
 @functools.cache
 def _resolution_sql() -> str:
     """The SQL of `_resolution` without a date, its two parameters the normalized name, selecting _ACTOR_FIELDS."""
-    sql, params = _resolution("", None).values_list(*_ACTOR_FIELDS)[:1].query.sql_with_params()
-    assert params == ("", ""), params
-    return sql
+    return compiled_sql(_resolution("", None).values_list(*_ACTOR_FIELDS)[:1], "", "")
 
 
 def actors_called(name: str) -> list[Actor]:

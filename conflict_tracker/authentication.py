@@ -22,6 +22,7 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
+from conflict_tracker.compiled import compiled_sql
 from conflict_tracker.roles import remember_roles, role_names
 
 
@@ -71,9 +72,7 @@ def _lookup_sql() -> str:
         .annotate(role_names=role_names(OuterRef("user")))
         .values_list(*_TOKEN_FIELDS, *(f"user__{name}" for name in _user_fields()), "role_names")
     )
-    sql, params = query.query.sql_with_params()
-    assert params == ("",), params
-    return sql
+    return compiled_sql(query, "")
 
 
 class TokenScheme(KnoxTokenScheme):
