@@ -26,7 +26,7 @@ from actors.choices import ActorKind
 from events.choices import DatePrecision, GeoPrecision, ViolenceType
 
 from . import csvfile
-from .csvfile import FileHeader, RowError, country_code, parse_number
+from .csvfile import FileHeader, RowError, country_cells, country_code, parse_number
 
 REQUIRED_COLUMNS = (
     "id",
@@ -195,6 +195,7 @@ def parse_row(header: UcdpHeader, number: int, cells: list[str]) -> UcdpRow:
         raise ValueError(_("side_a is empty."))
     latitude = parse_number(get(cells, "latitude"), "latitude")
     longitude = parse_number(get(cells, "longitude"), "longitude")
+    country = country_code(get(cells, "iso3"), "", get(cells, "country"))
     counts = {
         column: _count(header, cells, column)
         for column in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high")
@@ -211,8 +212,8 @@ def parse_row(header: UcdpHeader, number: int, cells: list[str]) -> UcdpRow:
         side_a=side_a,
         side_b=_side(get(cells, "side_b"), violence_type, first=False),
         dyad_name=get(cells, "dyad_name") or get(cells, "conflict_name"),
-        country=country_code(get(cells, "iso3"), "", get(cells, "country")),
-        country_raw=get(cells, "iso3") or get(cells, "country"),
+        country=country,
+        country_raw="" if country else country_cells(iso3=get(cells, "iso3"), country=get(cells, "country")),
         admin1=get(cells, "adm_1"),
         admin2=get(cells, "adm_2"),
         location=get(cells, "where_coordinates"),

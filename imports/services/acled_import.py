@@ -19,7 +19,7 @@ from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, GeoPrecisio
 from events.exports import acled_disorder_type
 
 from ..readers import acled_csv
-from ..readers.csvfile import RowError, opened
+from ..readers.csvfile import RowError, country_cells, opened
 from .file_events import FileEvent, KilledRecord
 from .pipeline import DatasetImport
 from .staging import StagingTable
@@ -82,7 +82,7 @@ def _checks() -> list[tuple[str, str, str]]:
         (
             "country IS NULL",
             "country_raw",
-            _("Country %(value)s is not a country of ISO 3166 (give iso3, iso or an ISO country name)."),
+            _("No country in %(value)s: none is a country of ISO 3166 (or XKX, Kosovo) by its code, number or name."),
         ),
         (
             "NOT EXISTS (SELECT 1 FROM valid_types v WHERE v.event_type = s.event_type"
@@ -157,7 +157,9 @@ class AcledImport(DatasetImport):
             row.kind2,
             row.civilian_targeting,
             row.country,
-            row.extra.get("iso3") or row.extra.get("iso") or row.extra.get("country") or "",
+            ""
+            if row.country
+            else country_cells(**{name: row.extra.get(name, "") for name in ("iso3", "iso", "country")}),
             row.admin1,
             row.admin2,
             row.admin3,
