@@ -1,7 +1,7 @@
 """The ACLED import (pipeline.py says what every import does): ACLED's staging table and the rules checked over it,
 what an event's rows become (a monadic file's rows of one event joined into sides A and B; the fatalities one
-killed record, civilian and perpetrated by side A for violence against civilians, otherwise unattributed), and
-ACLED as the source of its document and claim."""
+killed record: civilian for violence against civilians and any event targeting civilians, perpetrated by side A for
+violence against civilians, otherwise unattributed), and ACLED as the source of its document and claim."""
 
 import datetime
 import json
