@@ -229,14 +229,19 @@ class AcledImport(DatasetImport):
         side_a: dict[str, tuple[str, str | None]] = {}
         side_b: dict[str, tuple[str, str | None]] = {}
 
-        def add(side, names: Iterable[str], kind):
-            for name in names:
+        def add(side, named: Iterable[tuple[str, str | None]]):
+            """Each name once, with the first type a row gives for it (a monadic file gives an actor's type in its
+            own row, where it is actor1, though another row names it as an associate)."""
+            for name, kind in named:
                 if name:
-                    side.setdefault(name.casefold(), (name, kind))
+                    known = side.get(name.casefold())
+                    if known is None or (known[1] is None and kind):
+                        side[name.casefold()] = (known[0] if known else name, kind)
 
         for row in [reference, *(r for r in rows if r is not reference)]:
-            own = [row["actor1"], *(row["assoc_actor_1"] or [])]
-            other = [row["actor2"], *(row["assoc_actor_2"] or [])]
+            # inter1 and inter2 are the types of actor1 and actor2: an associated actor gets none from them.
+            own = [(row["actor1"], row["kind1"]), *((name, None) for name in row["assoc_actor_1"] or [])]
+            other = [(row["actor2"], row["kind2"]), *((name, None) for name in row["assoc_actor_2"] or [])]
             first = (row["actor1"] or "").casefold()
             swapped = (
                 row is not reference
@@ -244,11 +249,11 @@ class AcledImport(DatasetImport):
                 and (first in side_b or (row["actor2"] or "").casefold() in side_a or not row["actor2"])
             )
             if swapped:
-                add(side_b, own, row["kind1"])
-                add(side_a, other, row["kind2"])
+                add(side_b, own)
+                add(side_a, other)
             else:
-                add(side_a, own, row["kind1"])
-                add(side_b, other, row["kind2"])
+                add(side_a, own)
+                add(side_b, other)
         # Django has psycopg hand jsonb over as text (its JSONField decodes it).
         extra = json.loads(reference["extra"]) if isinstance(reference["extra"], str) else reference["extra"] or {}
         fields = {

@@ -139,11 +139,12 @@ def test_the_current_schema_becomes_published_incidents_with_participants_and_on
     assert protest["records"] == [("killed", "unknown", 0, 0, 0, [])]
     assert protest["civilian_targeting"] is False
 
-    # Unknown names become actors of their ACLED type, flagged for review; nothing merged into a known actor.
+    # Unknown names become actors of their ACLED type, flagged for review; nothing merged into a known actor. An
+    # associated actor has no type of its own in the file: inter2 is the type of actor2.
     created = Actor.objects.filter(needs_review=True).order_by("name")
     assert [(a.name, a.kind) for a in created] == [
         ("Civilians (Mali)", "civilians"),
-        ("Fulani Ethnic Group (Mali)", "civilians"),
+        ("Fulani Ethnic Group (Mali)", "unknown"),
         ("Katiba Serma", "rebel_group"),
         ("Protesters (Mali)", "protesters"),
     ]
