@@ -19,7 +19,7 @@ class ActorRelationInline(admin.TabularInline):
 
 @admin.register(Actor)
 class ActorAdmin(admin.ModelAdmin):
-    list_display = ("name", "acronym", "kind", "country", "active_from", "active_until", "needs_review")
+    list_display = ("name", "acronym", "kind", "country", "active_from", "active_until", "needs_review", "review_note")
     list_filter = ("kind", "needs_review", "country")
     search_fields = ("name", "acronym", "aliases__name")
     readonly_fields = ("created_at", "updated_at")

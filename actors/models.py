@@ -37,7 +37,12 @@ class Actor(models.Model):
     active_until = models.DateField(_("active until"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     needs_review = models.BooleanField(
-        _("needs review"), default=False, help_text=_("Created from an unknown name during an import.")
+        _("needs review"),
+        default=False,
+        help_text=_("Created from an unknown name during an import, or given another type by an imported file."),
+    )
+    review_note = models.TextField(
+        _("review note"), blank=True, help_text=_("What an import found that needs review, one finding a line.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -46,6 +46,7 @@ class ActorSerializer(serializers.ModelSerializer):
             "active_until",
             "description",
             "needs_review",
+            "review_note",
             "aliases",
             "relations",
             "inverse_relations",

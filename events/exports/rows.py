@@ -4,7 +4,7 @@ countries' ISO codes and names every export writes."""
 import json
 from functools import lru_cache
 
-import pycountry
+from conflict_tracker.countries import countries
 
 # What an incident's import kept, read with the incident (one LEFT JOIN, no query of its own).
 IMPORTED_FIELDS = (
@@ -19,7 +19,7 @@ IMPORTED_FIELDS = (
 @lru_cache(maxsize=512)
 def _country(alpha_3: str) -> tuple[str, str]:
     """(numeric ISO code, English name) of an ISO 3166-1 alpha-3 code; the code itself if pycountry lacks it."""
-    country = pycountry.countries.get(alpha_3=alpha_3)
+    country = countries.get(alpha_3=alpha_3)
     if country is None:
         return "", alpha_3
     return str(int(country.numeric)), country.name
@@ -28,5 +28,5 @@ def _country(alpha_3: str) -> tuple[str, str]:
 def countries_sql() -> str:
     """The SQL of a JSON object giving [numeric ISO code, English name] of each ISO 3166-1 alpha-3 code, as _country
     gives them."""
-    countries = {country.alpha_3: _country(country.alpha_3) for country in pycountry.countries}
-    return "'" + json.dumps(countries).replace("'", "''") + "'::jsonb"
+    codes = {country.alpha_3: _country(country.alpha_3) for country in countries}
+    return "'" + json.dumps(codes).replace("'", "''") + "'::jsonb"

@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import IO, TypeVar
 
-import pycountry
 from django.utils.translation import gettext as _
 
+from conflict_tracker.countries import countries
 from conflict_tracker.csvcells import original_cells
 
 # Files with fields longer than the csv module's default (128 KiB) are a broken quote, not a long note; but
@@ -42,12 +42,16 @@ class RowError:
 # Header spellings of older ACLED files mapped to the current names.
 HEADER_ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 
-# Country names of the datasets that ISO's names do not match.
+# Country names of the datasets (ACLED's spellings, older names) that ISO's names do not match, accents, case
+# and hyphens aside.
 _COUNTRY_NAMES = {
     "democratic republic of congo": "COD",
+    "democratic republic of the congo": "COD",
     "republic of congo": "COG",
+    "republic of the congo": "COG",
     "ivory coast": "CIV",
     "eswatini": "SWZ",
+    "swaziland": "SWZ",
     "russia": "RUS",
     "syria": "SYR",
     "iran": "IRN",
@@ -63,6 +67,15 @@ _COUNTRY_NAMES = {
     "turkey": "TUR",
     "czech republic": "CZE",
     "cape verde": "CPV",
+    "east timor": "TLS",
+    "brunei": "BRN",
+    "macedonia": "MKD",
+    "micronesia": "FSM",
+    "vatican city": "VAT",
+    "caribbean netherlands": "BES",
+    "saint martin": "MAF",
+    "sint maarten": "SXM",
+    "falkland islands": "FLK",
 }
 
 
@@ -188,25 +201,42 @@ def read_records(text: IO[str], header_class: type[FileHeader], parse: Callable)
 
 @lru_cache(maxsize=4096)
 def country_code(iso3: str, iso: str, name: str) -> str | None:
-    """The ISO 3166 alpha-3 code a row's country cells give: iso3, else ISO's number, else the name; None when
-    none of them is a country."""
-    if iso3:
-        return iso3.upper() if pycountry.countries.get(alpha_3=iso3.upper()) else None
-    if iso:
-        number = iso[:-2] if iso.endswith(".0") else iso
-        if number.isdigit():
-            country = pycountry.countries.get(numeric=f"{int(number):03d}")
-            if country is not None:
-                return country.alpha_3
-    if name:
-        known = _COUNTRY_NAMES.get(name.casefold())
-        if known:
-            return known
-        try:
-            return pycountry.countries.lookup(name).alpha_3
-        except LookupError:
-            return None
-    return None
+    """The ISO 3166 alpha-3 code (or XKX, Kosovo) a row's country cells give: iso3, else ISO's number, else the name,
+    the first of them that is a country; None when none is. Each is tried in turn because files keep codes ISO has
+    retired beside a good number and name (ACLED's ROM for Romania, with 642 and "Romania")."""
+    if iso3 and countries.get(alpha_3=iso3.upper()) is not None:
+        return iso3.upper()
+    number = iso[:-2] if iso.endswith(".0") else iso  # a spreadsheet's 642.0
+    if number.isdigit():
+        country = countries.get(numeric=f"{int(number):03d}")
+        if country is not None:
+            return country.alpha_3
+    return _country_names().get(_folded(name)) if name else None
+
+
+def country_cells(**cells: str) -> str:
+    """A row's country cells, each named (iso3 "ROX", iso "999", country "Atlantis"), for the message of a row none
+    of them places."""
+    return ", ".join(f'{column} "{value}"' for column, value in cells.items())
+
+
+def _folded(name: str) -> str:
+    """A country's name with case, accents and hyphens ignored: "Curacao" finds "Curaçao", "Saint-Barthelemy" finds
+    "Saint Barthélemy"."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("-", " "))
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).casefold().split())
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Every country's ISO name, official and common name, and the datasets' own spellings, folded, to its code."""
+    names = {}
+    for country in countries:
+        for attribute in ("name", "official_name", "common_name"):
+            if value := getattr(country, attribute, None):
+                names.setdefault(_folded(value), country.alpha_3)
+    names.update({_folded(name): code for name, code in _COUNTRY_NAMES.items()})
+    return names
 
 
 def parse_number(value: str, column: str, kind=Decimal):

@@ -26,7 +26,7 @@ from actors.choices import ActorKind
 from events.choices import DatePrecision, GeoPrecision, ViolenceType
 
 from . import csvfile
-from .csvfile import FileHeader, RowError, country_code, parse_number
+from .csvfile import FileHeader, RowError, country_cells, country_code, parse_number
 
 REQUIRED_COLUMNS = (
     "id",
@@ -82,8 +82,8 @@ class UcdpRow:
     end_date: datetime.date
     date_precision: str
     violence_type: int
-    side_a: list[tuple[str, str]]
-    side_b: list[tuple[str, str]]
+    side_a: list[tuple[str, str | None]]
+    side_b: list[tuple[str, str | None]]
     dyad_name: str
     country: str | None
     country_raw: str
@@ -151,20 +151,24 @@ def _count(header: UcdpHeader, cells: list[str], column: str) -> int:
     return value
 
 
-def _side(value: str, violence_type: int, first: bool) -> list[tuple[str, str]]:
-    """The actors of one side, each with the kind a new actor of that name gets (it is flagged for review)."""
+def _side(value: str, violence_type: int, first: bool, country: str) -> list[tuple[str, str | None]]:
+    """The actors of one side, each with the type UCDP's definitions give it, in ACLED's terms: the government of the
+    event's country is state forces, another country's government external forces (as ACLED types an army abroad),
+    the civilians of one-sided violence civilians, a government's opponent in state-based conflict a rebel group.
+    UCDP types no one else (the groups of non-state conflict, the perpetrators of one-sided violence): None."""
     names = [name.strip() for name in _GOVERNMENTS.split(value) if name.strip()]
-    sided = []
+    sided: list[tuple[str, str | None]] = []
     for name in names:
-        if name.startswith("Government of"):
-            kind = ActorKind.STATE_FORCES
+        kind = None
+        if name == f"Government of {country}":
+            kind = ActorKind.STATE_FORCES.value
+        elif name.startswith("Government of"):
+            kind = ActorKind.EXTERNAL_OTHER.value
         elif name.casefold() == "civilians":
-            kind = ActorKind.CIVILIANS
+            kind = ActorKind.CIVILIANS.value
         elif violence_type == ViolenceType.STATE_BASED and not first:
-            kind = ActorKind.REBEL_GROUP
-        else:
-            kind = ActorKind.EXTERNAL_OTHER
-        sided.append((name, kind.value))
+            kind = ActorKind.REBEL_GROUP.value
+        sided.append((name, kind))
     return sided
 
 
@@ -190,11 +194,12 @@ def parse_row(header: UcdpHeader, number: int, cells: list[str]) -> UcdpRow:
         raise ValueError(_("date_end %(end)s is before date_start %(start)s.") % {"end": end_date, "start": start_date})
     date_prec = get(cells, "date_prec")
     where_prec = get(cells, "where_prec")
-    side_a = _side(get(cells, "side_a"), violence_type, first=True)
+    side_a = _side(get(cells, "side_a"), violence_type, first=True, country=get(cells, "country"))
     if not side_a:
         raise ValueError(_("side_a is empty."))
     latitude = parse_number(get(cells, "latitude"), "latitude")
     longitude = parse_number(get(cells, "longitude"), "longitude")
+    country = country_code(get(cells, "iso3"), "", get(cells, "country"))
     counts = {
         column: _count(header, cells, column)
         for column in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high")
@@ -209,10 +214,10 @@ def parse_row(header: UcdpHeader, number: int, cells: list[str]) -> UcdpRow:
         date_precision=DATE_PRECISION.get(date_prec, _default_precision(start_date, end_date)),
         violence_type=violence_type,
         side_a=side_a,
-        side_b=_side(get(cells, "side_b"), violence_type, first=False),
+        side_b=_side(get(cells, "side_b"), violence_type, first=False, country=get(cells, "country")),
         dyad_name=get(cells, "dyad_name") or get(cells, "conflict_name"),
-        country=country_code(get(cells, "iso3"), "", get(cells, "country")),
-        country_raw=get(cells, "iso3") or get(cells, "country"),
+        country=country,
+        country_raw="" if country else country_cells(iso3=get(cells, "iso3"), country=get(cells, "country")),
         admin1=get(cells, "adm_1"),
         admin2=get(cells, "adm_2"),
         location=get(cells, "where_coordinates"),

@@ -1,7 +1,7 @@
 """The ACLED import (pipeline.py says what every import does): ACLED's staging table and the rules checked over it,
 what an event's rows become (a monadic file's rows of one event joined into sides A and B; the fatalities one
-killed record, civilian and perpetrated by side A for violence against civilians, otherwise unattributed), and
-ACLED as the source of its document and claim."""
+killed record: civilian for violence against civilians and any event targeting civilians, perpetrated by side A for
+violence against civilians, otherwise unattributed), and ACLED as the source of its document and claim."""
 
 import datetime
 import json
@@ -19,7 +19,7 @@ from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, GeoPrecisio
 from events.exports import acled_disorder_type
 
 from ..readers import acled_csv
-from ..readers.csvfile import RowError, opened
+from ..readers.csvfile import RowError, country_cells, opened
 from .file_events import FileEvent, KilledRecord
 from .pipeline import DatasetImport
 from .staging import StagingTable
@@ -82,7 +82,7 @@ def _checks() -> list[tuple[str, str, str]]:
         (
             "country IS NULL",
             "country_raw",
-            _("Country %(value)s is not a country of ISO 3166 (give iso3, iso or an ISO country name)."),
+            _("No country in %(value)s: none is a country of ISO 3166 (or XKX, Kosovo) by its code, number or name."),
         ),
         (
             "NOT EXISTS (SELECT 1 FROM valid_types v WHERE v.event_type = s.event_type"
@@ -157,7 +157,9 @@ class AcledImport(DatasetImport):
             row.kind2,
             row.civilian_targeting,
             row.country,
-            row.extra.get("iso3") or row.extra.get("iso") or row.extra.get("country") or "",
+            ""
+            if row.country
+            else country_cells(**{name: row.extra.get(name, "") for name in ("iso3", "iso", "country")}),
             row.admin1,
             row.admin2,
             row.admin3,
@@ -227,14 +229,19 @@ class AcledImport(DatasetImport):
         side_a: dict[str, tuple[str, str | None]] = {}
         side_b: dict[str, tuple[str, str | None]] = {}
 
-        def add(side, names: Iterable[str], kind):
-            for name in names:
+        def add(side, named: Iterable[tuple[str, str | None]]):
+            """Each name once, with the first type a row gives for it (a monadic file gives an actor's type in its
+            own row, where it is actor1, though another row names it as an associate)."""
+            for name, kind in named:
                 if name:
-                    side.setdefault(name.casefold(), (name, kind))
+                    known = side.get(name.casefold())
+                    if known is None or (known[1] is None and kind):
+                        side[name.casefold()] = (known[0] if known else name, kind)
 
         for row in [reference, *(r for r in rows if r is not reference)]:
-            own = [row["actor1"], *(row["assoc_actor_1"] or [])]
-            other = [row["actor2"], *(row["assoc_actor_2"] or [])]
+            # inter1 and inter2 are the types of actor1 and actor2: an associated actor gets none from them.
+            own = [(row["actor1"], row["kind1"]), *((name, None) for name in row["assoc_actor_1"] or [])]
+            other = [(row["actor2"], row["kind2"]), *((name, None) for name in row["assoc_actor_2"] or [])]
             first = (row["actor1"] or "").casefold()
             swapped = (
                 row is not reference
@@ -242,11 +249,11 @@ class AcledImport(DatasetImport):
                 and (first in side_b or (row["actor2"] or "").casefold() in side_a or not row["actor2"])
             )
             if swapped:
-                add(side_b, own, row["kind1"])
-                add(side_a, other, row["kind2"])
+                add(side_b, own)
+                add(side_a, other)
             else:
-                add(side_a, own, row["kind1"])
-                add(side_b, other, row["kind2"])
+                add(side_a, own)
+                add(side_b, other)
         # Django has psycopg hand jsonb over as text (its JSONField decodes it).
         extra = json.loads(reference["extra"]) if isinstance(reference["extra"], str) else reference["extra"] or {}
         fields = {

@@ -6,12 +6,17 @@ ACLED dates its labels of state forces by government ("Military Forces of Mali (
 label whose exact spelling is unknown but whose undated name matches the undated names of one actor's names and
 aliases resolves to that actor, so every government's army stays one lineage. A name matching several actors,
 or none, is never merged into one of them: it becomes a new actor with needs_review set.
+
+An actor's type comes from the file only where the file gives one for it (ACLED's inter1/inter2 for actor1/actor2,
+UCDP's governments and rebels): a new actor met without one is of unknown type, which a later type fills in; a type
+other than the actor's own is never written over it: the actor is flagged for review with what the file said.
 """
 
 import datetime
 import re
 from dataclasses import dataclass
 
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from actors.choices import ActorKind
@@ -64,8 +69,12 @@ class ActorResolver:
         self.undated: dict[str, int] = {}
         self.cache: dict[tuple[str, datetime.date], int] = {}
         self.created = 0
-        for actor_id, name in Actor.objects.values_list("pk", "name"):
+        self.kinds: dict[int, str] = {}
+        self.kinds_seen: set[tuple[int, str]] = set()
+        self.kind_conflicts: list[str] = []  # one message per actor and type, for the job's notes
+        for actor_id, name, kind in Actor.objects.values_list("pk", "name", "kind"):
             self._index(name, _Name(actor_id, None, None))
+            self.kinds[actor_id] = kind
         for actor_id, name, valid_from, valid_until in ActorAlias.objects.values_list(
             "actor_id", "name", "valid_from", "valid_until"
         ):
@@ -87,7 +96,33 @@ class ActorResolver:
                 self.undated[label] = actor_id
             else:
                 self.cache[(label, on)] = actor_id
+        if kind and (actor_id, kind) not in self.kinds_seen:
+            self.kinds_seen.add((actor_id, kind))
+            self._given_kind(actor_id, kind, label)
         return actor_id
+
+    def _given_kind(self, actor_id: int, kind: str, label: str) -> None:
+        """The type the file gives the actor: taken if its type is unknown, else, if it differs, noted on the actor
+        (flagged for review) and for the job, the actor's own type kept."""
+        current = self.kinds[actor_id]
+        if current == kind:
+            return
+        if current == ActorKind.UNKNOWN:
+            Actor.objects.filter(pk=actor_id).update(kind=kind, updated_at=Now())
+            self.kinds[actor_id] = kind
+            return
+        actor = Actor.objects.get(pk=actor_id)
+        message = _("%(job)s gives %(label)s the type %(given)s; the actor %(actor)s is %(kind)s, which was kept.") % {
+            "job": self.job_label,
+            "label": label,
+            "given": ActorKind(kind).label,
+            "actor": actor.name,
+            "kind": ActorKind(current).label,
+        }
+        actor.needs_review = True
+        actor.review_note = "\n".join(note for note in (actor.review_note, message) if note)
+        actor.save(update_fields=["needs_review", "review_note", "updated_at"])
+        self.kind_conflicts.append(message)
 
     def _resolve(self, label: str, *, kind: str | None, on: datetime.date) -> tuple[int, bool]:
         """The one actor the label's exact names point to on the day; if it has none, the one its undated name's
@@ -116,7 +151,7 @@ class ActorResolver:
             name = f"{label.strip()} ({self.job_label})"
         actor = Actor(
             name=name[:200],
-            kind=kind or ActorKind.EXTERNAL_OTHER,
+            kind=kind or ActorKind.UNKNOWN,
             needs_review=True,
             description=_("Created by %(job)s from the name %(name)s, which matched no actor.")
             % {"job": self.job_label, "name": label},
@@ -124,6 +159,7 @@ class ActorResolver:
         actor.save()
         self.created += 1
         self._index(actor.name, _Name(actor.pk, None, None))
+        self.kinds[actor.pk] = actor.kind
         if normalize_actor_name(label) != normalize_actor_name(actor.name):
             self._dated_alias(actor.pk, label)
         return actor.pk

@@ -70,7 +70,9 @@ class FileEvent:
 
     @property
     def victim_status(self) -> str:
-        if self.fields["event_type"] == EventType.VIOLENCE_AGAINST_CIVILIANS:
+        """ACLED's convention for its civilian fatalities: the dead of violence against civilians and of any event
+        targeting civilians (`civilian_targeting`: an explosion, a mob's violence ...) are civilians."""
+        if self.fields["event_type"] == EventType.VIOLENCE_AGAINST_CIVILIANS or self.fields["civilian_targeting"]:
             return VictimStatus.CIVILIAN
         return VictimStatus.UNKNOWN
 

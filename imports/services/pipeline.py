@@ -191,6 +191,8 @@ class DatasetImport(EventWriter, ABC):
             self.job.events_done += len(events)
             self.progress.report(events_done=self.job.events_done)
         self.job.actors_created = self.resolver.created
+        for message in self.resolver.kind_conflicts:
+            self.note(message)
         # The planner's statistics do not know of the rows just written (a first import: nearly all of them)
         # until autovacuum runs, after the commit. Planned on statistics taken while the tables were nearly empty,
         # the absent-events query and the deferred foreign-key checks at COMMIT ran as nested loops: over eight

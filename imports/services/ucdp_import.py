@@ -67,7 +67,7 @@ def _checks() -> list[tuple[str, str, str]]:
         (
             "country IS NULL",
             "country_raw",
-            _("Country %(value)s is not a country of ISO 3166 (give iso3 or an ISO country name)."),
+            _("No country in %(value)s: neither is a country of ISO 3166 (or XKX, Kosovo) by its code or name."),
         ),
         (
             "(data->>'latitude' IS NULL) <> (data->>'longitude' IS NULL)"

@@ -139,11 +139,12 @@ def test_the_current_schema_becomes_published_incidents_with_participants_and_on
     assert protest["records"] == [("killed", "unknown", 0, 0, 0, [])]
     assert protest["civilian_targeting"] is False
 
-    # Unknown names become actors of their ACLED type, flagged for review; nothing merged into a known actor.
+    # Unknown names become actors of their ACLED type, flagged for review; nothing merged into a known actor. An
+    # associated actor has no type of its own in the file: inter2 is the type of actor2.
     created = Actor.objects.filter(needs_review=True).order_by("name")
     assert [(a.name, a.kind) for a in created] == [
         ("Civilians (Mali)", "civilians"),
-        ("Fulani Ethnic Group (Mali)", "civilians"),
+        ("Fulani Ethnic Group (Mali)", "unknown"),
         ("Katiba Serma", "rebel_group"),
         ("Protesters (Mali)", "protesters"),
     ]
@@ -507,7 +508,7 @@ def test_bad_rows_are_reported_with_their_row_numbers_and_the_rest_imported(know
     messages = [error["message"] for error in job.errors]
     assert "Bombing / Air/drone strike is not one of ACLED's event types" in messages[0]
     assert "fatalities is many" in messages[1]
-    assert "Country 999" in messages[2]
+    assert messages[2].startswith('No country in iso3 "", iso "999", country "Atlantis": none is a country')
     assert "cut short" in messages[3]
     assert job.error_count == 4
     assert sorted(ImportedEvent.objects.values_list("external_id", flat=True)) == ["MLI5001", "MLI5005"]

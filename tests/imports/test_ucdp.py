@@ -194,7 +194,7 @@ def test_bad_rows_are_reported_and_the_rest_imported(run_ucdp, tmp_path, editor)
         + lines[2].replace("\r\n", "\n")  # the first event's two physical lines, as they are
         + lines[3]
         + lines[4].replace(",3,", ",9,", 1)  # type_of_violence 9
-        + lines[5].replace(",UKR,", ",XYZ,")
+        + lines[5].replace(",Ukraine,UKR,", ",Atlantis,XYZ,")  # neither code nor name is a country
         + lines[5]
         + "".join(lines[2:4])  # 900001 again
     )
@@ -206,7 +206,11 @@ def test_bad_rows_are_reported_and_the_rest_imported(run_ucdp, tmp_path, editor)
     messages = [(error["row"], error["message"]) for error in job.errors]
     assert messages == [
         (4, "type_of_violence is 9; UCDP's types are 1, 2 and 3."),
-        (5, "Country XYZ is not a country of ISO 3166 (give iso3 or an ISO country name)."),
+        (
+            5,
+            'No country in iso3 "XYZ", country "Atlantis": neither is a country of ISO 3166 (or XKX, Kosovo) by its '
+            "code or name.",
+        ),
         (7, "Event 900001 is already in row 3: this row was left out."),
     ]
     assert job.created == 2 and job.error_count == 3
