@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from events.api.changes import ChangesView
 from events.api.claims import ClaimViewSet
 from events.api.views import IncidentViewSet
-from imports.api.views import ImportJobViewSet
+from imports.api.views import ActorMergeViewSet, ImportJobViewSet
 from sources.api.views import DocumentViewSet, SourceViewSet
 from tallies.api.actors import ActorViewSet
 from tallies.api.views import TallyListView, TallyRecordListView
@@ -23,6 +23,7 @@ router.register("sources", SourceViewSet)
 router.register("documents", DocumentViewSet)
 router.register("claims", ClaimViewSet)
 router.register("imports", ImportJobViewSet)
+router.register("actor-merges", ActorMergeViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

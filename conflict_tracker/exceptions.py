@@ -6,8 +6,8 @@
 A hostile body gets the same shape: too large a body is a 413, too many form fields or files a 400, each naming
 its limit (JSON nested too deep is the parser's 400: conflict_tracker.parsers).
 
-The domain errors the services raise (EditConflict, TransitionNotAllowed) live here too, below every app, so that
-the handler maps them without importing the apps that raise them.
+The domain errors the services raise (EditConflict, TransitionNotAllowed, ChangedMeanwhile) live here too, below
+every app, so that the handler maps them without importing the apps that raise them.
 """
 
 from typing import Protocol
@@ -55,6 +55,10 @@ class EditConflict(Exception):
 
 class TransitionNotAllowed(Exception):
     """The requested workflow step does not start from the incident's current state."""
+
+
+class ChangedMeanwhile(Exception):
+    """What a write was based on was changed by someone else since (an actor merged by another editor)."""
 
 
 class Conflict(exceptions.APIException):
@@ -124,7 +128,7 @@ def _from_service(exc: Exception) -> Exception:
         return exceptions.NotFound(*exc.args)
     if isinstance(exc, EditConflict):
         return Conflict(str(exc), current_version=exc.current_version)
-    if isinstance(exc, TransitionNotAllowed):
+    if isinstance(exc, (TransitionNotAllowed, ChangedMeanwhile)):
         return Conflict(str(exc))
     return exc
 

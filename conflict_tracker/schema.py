@@ -205,6 +205,10 @@ def document_errors(result, generator, request, public):
             codes.append("409")
         for code in sorted(codes):
             operation["responses"].setdefault(code, {"description": ERROR_DESCRIPTIONS[code], "content": error})
+        for code, response in operation["responses"].items():
+            # An error the view declares itself (a 409 with its own description) has the one error shape too.
+            if code in ERROR_DESCRIPTIONS and "content" not in response:
+                response["content"] = error
     return result
 
 

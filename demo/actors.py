@@ -1,5 +1,8 @@
 """The actors of the article: forces, armed groups and victims' communities, with their aliases and dated
-relations (Wagner Group succeeded by Africa Corps, the CMA by the FLA)."""
+relations (Wagner Group succeeded by Africa Corps, the CMA by the FLA).
+
+Each carries ACLED's and UCDP GED's spellings of it as aliases (ACLED's dated labels for the years of their
+government), so that an import after the demo credits these actors instead of creating new ones."""
 
 import datetime
 
@@ -39,6 +42,24 @@ ACTORS = (
         aliases=(
             AliasSpec("Forces armées maliennes"),
             AliasSpec("Malian army"),
+            AliasSpec("Government of Mali", note="UCDP's name."),
+            AliasSpec(
+                "Military Forces of Mali (2002-2012)",
+                valid_from=Date(2002, 6, 8),
+                valid_until=Date(2012, 3, 22),
+                note="ACLED's name under President Touré's government.",
+            ),
+            AliasSpec(
+                "Military Forces of Mali (2012-2013)",
+                valid_from=Date(2012, 3, 22),
+                valid_until=Date(2013, 9, 4),
+                note="ACLED's name under the junta and the transitional government of 2012-2013.",
+            ),
+            AliasSpec(
+                "Military Forces of Mali (2013-)",
+                valid_from=Date(2013, 9, 4),
+                note="ACLED's name from President Keïta's government on, in its releases before the 2020 coup.",
+            ),
             AliasSpec(
                 "Military Forces of Mali (2013-2020)",
                 valid_from=Date(2013, 9, 4),
@@ -68,7 +89,7 @@ ACTORS = (
             "2023; led in Mali by Ivan Aleksandrovich Maslov. About 100 fighters were recalled from Burkina Faso "
             "to Ukraine in late 2023. Its Africa operations were renamed Africa Corps in 2024."
         ),
-        aliases=(AliasSpec("Wagner"), AliasSpec("PMC Wagner")),
+        aliases=(AliasSpec("Wagner"), AliasSpec("PMC Wagner")),  # ACLED and UCDP call it Wagner Group too
     ),
     ActorSpec(
         name=AFRICA_CORPS,
@@ -84,7 +105,12 @@ ACTORS = (
         kind=ActorKind.EXTERNAL_OTHER,
         country="RUS",
         description="Russia's armed forces and defence ministry, which oversee Africa Corps' non-combat missions.",
-        aliases=(AliasSpec("Russian Armed Forces"), AliasSpec("Russian Ministry of Defence")),
+        aliases=(
+            AliasSpec("Russian Armed Forces"),
+            AliasSpec("Russian Ministry of Defence"),
+            AliasSpec("Military Forces of Russia (2000-)", valid_from=Date(2000, 5, 7), note="ACLED's name."),
+            AliasSpec("Government of Russia (Soviet Union)", note="UCDP's name."),
+        ),
     ),
     ActorSpec(
         name=FRANCE,
@@ -96,6 +122,18 @@ ACTORS = (
         ),
         aliases=(
             AliasSpec("French armed forces"),
+            AliasSpec(
+                "Military Forces of France (2012-2017)",
+                valid_from=Date(2012, 5, 15),
+                valid_until=Date(2017, 5, 14),
+                note="ACLED's name under President Hollande.",
+            ),
+            AliasSpec(
+                "Military Forces of France (2017-)",
+                valid_from=Date(2017, 5, 14),
+                note="ACLED's name under President Macron.",
+            ),
+            AliasSpec("Government of France", note="UCDP's name."),
             AliasSpec("Operation Serval", valid_from=Date(2013, 1, 11), valid_until=Date(2014, 7, 15)),
             AliasSpec("Operation Barkhane", valid_from=Date(2014, 8, 1), valid_until=Date(2022, 11, 9)),
         ),
@@ -110,6 +148,13 @@ ACTORS = (
             "The UN peacekeeping mission in Mali, 11,000 strong according to the article; Mali's military "
             "government had it withdrawn in 2023."
         ),
+        aliases=(
+            AliasSpec(
+                "MINUSMA: United Nations Multidimensional Integrated Stabilization Mission in Mali (2013-)",
+                valid_from=Date(2013, 4, 25),
+                note="ACLED's name.",
+            ),
+        ),
     ),
     ActorSpec(
         name=JNIM,
@@ -121,6 +166,7 @@ ACTORS = (
             AliasSpec("Jama’at Nusrat al-Islam wal-Muslimin", note="The article's spelling."),
             AliasSpec("JNIM: Group for Support of Islam and Muslims", note="ACLED's name."),
             AliasSpec("Group to Support Islam and Muslims"),
+            AliasSpec("JNIM", note="UCDP's name."),
         ),
     ),
     ActorSpec(
@@ -131,6 +177,12 @@ ACTORS = (
         description="The Islamic State (ISIL) affiliate in the Greater Sahara.",
         aliases=(
             AliasSpec("ISIL affiliate in the Greater Sahara", note="The article's wording."),
+            AliasSpec("Islamic State (Greater Sahara)", note="ACLED's name."),
+            AliasSpec(
+                "Islamic State (West Africa) - Greater Sahara Faction",
+                note="ACLED's name while it counted the group as a faction of the West Africa province.",
+            ),
+            AliasSpec("Islamic State (Sahel)", note="ACLED's name since the group became a province."),
             AliasSpec(
                 "Islamic State Sahel Province",
                 valid_from=Date(2022, 3, 1),
@@ -142,12 +194,17 @@ ACTORS = (
         name=AL_QAEDA,
         kind=ActorKind.EXTERNAL_OTHER,
         description="Transnational armed Islamist organisation; JNIM is its Sahel affiliate.",
+        aliases=(AliasSpec("Al Qaeda", note="ACLED's name."),),
     ),
     ActorSpec(
         name=ISLAMIC_STATE,
         kind=ActorKind.EXTERNAL_OTHER,
         description="Transnational armed Islamist organisation (ISIL, ISIS); ISGS is its Sahel affiliate.",
-        aliases=(AliasSpec("ISIL"), AliasSpec("ISIS")),
+        aliases=(
+            AliasSpec("ISIL"),
+            AliasSpec("ISIS"),
+            AliasSpec("IS", note="UCDP's name, which it gives the Sahel affiliate's events too."),
+        ),
     ),
     ActorSpec(
         name=CMA,
@@ -159,7 +216,12 @@ ACTORS = (
             "Coalition of Tuareg-led separatist movements fighting for an independent Azawad in northern Mali; "
             "signed the 2015 peace deal with Bamako. Merged into the Azawad Liberation Front (FLA) in 2024."
         ),
-        aliases=(AliasSpec("Coordination des mouvements de l'Azawad"), AliasSpec("Azawad rebels")),
+        aliases=(
+            AliasSpec("Coordination des mouvements de l'Azawad"),
+            AliasSpec("Azawad rebels"),
+            AliasSpec("CMA: Coordination of Movements of the Azawad", note="ACLED's name."),
+            AliasSpec("CMA", note="UCDP's name."),
+        ),
     ),
     ActorSpec(
         name=FLA,
@@ -168,7 +230,10 @@ ACTORS = (
         country="MLI",
         active_from=Date(2024, 11, 30),
         description="Successor of the CMA, formed when its movements merged at the end of November 2024.",
-        aliases=(AliasSpec("Front de libération de l'Azawad"),),
+        aliases=(
+            AliasSpec("Front de libération de l'Azawad"),
+            AliasSpec("FLA: Azawad Liberation Front", note="ACLED's name."),
+        ),
     ),
     ActorSpec(
         name=PRO_GOVERNMENT_MILITIAS,

@@ -1,4 +1,5 @@
-"""The import upload: the form of the import page and the checks an uploaded file must pass (shared with the API)."""
+"""The import upload: the form of the import page and the checks an uploaded file must pass (shared with the API);
+the merge of a flagged actor."""
 
 import codecs
 
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from actors.filters import ActorField
 from conflict_tracker.choices import ImportKind
 
 # What the first bytes of the files people most often pick by mistake look like.
@@ -92,4 +94,14 @@ class ImportUploadForm(forms.Form):
         label=gettext_lazy("Dry run"),
         required=False,
         help_text=gettext_lazy("Report what would change; write nothing."),
+    )
+
+
+class ActorMergeForm(forms.Form):
+    """Merge one flagged actor into the actor named (its name, an alias, its acronym or its id)."""
+
+    actor = forms.IntegerField(widget=forms.HiddenInput)
+    into = ActorField(
+        label=gettext_lazy("Merge into"),
+        help_text=gettext_lazy("The actor it is: its name, an alias, its acronym or its id."),
     )

@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -95,3 +96,33 @@ class ImportedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id} -> {self.incident_id}"
+
+
+@pghistory.track()
+class ActorMerge(models.Model):
+    """An editor's merge of an actor an import flagged into the actor it turned out to be, with everything it moved
+    as it was, so that undoing it restores the actor, its names, relations, participations and claim links exactly."""
+
+    # Ids, not foreign keys: the merged actor is gone until an undo brings it back, and the actor it was merged into
+    # may be merged in its turn (and come back too).
+    merged_actor_id = models.BigIntegerField(help_text=_("The merged actor's id, given back to it by an undo."))
+    merged_name = models.CharField(_("merged actor"), max_length=200)
+    into_actor_id = models.BigIntegerField(help_text=_("The id of the actor it was merged into."))
+    into_name = models.CharField(_("merged into"), max_length=200)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(help_text=_("The merged actor, its aliases, relations, participations and claim links."))
+    moved = models.JSONField(help_text=_("The rows the merge added or changed, which an undo takes back."))
+    incident_versions = models.JSONField(
+        default=dict, help_text=_("Each changed incident's version after the merge: an undo needs them unchanged.")
+    )
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} -> {self.into_name}"

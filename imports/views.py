@@ -3,6 +3,7 @@ progress (htmx polls the job's status fragment while it runs), and download its 
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,14 +13,18 @@ from django.views.decorators.vary import vary_on_headers
 from actors.models import Actor
 from conflict_tracker.csvcells import csv_writer
 from conflict_tracker.decorators import role_required
+from conflict_tracker.exceptions import ChangedMeanwhile
 from conflict_tracker.roles import Role
 
 from .choices import ImportStatus
-from .forms import ImportUploadForm, max_upload_bytes
-from .models import MAX_STORED_ERRORS, ImportJob
+from .forms import ActorMergeForm, ImportUploadForm, max_upload_bytes
+from .models import MAX_STORED_ERRORS, ActorMerge, ImportJob
 from .services import import_job_start
+from .services.actor_merge import actor_merge, actor_merge_undo
 
 RECENT_JOBS = 25
+RECENT_MERGES = 25
+FLAGGED_SHOWN = 200
 # The first row errors shown on the job page; all the stored ones are in the CSV report.
 ERRORS_SHOWN = 10
 ACTORS_SHOWN = 50
@@ -109,3 +114,53 @@ def import_job_errors_csv(request, pk: int):
         }
         writer.writerow(["", "", message])
     return response
+
+
+@role_required(Role.EDITOR)
+@require_http_methods(["GET", "POST"])
+def actor_review(request):
+    """The actors imports created, flagged for review, each with a form to merge it into the actor it is; and the
+    recent merges, each with its undo. A refused merge or undo says why on the page (409 when someone changed
+    things meanwhile), the form keeping what was typed."""
+    form, status = None, 200
+    if request.method == "POST" and "undo" in request.POST:
+        try:
+            merge = actor_merge_undo(merge=int(request.POST["undo"]), by=request.user)
+        except (ValueError, ValidationError, ChangedMeanwhile) as refusal:
+            messages.error(request, _refusal_text(refusal))
+            status = 409 if isinstance(refusal, ChangedMeanwhile) else 400
+        else:
+            messages.success(request, _("%(name)s is back as it was before the merge.") % {"name": merge.merged_name})
+            return redirect("imports:actors")
+    elif request.method == "POST":
+        form, status = ActorMergeForm(request.POST), 400
+        if form.is_valid():
+            try:
+                merge = actor_merge(by=request.user, **form.cleaned_data)
+            except (ValidationError, ChangedMeanwhile) as refusal:
+                form.add_error(None, _refusal_text(refusal))
+                status = 409 if isinstance(refusal, ChangedMeanwhile) else 400
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s was merged into %(into)s.") % {"name": merge.merged_name, "into": merge.into_name},
+                )
+                return redirect("imports:actors")
+    flagged = Actor.objects.filter(needs_review=True).annotate(incidents=Count("participations")).order_by("name")
+    context = {
+        "flagged": flagged[:FLAGGED_SHOWN],
+        "flagged_count": flagged.count(),
+        "form": form,
+        "merges": ActorMerge.objects.select_related("by", "undone_by").defer("before", "moved", "incident_versions")[
+            :RECENT_MERGES
+        ],
+    }
+    return render(request, "imports/actor_review.html", context, status=status)
+
+
+def _refusal_text(refusal: Exception) -> str:
+    if isinstance(refusal, ValidationError):
+        return " ".join(refusal.messages)
+    if isinstance(refusal, ValueError):
+        return _("No actor merge has that id.")
+    return str(refusal)

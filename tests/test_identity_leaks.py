@@ -29,7 +29,7 @@ from conflict_tracker.redaction import WITHHELD
 from events.choices import IncidentStatus
 from events.exports import EXPORT_FORMATS
 from events.models import CasualtyClaim, CasualtyRecord, Incident, NamedVictim, PropertyHarm
-from imports.models import ImportedEvent, ImportJob
+from imports.models import ActorMerge, ImportedEvent, ImportJob
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory
@@ -182,6 +182,7 @@ def _values(parameter: str, path: str) -> list[str]:
         ("/api/v1/sources/", Source),
         ("/api/v1/actors/", Actor),
         ("/api/v1/imports/", ImportJob),
+        ("/api/v1/actor-merges/", ActorMerge),
         ("/actors/", Actor),
         ("/imports/", ImportJob),
         ("/incidents/", Claim),  # the claim of a review page

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from conflict_tracker.choices import ImportKind
 from imports.forms import validate_import_file
-from imports.models import ImportJob
+from imports.models import ActorMerge, ImportJob
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -79,3 +79,33 @@ class ImportJobInputSerializer(serializers.Serializer):
     def validate_file(self, upload):
         validate_import_file(upload)
         return upload
+
+
+class ActorMergeSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.get_username", read_only=True)
+    undone_by = serializers.CharField(source="undone_by.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = ActorMerge
+        fields = [
+            "id",
+            "merged_actor_id",
+            "merged_name",
+            "into_actor_id",
+            "into_name",
+            "by",
+            "at",
+            "incident_versions",
+            "undone_by",
+            "undone_at",
+        ]
+
+
+class ActorMergeInputSerializer(serializers.Serializer):
+    # Ids are PostgreSQL bigints: a larger number names no actor, and is told so rather than sent to the database.
+    actor = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of the actor flagged for review, which the merge deletes."
+    )
+    into = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The id of the actor it is, which takes its names and records."
+    )

@@ -1,15 +1,23 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from conflict_tracker.permissions import StaffOnly
 from conflict_tracker.roles import Role, has_role
-from imports.models import ImportJob
+from imports.models import ActorMerge, ImportJob
 from imports.services import import_job_start
+from imports.services.actor_merge import actor_merge, actor_merge_undo
 
-from .serializers import ImportJobDetailSerializer, ImportJobInputSerializer, ImportJobSerializer
+from .serializers import (
+    ActorMergeInputSerializer,
+    ActorMergeSerializer,
+    ImportJobDetailSerializer,
+    ImportJobInputSerializer,
+    ImportJobSerializer,
+)
 
 
 class EditorsOnly(BasePermission):
@@ -54,3 +62,30 @@ class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(
             ImportJobDetailSerializer(job, context=self.get_serializer_context()).data, status.HTTP_202_ACCEPTED
         )
+
+
+class ActorMergeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Merges of actors an import flagged for review (`GET /api/v1/actors/?needs_review=true`) into the actors they
+    are, and their undoing: editors only."""
+
+    permission_classes = [StaffOnly, EditorsOnly]
+    queryset = ActorMerge.objects.select_related("by", "undone_by").defer("before", "moved")
+    serializer_class = ActorMergeSerializer
+
+    @extend_schema(
+        request=ActorMergeInputSerializer,
+        responses={201: ActorMergeSerializer, 409: OpenApiResponse(description="Someone merged the actor meanwhile.")},
+    )
+    def create(self, request, *args, **kwargs):
+        """Merge the flagged `actor` into `into`: 201 with the merge; 409 if someone merged it meanwhile."""
+        serializer = ActorMergeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        merge = actor_merge(by=request.user, **serializer.validated_data)
+        return Response(ActorMergeSerializer(merge).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ActorMergeSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        """Undo the merge: the actor comes back as it was; 409 if it was undone already or its incidents changed."""
+        merge = self.get_object()
+        return Response(ActorMergeSerializer(actor_merge_undo(merge=merge.pk, by=request.user)).data)

@@ -2,10 +2,12 @@
 
 Names are matched as actors_resolve does (case, accents and spacing ignored; aliases within their validity
 period first), but from an index held in memory for the whole file, so a million rows cost no query per name.
-ACLED dates its labels of state forces by government ("Military Forces of Mali (2013-2020)", "(2021-)"): a
-label whose exact spelling is unknown but whose undated name matches the undated names of one actor's names and
-aliases resolves to that actor, so every government's army stays one lineage. A name matching several actors,
-or none, is never merged into one of them: it becomes a new actor with needs_review set.
+ACLED dates its labels of state forces by government ("Military Forces of Mali (2013-2020)", "(2021-)"), their
+units' too, the period in the middle ("Military Forces of Mali (2021-) Special Forces"): a label whose exact
+spelling is unknown but whose undated name matches the undated names of one actor's names and aliases resolves to
+that actor, so every government's army, and each of its units, stays one actor. A unit met for the first time is
+created `part_of` its force (found, or created, from the label's first part). A name matching several actors, or
+none, is never merged into one of them: it becomes a new actor with needs_review set.
 
 An actor's type comes from the file only where the file gives one for it (ACLED's inter1/inter2 for actor1/actor2,
 UCDP's governments and rebels): a new actor met without one is of unknown type, which a later type fills in; a type
@@ -19,12 +21,13 @@ from dataclasses import dataclass
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
-from actors.choices import ActorKind
-from actors.models import Actor, ActorAlias, normalize_actor_name
+from actors.choices import ActorKind, RelationKind
+from actors.models import Actor, ActorAlias, ActorRelation, normalize_actor_name
 
 _CACHE_SIZE = 100_000
-# "Military Forces of Mali (2013-2020)", "(2021-)": ACLED's dated label of one government's forces.
-_DATED = re.compile(r"^(?P<base>.*\S)\s*\((?P<start>[12][0-9]{3})-(?P<end>[12][0-9]{3})?\)$")
+# "Military Forces of Mali (2013-2020)", "(2021-)": ACLED's dated label of one government's forces; followed by the
+# name of a unit of them in "Police Forces of Mali (2020-) Gendarmerie".
+_DATED = re.compile(r"^(?P<base>.*?\S)\s*\((?P<start>[12][0-9]{3})-(?P<end>[12][0-9]{3})?\)(?:\s+(?P<unit>\S.*))?$")
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,12 @@ class _Name:
 
 
 def undated(name: str) -> str:
+    """The label without its period: "Military Forces of Mali (2021-) Special Forces" is "Military Forces of Mali
+    Special Forces"."""
     match = _DATED.match(name.strip())
-    return match["base"] if match else name.strip()
+    if not match:
+        return name.strip()
+    return f"{match['base']} {match['unit']}" if match["unit"] else match["base"]
 
 
 def _one(names: list[_Name], day: datetime.date) -> int | None:
@@ -131,7 +138,7 @@ class ActorResolver:
         names = exact or self.by_base.get(normalize_actor_name(undated(label)), [])
         actor_id = _one(names, on)
         if actor_id is None:
-            return self._create(label, kind=kind), True
+            return self._create(label, kind=kind, on=on), True
         any_day = len({name.actor_id for name in names}) == 1
         if not exact and any_day:
             # A dated label seen for the first time becomes the actor's alias, so that it can be looked up by the
@@ -139,10 +146,11 @@ class ActorResolver:
             self._dated_alias(actor_id, label)
         return actor_id, any_day
 
-    def _create(self, label: str, *, kind: str | None) -> int:
-        """A new actor under the label's undated name, the dated label as its alias for the label's years."""
+    def _create(self, label: str, *, kind: str | None, on: datetime.date) -> int:
+        """A new actor under the label's undated name, the dated label as its alias for the label's years; a unit
+        `part_of` its force."""
         match = _DATED.match(label.strip())
-        name = match["base"] if match else label.strip()
+        name = undated(label)
         if normalize_actor_name(name) in self.exact:
             # The undated name is taken (by an actor the dated label could not be tied to): keep the label whole.
             name = label.strip()
@@ -162,6 +170,11 @@ class ActorResolver:
         self.kinds[actor.pk] = actor.kind
         if normalize_actor_name(label) != normalize_actor_name(actor.name):
             self._dated_alias(actor.pk, label)
+        if match and match["unit"]:
+            force_label = f"{match['base']} ({match['start']}-{match['end'] or ''})"
+            force_id = self.resolve(force_label, kind=kind, on=on)
+            if force_id != actor.pk:
+                ActorRelation.objects.create(subject_id=actor.pk, kind=RelationKind.PART_OF, object_id=force_id)
         return actor.pk
 
     def _dated_alias(self, actor_id: int, label: str) -> None:

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from actors.choices import ActorKind
 from actors.models import Actor
-from demo.actors import CMA, FAMA, ISGS, JNIM
+from demo.actors import CMA, FAMA, FLA, ISGS, JNIM
 
 ENDPOINTS = {"incidents": ("/api/v1/incidents/", "actor"), "tallies": ("/api/v1/tallies/", "actor")}
 
@@ -52,14 +52,15 @@ def test_the_tallies_set_takes_acronyms(demo, db):
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_a_shared_acronym_is_refused_naming_every_actor_it_may_be(demo, db, endpoint):
-    other = Actor.objects.create(name="Conseil Malien des Artistes", acronym="CMA", kind=ActorKind.EXTERNAL_OTHER)
-    cma = Actor.objects.get(name=CMA)
+    # FLA: an acronym no actor has as a name or alias (UCDP calls the CMA "CMA", an alias that wins, see below).
+    other = Actor.objects.create(name="Forces Libres de l'Adrar", acronym="FLA", kind=ActorKind.EXTERNAL_OTHER)
+    fla = Actor.objects.get(name=FLA)
 
-    response = _get(endpoint, "CMA")
+    response = _get(endpoint, "FLA")
 
     assert response.status_code == 400
     [message] = _field_errors(response)[ENDPOINTS[endpoint][1]]
-    assert f"{CMA} (id {cma.pk})" in message
+    assert f"{FLA} (id {fla.pk})" in message
     assert f"{other.name} (id {other.pk})" in message
 
 

@@ -14,6 +14,7 @@ from conflict_tracker.choices import ImportKind
 from events.choices import IncidentStatus, ParticipantRole
 from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
 from imports.models import ImportJob
+from imports.services.actor_merge import actor_merge
 from sources.choices import ReviewStatus
 from tests.factories import (
     ActorFactory,
@@ -128,6 +129,18 @@ def _import_job(world) -> int:
             kind=ImportKind.ACLED, file_name="acled.csv", user=UserFactory(role="editor")
         )
     return world["import_job"].pk
+
+
+MERGES = "/api/v1/actor-merges/"
+MERGE = "/api/v1/actor-merges/{id}/"
+
+
+def _actor_merge(world) -> int:
+    """A merge of an actor an import flagged (the world has none until a case asks for one)."""
+    if "actor_merge" not in world:
+        flagged, editor = ActorFactory(needs_review=True), UserFactory(role="editor")
+        world["actor_merge"] = actor_merge(actor=flagged.pk, into=ActorFactory().pk, by=editor)
+    return world["actor_merge"].pk
 
 
 class Case(NamedTuple):
@@ -356,6 +369,24 @@ CASES = [
     # The upload is multipart; sent without a body, an editor reaches validation (400: no file), others do not.
     # tests/imports/test_api.py uploads real files.
     Case("import upload", "post", IMPORTS, lambda w: IMPORTS, None, {**EDITORS_ONLY, "editor": 400, "admin_user": 400}),
+    Case("actor merge list", "get", MERGES, lambda w: MERGES, None, EDITORS_ONLY),
+    Case("actor merge", "get", MERGE, lambda w: f"{MERGES}{_actor_merge(w)}/", None, EDITORS_ONLY),
+    Case(
+        "merge actors",
+        "post",
+        MERGES,
+        lambda w: MERGES,
+        lambda w: {"actor": ActorFactory(needs_review=True).pk, "into": ActorFactory().pk},
+        {**EDITORS_ONLY, "editor": 201, "admin_user": 201},
+    ),
+    Case(
+        "undo actor merge",
+        "post",
+        f"{MERGE}undo/",
+        lambda w: f"{MERGES}{_actor_merge(w)}/undo/",
+        None,
+        EDITORS_ONLY,
+    ),
     Case(
         "delete import job",
         "delete",

@@ -1,6 +1,7 @@
-"""An ACLED file imported over the Mali demo data: its names resolve to the demo's actors, its source is the
-demo's ACLED, and its events reach the per-actor tallies."""
+"""ACLED and UCDP files imported over the Mali demo data: their names (each dataset's spellings of the seeded
+actors) resolve to the demo's actors, their source is the demo's, and their events reach the per-actor tallies."""
 
+import csv
 import datetime
 
 import pytest
@@ -8,10 +9,11 @@ from django.contrib.auth.models import User
 
 from actors.models import Actor
 from conflict_tracker.choices import ImportKind
+from demo.actors import CMA, FAMA, ISGS, JNIM, RUSSIA
 from imports.models import ImportedEvent
 from imports.services import import_job_create, import_job_run
 from sources.models import Source
-from tallies.selectors import TallyQuestion, tally_answer
+from tallies.selectors import TallyQuestion, actor_tally_summary, tally_answer
 from tests.helpers.imports import FILES
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +54,75 @@ def test_an_acled_file_lands_on_the_demo_actors_and_their_tallies(demo):
     # The import brings the army's 2024 "involved" tally up by the two events it was in, as it commits.
     after = army_2024_involved()
     assert (after["incidents"] - before["incidents"], after["best"] - before["best"]) == (2, 14 + 7)
+
+
+def killed(actor_name: str) -> tuple[int, int]:
+    """The actor's all-time killed (incidents, best) as its page and its API detail lead with: on its own, ACLED's
+    "involved" measure, alleged parts too."""
+    actor = Actor.objects.get(name=actor_name)
+    cells = [
+        cell
+        for cell in actor_tally_summary(actor.pk)["cells"]
+        if (cell["include_related"], cell["harm"], cell["measure"], cell["attribution"])
+        == (False, "killed", "involved", "alleged")
+    ]
+    return (cells[0]["incidents"], cells[0]["best"]) if cells else (0, 0)
+
+
+def test_acled_s_spellings_of_the_seeded_actors_credit_them(demo, client_as):
+    editor = User.objects.get(username="editor")
+    before = {name: killed(name) for name in (ISGS, CMA, JNIM, FAMA)}
+    job = import_job_create(by=editor, kind=ImportKind.ACLED, file_name="acled_demo_spellings.csv")
+    with (FILES / "acled_demo_spellings.csv").open("rb") as stream:
+        job = import_job_run(job=job, stream=stream)
+
+    assert (job.created, job.error_count, job.actors_created) == (5, 0, 0)
+    # ISGS under its three ACLED names (2020, 2021, 2023), the CMA, JNIM, and the army under two governments.
+    gained = {name: tuple(a - b for a, b in zip(killed(name), before[name], strict=True)) for name in before}
+    assert gained == {ISGS: (3, 9 + 5 + 4), CMA: (1, 6), JNIM: (1, 3), FAMA: (3, 5 + 4 + 6)}
+    # Their pages' incident links (the incident list by actor, by acronym) list the imported events.
+    client = client_as("anonymous")
+    for acronym, events in (("ISGS", {"MLI9101", "MLI9102", "MLI9103"}), ("CMA", {"MLI9104"}), ("JNIM", {"MLI9105"})):
+        codes = set(ImportedEvent.objects.filter(external_id__in=events).values_list("incident__code", flat=True))
+        listed = client.get("/api/v1/incidents/", {"actor": acronym, "page_size": 500}).json()["results"]
+        assert codes <= {item["code"] for item in listed}
+        page = client.get(f"/actors/{Actor.objects.get(acronym=acronym).pk}/", {"measure": "involved"})
+        assert page.status_code == 200
+
+
+def test_ucdp_s_names_of_the_seeded_actors_credit_them(demo, tmp_path):
+    editor = User.objects.get(username="editor")
+    with (FILES / "ucdp_current.csv").open(newline="") as stream:
+        template = next(row for row in csv.DictReader(stream) if row["id"] == "900001")  # after the HXL row
+    rows = [
+        {
+            **template,
+            "id": "990001",
+            "side_a": "Government of Mali, Government of Russia (Soviet Union)",
+            "side_b": "JNIM",
+            "dyad_name": "Government of Mali - JNIM",
+        },
+        {
+            **template,
+            "id": "990002",
+            "side_a": "Government of Mali",
+            "side_b": "CMA",
+            "dyad_name": "Government of Mali - CMA",
+        },
+    ]
+    for row in rows:
+        row.update(country="Mali", iso3="MLI", country_id="432", region="Africa", conflict_name="Mali: Government")
+        row.update(latitude="16.2700000", longitude="-0.0400000", where_coordinates="Gao", adm_1="Gao region")
+    path = tmp_path / "ged_mali.csv"
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(template))
+        writer.writeheader()
+        writer.writerows(rows)
+    job = import_job_create(by=editor, kind=ImportKind.UCDP, file_name=path.name)
+    with path.open("rb") as stream:
+        job = import_job_run(job=job, stream=stream)
+
+    assert (job.created, job.error_count, job.actors_created) == (2, 0, 0)
+    for event, names in (("990001", {FAMA, RUSSIA, JNIM}), ("990002", {FAMA, CMA})):
+        incident = ImportedEvent.objects.get(kind=ImportKind.UCDP, external_id=event).incident
+        assert set(incident.participants.values_list("actor__name", flat=True)) == names
