@@ -453,31 +453,6 @@ def test_formulas_are_exported_quoted_and_imported_as_they_were(hostile, run_imp
     assert {k: v for k, v in again.items() if k not in VOLATILE} == {k: v for k, v in row.items() if k not in VOLATILE}
 
 
-# Last in the module: the demo data, loaded once per module, stays until the module's end.
-def test_the_demo_data_round_trips(demo, run_import, tmp_path):
-    exported = export_acled()
-    published_before = list(Incident.objects.filter(status=IncidentStatus.PUBLISHED))
-    assert published_before
-
-    job = import_text(run_import, tmp_path, exported, "demo.csv")
-
-    assert job.created == len(published_before)
-    for original in published_before:
-        imported = ImportedEvent.objects.get(kind=ImportKind.ACLED, external_id=original.code).incident
-        got, want = carried(imported), carried(original)
-        assert {k: v for k, v in got.items() if k != "participants"} == {
-            k: v for k, v in want.items() if k != "participants"
-        }, original.code
-        assert by_side(got) == by_side(want), original.code
-
-
-def by_side(carried_incident: dict) -> dict[str, list[str]]:
-    found = {"A": set(), "B": set()}
-    for name, _role, side in carried_incident["participants"]:
-        found[side].add(name)
-    return {side: sorted(names) for side, names in found.items()}
-
-
 def test_the_acled_export_gives_back_acleds_ids_codes_labels_and_timestamp(known_actors, run_import):
     """The 2019 schema: ACLED's ids, its numeric type codes and interaction, its labels with their period."""
     run_import("acled_2019.csv")
@@ -504,3 +479,28 @@ def test_an_actor_added_here_is_exported_under_its_name_and_the_code_of_its_kind
     assert (row["actor1"], row["inter1"]) == ("Military Forces of Mali (2013-)", "State forces")
     assert (row["actor2"], row["inter2"]) == ("Jama'at Nusrat al-Islam wal-Muslimin", "2")
     assert row["interaction"] == "12"  # ours: the file's no longer fits its actors
+
+
+# Last in the module: the demo data, loaded once per module, stays until the module's end.
+def test_the_demo_data_round_trips(demo, run_import, tmp_path):
+    exported = export_acled()
+    published_before = list(Incident.objects.filter(status=IncidentStatus.PUBLISHED))
+    assert published_before
+
+    job = import_text(run_import, tmp_path, exported, "demo.csv")
+
+    assert job.created == len(published_before)
+    for original in published_before:
+        imported = ImportedEvent.objects.get(kind=ImportKind.ACLED, external_id=original.code).incident
+        got, want = carried(imported), carried(original)
+        assert {k: v for k, v in got.items() if k != "participants"} == {
+            k: v for k, v in want.items() if k != "participants"
+        }, original.code
+        assert by_side(got) == by_side(want), original.code
+
+
+def by_side(carried_incident: dict) -> dict[str, list[str]]:
+    found = {"A": set(), "B": set()}
+    for name, _role, side in carried_incident["participants"]:
+        found[side].add(name)
+    return {side: sorted(names) for side, names in found.items()}
