@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from conflict_tracker.choices import ImportKind
 from events.choices import DatePrecision
 from events.exports import UCDP_COLUMNS
+from events.models import NamedVictim
 from events.selectors import incident_revisions
 from events.services import incident_update
 from imports.choices import ImportStatus
@@ -86,3 +87,18 @@ def test_an_imported_event_edited_here_is_exported_as_ours_with_its_own_dates(ed
     assert (row["date_start"], row["date_end"], row["date_prec"]) == ("2020-04-01", "2020-04-30", "4")
     assert row["where_coordinates"] == "Northtown market"
     assert row["relid"] == ""  # UCDP's own codes go with the row as UCDP gave it
+
+
+def test_a_victims_name_in_ucdps_texts_is_withheld_from_the_public_and_kept_for_staff(editor, client_as):
+    original = (FILES / "ucdp_current.csv").read_bytes().replace(b"Clash in the north;", b"Amadou Kone shot;")
+    import_ucdp(editor, "ged241.csv", original)
+    record = ImportedEvent.objects.get(external_id="900001").incident.casualty_records.first()
+    NamedVictim.objects.create(casualty_record=record, name="Amadou Kone")
+
+    public = rows_by_id(export_ucdp())["900001"]
+    response = client_as("editor").get("/api/v1/incidents/", {"format": "ucdp"})
+    staff = rows_by_id(b"".join(response.streaming_content).decode())["900001"]
+
+    assert public["source_headline"].startswith("[name withheld] shot;")
+    assert "Amadou" not in "".join(public.values())
+    assert staff["source_headline"].startswith("Amadou Kone shot;")
