@@ -90,6 +90,15 @@ class ImportUploadForm(forms.Form):
             "invalid_choice": gettext_lazy("%(value)s is not a dataset we import: choose ACLED or UCDP."),
         },
     )
+    dataset_version = forms.CharField(
+        label=gettext_lazy("Dataset version"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy(
+            "UCDP only: the GED release the file is (24.1), when its name (ged241.csv, GEDEvent_v24_1.csv) does not "
+            "say. An event is never replaced by an older release of it."
+        ),
+    )
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run"),
         required=False,

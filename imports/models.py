@@ -21,6 +21,12 @@ class ImportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     file = models.FileField(_("file"), upload_to="imports/%Y/", blank=True)
     dry_run = models.BooleanField(_("dry run"), default=False, help_text=_("Report what would change; write nothing."))
+    dataset_version = models.CharField(
+        _("dataset version"),
+        max_length=20,
+        blank=True,
+        help_text=_("The UCDP GED release the file is (24.1), when neither its name nor a column says."),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("user")
     )
@@ -33,6 +39,11 @@ class ImportJob(models.Model):
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     conflicts = models.PositiveIntegerField(
         _("left alone"), default=0, help_text=_("Events edited here since their last import: not overwritten.")
+    )
+    older = models.PositiveIntegerField(
+        _("older than ours"),
+        default=0,
+        help_text=_("Events the file gives in an older version than the one imported before: not applied."),
     )
     absent = models.PositiveIntegerField(
         _("absent"), default=0, help_text=_("Imported before, in the file's countries and dates, missing from it.")
@@ -82,6 +93,14 @@ class ImportedEvent(models.Model):
         "events.CasualtyRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     digest = models.CharField(max_length=64, help_text=_("SHA-256 of the event as the file gave it."))
+    source_version = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "The event's version in its source (ACLED's timestamp, UCDP's GED release): an older one is never "
+            "applied over it. Blank when the file gave none."
+        ),
+    )
     incident_version = models.PositiveIntegerField(
         help_text=_("The incident's version after the import wrote it; a higher one means someone edited it here.")
     )

@@ -48,6 +48,7 @@ def import_list(request):
                     kind=form.cleaned_data["kind"],
                     file=form.cleaned_data["file"],
                     dry_run=form.cleaned_data["dry_run"],
+                    dataset_version=form.cleaned_data["dataset_version"],
                 )
             except ValidationError as error:
                 for field, errors in error.message_dict.items():

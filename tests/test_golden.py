@@ -80,7 +80,8 @@ SUBSTITUTIONS = {
     "csrf token": (re.compile(r'((?:name="csrfmiddlewaretoken" value=|"X-CSRFToken": )")[^"]+'), r"\1<csrf>"),
 }
 # The ACLED exports' `timestamp` column: the incident's last change in Unix seconds, a 10-digit number at a row's end.
-UNIX_TIMESTAMP = re.compile(r"(?<=,)\d{10}(?=\r?$)", re.MULTILINE)
+# A CSV cell of ten digits (ACLED's `timestamp`, before ACLED's ids); replaced only if at or after the run's start.
+UNIX_TIMESTAMP = re.compile(r"(?<=,)\d{10}(?=,|\r?$)", re.MULTILINE)
 
 
 @pytest.fixture(scope="module", autouse=True)

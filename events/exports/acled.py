@@ -20,7 +20,13 @@ ACLED's columns that need more than the incident's own fields:
 What makes the ACLED export round-trip (importing it gives the same incidents; tests/imports/test_roundtrip.py):
 
 - An incident that came from an ACLED import (`ImportedEvent`) is written under its ACLED `event_id_cnty`, so that
-  importing the export again updates it rather than duplicating it; our own incidents under their code.
+  importing the export again updates it rather than duplicating it; our own incidents under their code. ACLED's
+  other ids (`event_id_no_cnty`, `data_id`) come back from the import too, blank for our own incidents.
+- Its actors are written under the label the file gave each (with its period: "Military Forces of Mali (2021-)"),
+  not our name for the actor, and with the type code the file gave each as actor1 or actor2 (ACLED's `inter1` and
+  `inter2`, and its `interaction` while both are the file's); an actor added here since is written under its name
+  and the code of its kind. `timestamp` is ACLED's (the version the import kept), so that importing the export
+  is the same version of each event; our own incidents' is the time of their last change.
 - Such an incident's `source` is ACLED's own source text (kept as the author of the import's document, and so
   with victims' names withheld from it as from any author: conflict_tracker/redaction.py), not "ACLED", followed
   by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling of the country and
@@ -44,7 +50,7 @@ from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
 from ..columns import INCIDENT_VALUES, export_cells_sql
-from .rows import IMPORTED_FIELDS, countries_sql
+from .rows import IMPORTED_DOCUMENT_FIELDS, IMPORTED_FIELDS, countries_sql
 from .sql import SOURCE_ORDER, csv_chunks, incidents_from, literal, sources_sql, text
 
 # -- ACLED-compatible CSV --------------------------------------------------------------------------------------------
@@ -81,6 +87,8 @@ ACLED_COLUMNS = [
     "fatalities",
     "tags",
     "timestamp",
+    "event_id_no_cnty",
+    "data_id",
 ]
 # ACLED: 1 = the day is known, 2 = the week (or a few days around a date), 3 = only the month (or wider).
 ACLED_TIME_PRECISION = {DatePrecision.DAY: 1, DatePrecision.WEEK: 2, DatePrecision.MONTH: 3, DatePrecision.YEAR: 3}
@@ -160,11 +168,16 @@ _ROLE_ORDER = f"""CASE p.role WHEN '{ParticipantRole.PERPETRATOR}' THEN 0 WHEN '
     ELSE 1 END"""
 
 
+# The label and ACLED type code an ACLED import's file gave the actor `a` (ImportedEvent.data's labels).
+_LABEL = """q."imported_as__data" -> 'labels' -> (a.id::text)"""
+
+
 def _side(name: str, on_side: str) -> str:
-    names, kinds = (
-        f"array_agg(a.{column} ORDER BY {_ROLE_ORDER}, p.id) FILTER (WHERE {on_side})" for column in ("name", "kind")
+    names, kinds, codes = (
+        f"array_agg({sql} ORDER BY {_ROLE_ORDER}, p.id) FILTER (WHERE {on_side})"
+        for sql in (f"COALESCE({_LABEL} ->> 0, a.name)", "a.kind", f"{_LABEL} ->> 1")
     )
-    return f"""({names})[1] AS actor_{name}, ({kinds})[1] AS kind_{name},
+    return f"""({names})[1] AS actor_{name}, ({kinds})[1] AS kind_{name}, ({codes})[1] AS code_{name},
         array_to_string(({names})[2:], '; ') AS associated_{name}"""
 
 
@@ -172,6 +185,8 @@ _SIDES = f"""LEFT JOIN LATERAL (SELECT {_side("a", _ON_A)}, {_side("b", f"NOT {_
     FROM events_incidentparticipant p JOIN actors_actor a ON a.id = p.actor_id
     WHERE p.incident_id = o.id) sides ON true"""
 _INTER = {side: _case(f"sides.kind_{side}", INTER_CODE_OF_KIND) + "::int" for side in ("a", "b")}
+# The file's code of the actor written, else the code of its kind.
+_CODE = {side: f"COALESCE(sides.code_{side}, {_INTER[side]}::text)" for side in ("a", "b")}
 
 # What the incident's ACLED import kept (ImportedEvent.data), when it came from one.
 _KEPT = f"""q."imported_as__kind" = '{ImportKind.ACLED}'"""
@@ -208,13 +223,17 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
         ),
         "actor1": text("sides.actor_a"),
         "assoc_actor_1": text("sides.associated_a"),
-        "inter1": f"{_INTER['a']}::text",
+        "inter1": text(_CODE["a"]),
         "actor2": text("sides.actor_b"),
         "assoc_actor_2": text("sides.associated_b"),
-        "inter2": f"{_INTER['b']}::text",
-        # The two actor types, lower first; one actor alone is its type times ten.
-        "interaction": f"""(least({_INTER["a"]}, {_INTER["b"]}) * 10 + CASE WHEN {_INTER["a"]} IS NOT NULL
-            AND {_INTER["b"]} IS NOT NULL THEN greatest({_INTER["a"]}, {_INTER["b"]}) ELSE 0 END)::text""",
+        "inter2": text(_CODE["b"]),
+        # The file's own while both codes are the file's, else the two actor types, lower first (one actor alone is
+        # its type times ten).
+        "interaction": text(f"""CASE WHEN {_KEPT} AND {_DATA} ? 'interaction'
+            AND sides.code_a IS NOT DISTINCT FROM {_DATA} ->> 'inter1'
+            AND sides.code_b IS NOT DISTINCT FROM {_DATA} ->> 'inter2' THEN {_DATA} ->> 'interaction'
+            ELSE (least({_INTER["a"]}, {_INTER["b"]}) * 10 + CASE WHEN {_INTER["a"]} IS NOT NULL
+            AND {_INTER["b"]} IS NOT NULL THEN greatest({_INTER["a"]}, {_INTER["b"]}) ELSE 0 END)::text END"""),
         "civilian_targeting": "CASE WHEN q.civilian_targeting THEN 'Civilian targeting' END",
         "iso": iso,
         "region": text(f"CASE WHEN {same_country} AND {_DATA} ? 'region' THEN {_DATA} ->> 'region' ELSE {region} END"),
@@ -228,7 +247,15 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
         "source_scale": text(f"""CASE WHEN {_KEPT} THEN array_to_string({kept_scales} || {added_scales}, '-')
             ELSE concat_ws('-', {_bits("sources.scales")}) END"""),
         "tags": text(_kept("tags", "NULL")),  # ACLED's own tags only: see the module's docstring
-        "timestamp": "floor(extract(epoch FROM q.updated_at))::bigint::text",
+        "timestamp": f"""CASE WHEN {_KEPT} AND q."imported_as__source_version" <> ''
+            THEN q."imported_as__source_version" ELSE floor(extract(epoch FROM q.updated_at))::bigint::text END""",
+        "event_id_no_cnty": text(_kept("event_id_no_cnty", "NULL")),
+        "data_id": text(_kept("data_id", "NULL")),
     }
-    from_sql = incidents_from(queryset, [*INCIDENT_VALUES, *IMPORTED_FIELDS], _SIDES, sources_sql(reader, _SOURCES))
+    from_sql = incidents_from(
+        queryset,
+        [*INCIDENT_VALUES, *IMPORTED_FIELDS, *IMPORTED_DOCUMENT_FIELDS],
+        _SIDES,
+        sources_sql(reader, _SOURCES),
+    )
     return csv_chunks(ACLED_COLUMNS, hashtags, cells, from_sql)

@@ -6,14 +6,18 @@ from functools import lru_cache
 
 from conflict_tracker.countries import countries
 
-# What an incident's import kept, read with the incident (one LEFT JOIN, no query of its own).
+# What an incident's import kept, read with the incident (one LEFT JOIN, no query of its own): the event's key, the
+# source's columns (ImportedEvent.data), its version in the source, and the incident's version the import wrote
+# (the same as the incident's while nobody has edited it here).
 IMPORTED_FIELDS = (
     "imported_as__kind",
     "imported_as__external_id",
     "imported_as__data",
-    "imported_as__document__author",
-    "imported_as__document__source_id",
+    "imported_as__source_version",
+    "imported_as__incident_version",
 )
+# The import's document (a second LEFT JOIN): its author holds ACLED's own source text.
+IMPORTED_DOCUMENT_FIELDS = ("imported_as__document__author", "imported_as__document__source_id")
 
 
 @lru_cache(maxsize=512)

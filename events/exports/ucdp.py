@@ -1,4 +1,15 @@
-"""UCDP GED-style CSV (`format=ucdp`), one row per incident, in GED's column names and codes:
+"""UCDP GED-style CSV (`format=ucdp`), one row per incident, in GED's columns (all of the current GED's, in its
+order), names and codes.
+
+An incident imported from UCDP and not edited here since (its version is still the one the import wrote) is
+written as UCDP gave it: every column from the row the import kept (ImportedEvent.data), its dates and date_prec
+included, and the columns its file did not have blank; its texts with victims' names withheld as any other's. So
+importing the export gives back the same events, none changed (tests/imports/test_ucdp_roundtrip.py). Once edited
+here, it is written as our own incidents are, but for its dates: its own, not widened, with the date_prec of its
+precision.
+
+Our own incidents, and UCDP's own ids and codes that we do not have (relid, the dset and new ids, code_status,
+event_clarity, country_id, gwnoa, gwnob, source_original, where_description) blank:
 
 - `id`: the GED id of an incident imported from UCDP, else our code. `year`: of date_start.
 - `type_of_violence`: the incident's UCDP type (1 state-based, 2 non-state, 3 one-sided) when recorded, else blank:
@@ -9,7 +20,7 @@
   `deaths_a` and `deaths_b` each side's losses, that is combatants killed by perpetrators all on the other side
   (a perpetrator with no side is on side A); `deaths_unknown` all others (victims of unknown status, combatants
   killed by nobody named or by both sides). They add up to `best`; `low` and `high` are the incident's.
-- `date_start`, `date_end`: the period the incident may have happened in, widened to the week, month or year its
+- `date_start`, `date_end`: the period our incident may have happened in, widened to the week, month or year its
   precision gives; `date_prec` GED's code of that period's length: 1 one day, 2 two to six days, 3 a week, 4 up
   to a month, 5 longer.
 - `where_prec`: 1 the exact place (geo precision 1), 2 near it (2), else the smallest unit named: 3 adm_2, 4 adm_1,
@@ -26,14 +37,14 @@ Written by PostgreSQL, as the other CSV exports (events/exports/sql.py).
 import json
 
 from conflict_tracker.choices import Harm, ImportKind, VictimStatus
-from conflict_tracker.redaction import public_text_sql
+from conflict_tracker.redaction import Withholder, withheld_sql, withholder
 from conflict_tracker.roles import is_staff_member
 from sources.choices import ReviewStatus
 
-from ..choices import Side, ViolenceType
+from ..choices import DatePrecision, Side, ViolenceType
 from ..columns import INCIDENT_VALUES, export_cells_sql
 from ..models import incident_period
-from .acled import _ON_A, _ROLE_ORDER, ACLED_REGIONS
+from .acled import _ON_A, _ROLE_ORDER, ACLED_REGIONS, _case
 from .rows import IMPORTED_FIELDS, countries_sql
 from .sql import csv_chunks, incidents_from, literal, text, visible_claims_sql
 
@@ -41,18 +52,32 @@ from .sql import csv_chunks, incidents_from, literal, text, visible_claims_sql
 
 UCDP_COLUMNS = [
     "id",
+    "relid",
     "year",
+    "active_year",
+    "code_status",
     "type_of_violence",
+    "conflict_dset_id",
+    "conflict_new_id",
+    "conflict_name",
+    "dyad_dset_id",
+    "dyad_new_id",
     "dyad_name",
+    "side_a_dset_id",
+    "side_a_new_id",
     "side_a",
+    "side_b_dset_id",
+    "side_b_new_id",
     "side_b",
     "number_of_sources",
     "source_article",
     "source_office",
     "source_date",
     "source_headline",
+    "source_original",
     "where_prec",
     "where_coordinates",
+    "where_description",
     "adm_1",
     "adm_2",
     "latitude",
@@ -61,7 +86,9 @@ UCDP_COLUMNS = [
     "priogrid_gid",
     "country",
     "iso3",
+    "country_id",
     "region",
+    "event_clarity",
     "date_prec",
     "date_start",
     "date_end",
@@ -72,7 +99,11 @@ UCDP_COLUMNS = [
     "best",
     "high",
     "low",
+    "gwnoa",
+    "gwnob",
 ]
+# GED's texts that may name a victim: written with the names withheld, as the headlines of our documents are.
+_TEXTS = ("source_article", "source_headline", "source_original", "where_description")
 # UCDP's regions are Gleditsch and Ward's: Egypt, numbered with the Middle East, is in it; the rest of Africa is Africa.
 UCDP_REGIONS = {
     country: "Middle East" if region == "Middle East" or country == "EGY" else "Africa"
@@ -106,10 +137,10 @@ _ARTICLE = """'"' || replace(d.office || ',' || d.day || ',' || d.headline, '"',
 _OLDEST_FIRST = "d.published_on NULLS LAST, d.id"
 
 
-def _documents_sql(reader) -> str:
+def _documents_sql(reader, withheld: Withholder | None) -> str:
     """`docs`: the incident's documents behind claims that were not rejected and that `reader` may see, each once,
-    oldest first, as GED lists its source articles; their headlines as the reader may read them."""
-    headline = public_text_sql("d.title", not is_staff_member(reader))
+    oldest first, as GED lists its source articles; their headlines with the `withheld` names withheld."""
+    headline = "d.title" if withheld is None else withheld_sql("d.title", withheld)
     aggregates = ", ".join(
         f"string_agg({sql}, ';' ORDER BY {_OLDEST_FIRST}) AS {name}"
         for name, sql in (
@@ -135,10 +166,22 @@ _DAYS = f"({_END} - {_START} + 1)"
 _LOCATED = "q.latitude IS NOT NULL AND q.longitude IS NOT NULL"
 _SIDE_B = f"""CASE WHEN sides.side_b IS NULL AND q.violence_type = {ViolenceType.ONE_SIDED.value}
     THEN 'Civilians' ELSE sides.side_b END"""
+_IMPORTED = f"""q."imported_as__kind" = '{ImportKind.UCDP}'"""
+# Imported from UCDP and not edited here since: written as UCDP gave it.
+_AS_GIVEN = f'{_IMPORTED} AND q.version = q."imported_as__incident_version"'
+# GED's date_prec of one of our precisions, for an imported incident edited here (its own dates, not widened).
+_DATE_PREC = {DatePrecision.DAY: 1, DatePrecision.WEEK: 3, DatePrecision.MONTH: 4, DatePrecision.YEAR: 5}
+
+
+def _as_given(column: str, withheld: Withholder | None) -> str:
+    """The cell UCDP gave in `column`, as the import kept it; its texts with the `withheld` names withheld."""
+    value = f"""(q."imported_as__data" ->> {literal(column)})"""
+    return text(withheld_sql(value, withheld) if withheld is not None and column in _TEXTS else value)
 
 
 def ucdp_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
-    cells = {
+    withheld = None if is_staff_member(reader) else withholder()  # the names, read once
+    ours = {
         **export_cells_sql("ucdp"),
         "id": text(f"""CASE WHEN q."imported_as__kind" = '{ImportKind.UCDP}' THEN q."imported_as__external_id"
             ELSE q.code END"""),
@@ -161,22 +204,30 @@ def ucdp_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
             + least(floor((q.longitude + 180) * 2), 719) + 1)::int::text END""",
         "country": text(f"COALESCE({countries_sql()} -> q.country ->> 1, q.country)"),
         "region": text(f"({literal(json.dumps(UCDP_REGIONS))}::jsonb ->> q.country)"),
-        # GED's date_prec of the period: 1 a day, 2 two to six days, 3 a week, 4 up to a month, 5 longer.
-        "date_prec": f"""CASE WHEN {_DAYS} = 1 THEN '1' WHEN {_DAYS} < 7 THEN '2' WHEN {_DAYS} = 7 THEN '3'
+        # GED's date_prec of the period: 1 a day, 2 two to six days, 3 a week, 4 up to a month, 5 longer; an
+        # imported incident's of its precision.
+        "date_prec": f"""CASE WHEN {_IMPORTED} THEN {_case("q.date_precision", _DATE_PREC)}
+            WHEN {_DAYS} = 1 THEN '1' WHEN {_DAYS} < 7 THEN '2' WHEN {_DAYS} = 7 THEN '3'
             WHEN {_DAYS} <= 31 THEN '4' ELSE '5' END""",
-        "date_start": f"to_char({_START}, 'YYYY-MM-DD')",
-        "date_end": f"to_char({_END}, 'YYYY-MM-DD')",
+        "date_start": f"to_char(CASE WHEN {_IMPORTED} THEN q.start_date ELSE {_START} END, 'YYYY-MM-DD')",
+        "date_end": f"to_char(CASE WHEN {_IMPORTED} THEN q.end_date ELSE {_END} END, 'YYYY-MM-DD')",
         "deaths_a": "deaths.a::text",
         "deaths_b": "deaths.b::text",
         "deaths_civilians": "deaths.civilians::text",
         "deaths_unknown": "(deaths.total - deaths.civilians - deaths.a - deaths.b)::text",
     }
+    cells = {
+        column: f"CASE WHEN {_AS_GIVEN} THEN {_as_given(column, withheld)} ELSE {ours.get(column, 'NULL')} END"
+        for column in UCDP_COLUMNS
+        if column != "id"
+    }
+    cells["id"] = ours["id"]
     from_sql = incidents_from(
         queryset,
-        [*INCIDENT_VALUES, *IMPORTED_FIELDS[:2]],
+        [*INCIDENT_VALUES, *IMPORTED_FIELDS],
         _SIDES,
         _DEATHS,
-        _documents_sql(reader),
+        _documents_sql(reader, withheld),
         annotations={"period": incident_period()},
     )
     return csv_chunks(UCDP_COLUMNS, hashtags, cells, from_sql)

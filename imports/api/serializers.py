@@ -25,6 +25,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "kind",
             "file_name",
             "dry_run",
+            "dataset_version",
             "user",
             "status",
             "progress",
@@ -34,6 +35,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "created",
             "updated",
             "unchanged",
+            "older",
             "absent",
             "conflicts",
             "actors_created",
@@ -75,6 +77,12 @@ class ImportJobInputSerializer(serializers.Serializer):
     file = UploadField(help_text="The CSV export, as downloaded (UTF-8).", max_length=255)
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.ACLED)
     dry_run = serializers.BooleanField(default=False, help_text="Report what would change; write nothing.")
+    dataset_version = serializers.CharField(
+        default="",
+        allow_blank=True,
+        max_length=20,
+        help_text="UCDP only: the GED release the file is (24.1), when its name does not say.",
+    )
 
     def validate_file(self, upload):
         validate_import_file(upload)

@@ -19,6 +19,7 @@ from conflict_tracker.tasks import enqueue_on_commit
 from ..choices import ImportStatus
 from ..models import ImportJob
 from ..readers.csvfile import FileError
+from ..versions import is_version
 from .acled_import import AcledImport
 from .ucdp_import import UcdpImport
 
@@ -29,27 +30,52 @@ JOB_LOCK = 7_402_203
 _IMPORTS = {ImportKind.ACLED: AcledImport, ImportKind.UCDP: UcdpImport}
 
 
-def import_job_create(*, by: User, kind: str, file_name: str, dry_run: bool = False, file=None) -> ImportJob:
-    """A pending job; imported events are published data, so only editors (and admins) may import."""
+def import_job_create(
+    *, by: User, kind: str, file_name: str, dry_run: bool = False, file=None, dataset_version: str = ""
+) -> ImportJob:
+    """A pending job; imported events are published data, so only editors (and admins) may import.
+    `dataset_version` is the UCDP GED release the file is, when its name does not say (imports/versions.py)."""
     if not has_role(by, Role.EDITOR):
         raise PermissionDenied(_("Only editors may import data: imported events are published."))
     if kind not in ImportKind.values:
         raise ValidationError({"kind": _("%(kind)s is not a kind of import.") % {"kind": kind}})
-    job = ImportJob(kind=kind, file_name=file_name[:255], dry_run=dry_run, user=by)
+    dataset_version = dataset_version.strip()
+    if dataset_version and kind != ImportKind.UCDP:
+        raise ValidationError(
+            {
+                "dataset_version": _(
+                    "Only a UCDP file takes a dataset version: an ACLED file gives each event's version in its "
+                    "timestamp column."
+                )
+            }
+        )
+    if dataset_version and not is_version(dataset_version):
+        raise ValidationError(
+            {
+                "dataset_version": _(
+                    "%(value)s is not a GED version: give it as UCDP numbers its releases, e.g. 24.1 (or 24.0.3 "
+                    "for a candidate release)."
+                )
+                % {"value": dataset_version[:40]}
+            }
+        )
+    job = ImportJob(kind=kind, file_name=file_name[:255], dry_run=dry_run, user=by, dataset_version=dataset_version)
     if file is not None:
         job.file = file
     job.save()
     return job
 
 
-def import_job_start(*, by: User, kind: str, file: UploadedFile, dry_run: bool) -> ImportJob:
+def import_job_start(*, by: User, kind: str, file: UploadedFile, dry_run: bool, dataset_version: str = "") -> ImportJob:
     """A pending job holding its file, handed to a worker once the job row is committed (before that the worker
     could not see it). A broker that is down leaves the job pending and logged, not the upload a server error;
     running the task again later is harmless."""
     from ..tasks import run_import_job  # the task calls these services; the services only enqueue it
 
     with transaction.atomic():
-        job = import_job_create(by=by, kind=kind, file_name=file.name or "", dry_run=dry_run, file=file)
+        job = import_job_create(
+            by=by, kind=kind, file_name=file.name or "", dry_run=dry_run, file=file, dataset_version=dataset_version
+        )
         enqueue_on_commit(run_import_job, job.pk)
     return job
 

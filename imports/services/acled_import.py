@@ -136,6 +136,15 @@ class AcledImport(DatasetImport):
             self.date_format, notes = acled_csv.detect_date_format(text)
         with opened(self.binary) as text:
             header, _records = acled_csv.read_header(text)
+        # The pre-2019 taxonomy has no sub-event types: such a file never erases one (carry_over).
+        self.sub_event_types = "sub_event_type" in header.index
+        if "timestamp" not in header.index:
+            notes.append(
+                _(
+                    "The file has no timestamp column: its events carry no version, so each replaces the one "
+                    "imported before whenever they differ, whichever is newer."
+                )
+            )
         return [_("Schema: %(schema)s.") % {"schema": header.schema}, *notes]
 
     def read_rows(self, text: IO[str]) -> Iterator[acled_csv.AcledRow | RowError]:
@@ -257,7 +266,7 @@ class AcledImport(DatasetImport):
         # Django has psycopg hand jsonb over as text (its JSONField decodes it).
         extra = json.loads(reference["extra"]) if isinstance(reference["extra"], str) else reference["extra"] or {}
         fields = {
-            "title": self._title(reference),
+            "title": "",
             "notes": reference["notes"] or "",
             "start_date": reference["event_date"],
             "end_date": reference["event_date"],
@@ -274,6 +283,7 @@ class AcledImport(DatasetImport):
             "sub_event_type": reference["sub_event_type"] or "",
             "civilian_targeting": any(r["civilian_targeting"] for r in rows),
         }
+        fields["title"] = _title(fields)
         # The snapshot (the document's text) keeps each side's names sorted, as before the digest described
         # the writes: its hash is the digest of the events imported then (see DatasetImport.merge_batch).
         described = {
@@ -285,6 +295,7 @@ class AcledImport(DatasetImport):
             "source": reference["source"] or "",
             "extra": {name: value for name, value in sorted(extra.items()) if name not in _VOLATILE},
         }
+        timestamp = extra.get("timestamp", "")
         event = FileEvent(
             event_id=reference["event_id"],
             rows=[r["row_number"] for r in rows],
@@ -296,32 +307,55 @@ class AcledImport(DatasetImport):
             source=reference["source"] or "",
             extra=extra,
             described=described,
+            version=timestamp if timestamp.isdigit() else "",
         )
         violent = fields["event_type"] in _VIOLENT
         roles = {"A": ParticipantRole.PERPETRATOR, "B": ParticipantRole.TARGET} if violent else {}
-        self.add_participants(event, roles)
+        sides = self.add_participants(event, roles)
+        event.labels = _labels(event, sides, [reference, *(r for r in rows if r is not reference)])
         fatalities = event.fatalities
         event.records = [KilledRecord(event.victim_status, fatalities, fatalities, fatalities, event.perpetrators)]
-        # What the ACLED export gives back of the kept columns and the incident's fields do not restate (country,
-        # iso and region restate its country, time_precision its date precision; year and the ids are volatile).
+        event.digest = self._digest(event)
+        return event
+
+    def _digest(self, event: FileEvent) -> str:
+        """The event's digest, with what the ACLED export gives back of the kept columns and the incident's fields
+        do not restate (country, iso and region restate its country, time_precision its date precision; year,
+        the ids, the actor types and the timestamp are volatile)."""
+        fields, extra = event.fields, event.extra
         disorder_type = extra.get("disorder_type") or acled_disorder_type(
             fields["event_type"], fields["sub_event_type"]
         )
-        event.digest = self.digest(
-            event,
-            kept={
-                "disorder_type": disorder_type,
-                "source_scale": extra.get("source_scale", ""),
-                "tags": extra.get("tags", ""),
-            },
-        )
-        return event
+        kept = {
+            "disorder_type": disorder_type,
+            "source_scale": extra.get("source_scale", ""),
+            "tags": extra.get("tags", ""),
+        }
+        return self.digest(event, kept=kept)
 
-    @staticmethod
-    def _title(row: dict) -> str:
-        kind = row["sub_event_type"] or row["event_type"]
-        place = ", ".join(part for part in (row["location"], row["admin1"]) if part) or row["country"]
-        return f"{kind}: {place}"[:300]
+    def carry_over(self, event: FileEvent, incident) -> None:
+        """A file in ACLED's pre-2019 taxonomy, which has no sub-event types, keeps the incident's sub-event type
+        while the event type is the same: it does not say the sub-type is unknown, only that it has none."""
+        fields = event.fields
+        if (
+            self.sub_event_types
+            or fields["sub_event_type"]
+            or not incident.sub_event_type
+            or incident.event_type != fields["event_type"]
+        ):
+            return
+        fields["sub_event_type"] = incident.sub_event_type
+        fields["title"] = _title(fields)
+        event.digest = self._digest(event)
+
+    def describe_version(self, version: str) -> str:
+        if not version.isdigit():
+            return version
+        changed = datetime.datetime.fromtimestamp(int(version), tz=datetime.UTC)
+        return _("timestamp %(timestamp)s, %(time)s UTC") % {
+            "timestamp": version,
+            "time": changed.strftime("%Y-%m-%d %H:%M"),
+        }
 
     # -- provenance ------------------------------------------------------------------------------------------
 
@@ -356,3 +390,28 @@ class AcledImport(DatasetImport):
             "figure_high": event.fatalities,
             "country": event.fields["country"],
         }
+
+
+def _title(fields: dict) -> str:
+    kind = fields["sub_event_type"] or fields["event_type"]
+    place = ", ".join(part for part in (fields["location_name"], fields["admin1"]) if part) or fields["country"]
+    return f"{kind}: {place}"[:300]
+
+
+def _labels(event: FileEvent, sides: dict[str, list[int]], rows: list[dict]) -> dict[str, list]:
+    """The label the file gave each of the event's actors (its first, with its period when it has one) and the
+    ACLED type code a row gave it as actor1 or actor2, by actor id: what the ACLED export writes back."""
+    codes: dict[str, str] = {}
+    for row in rows:
+        if row is rows[0]:
+            extra = event.extra  # the reference row's, read already
+        else:
+            extra = json.loads(row["extra"]) if isinstance(row["extra"], str) else row["extra"] or {}
+        for actor, code in ((row["actor1"], extra.get("inter1")), (row["actor2"], extra.get("inter2"))):
+            if actor and code:
+                codes.setdefault(actor.casefold(), code)
+    labels: dict[str, list] = {}
+    for names, actor_ids in ((event.side_a, sides["A"]), (event.side_b, sides["B"])):
+        for (name, _kind), actor_id in zip(names, actor_ids, strict=True):
+            labels.setdefault(str(actor_id), [name, codes.get(name.casefold())])
+    return labels

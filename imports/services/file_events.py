@@ -44,6 +44,10 @@ class FileEvent:
     extra: dict
     described: dict  # the event as the file gives it, which the document keeps as its snapshot
     digest: str = ""  # DatasetImport.digest, once the actors are resolved
+    version: str = ""  # the event's version in its source (imports/versions.py); blank when the file gives none
+    # What an export needs besides the source's columns: the label the file gave each actor (and ACLED's type code
+    # for it), by actor id.
+    labels: dict[str, list] = field(default_factory=dict)
     participants: list[tuple[int, str, str]] = field(default_factory=list)  # actor, role, side
     records: list[KilledRecord] = field(default_factory=list)
 
@@ -55,6 +59,11 @@ class FileEvent:
     @property
     def snapshot_digest(self) -> str:
         return hashlib.sha256(self.snapshot.encode()).hexdigest()
+
+    @property
+    def kept(self) -> dict:
+        """What ImportedEvent.data keeps of the event: the source's columns, and the actors' labels when known."""
+        return {**self.extra, "labels": self.labels} if self.labels else self.extra
 
     @property
     def claim_actors(self) -> list[int]:

@@ -11,7 +11,8 @@ its staging table and checks, what its rows become (an event, its document and c
    files give one per actor), actor names resolved (actor_resolver.py), then each event compared with what its
    previous import wrote (by event id and a digest of the event). New events are created in bulk (one COPY per
    table per batch, ids drawn from the sequences first: history.copy_insert); changed ones are updated in place,
-   ids kept; unchanged ones are not touched (writer.py).
+   ids kept; unchanged ones are not touched (writer.py); one the file gives in an older version than the one
+   imported before (imports/versions.py) is never applied, so the newest release wins in any order.
 
 The incident services (incident_create, incident_submit, claim_review, incident_publish) would take five
 transactions and five revisions, each re-validated with queries, per event: hours for an ACLED country file.
@@ -48,6 +49,7 @@ import pghistory
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from conflict_tracker.incident_changes import incident_changes_tables
 from events.choices import ParticipantRole
@@ -57,6 +59,7 @@ from sources.models import Source
 
 from ..models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from ..readers.csvfile import opened
+from ..versions import older
 from .actor_resolver import ActorResolver
 from .file_events import FileEvent, json_default
 from .history import Progress, context_row
@@ -258,23 +261,33 @@ class DatasetImport(EventWriter, ABC):
         return hashlib.sha256(text.encode()).hexdigest()
 
     def merge_batch(self, events: list[FileEvent]) -> None:
-        known = dict(
-            ImportedEvent.objects.filter(
+        """Each event of the batch created, updated, left unchanged or left alone. The newest version of an event
+        wins whatever the order of the files: one older than the version imported before is never applied (and
+        reported), one newer or equal is compared by its digest as any other; an event of a file without versions
+        is compared by its digest alone, as before versions were kept."""
+        known = {
+            external_id: (digest, version)
+            for external_id, digest, version in ImportedEvent.objects.filter(
                 kind=self.kind, external_id__in=[event.event_id for event in events]
-            ).values_list("external_id", "digest")
-        )
-        new, redigested, changed = [], [], []
+            ).values_list("external_id", "digest", "source_version")
+        }
+        new, refreshed, changed = [], [], []
         for event in events:
-            digest = known.get(event.event_id)
-            if digest is None:
+            if event.event_id not in known:
                 new.append(event)
+                continue
+            digest, version = known[event.event_id]
+            if older(event.version, version):
+                self.older_than_ours(event, version, differs=digest != event.digest)
             elif digest == event.digest:
                 self.job.unchanged += 1
+                if event.version and event.version != version:
+                    refreshed.append(event)
             elif digest == event.snapshot_digest:
                 # Imported before the digest described the writes, when it was the snapshot's hash: the same
                 # event as then. Its digest becomes the current one, which a round trip of our export keeps.
                 self.job.unchanged += 1
-                redigested.append(event)
+                refreshed.append(event)
             else:
                 changed.append(event)
         if changed:
@@ -286,19 +299,59 @@ class DatasetImport(EventWriter, ABC):
             }
             for event in changed:
                 imported = imported_as[event.event_id]
-                if imported.incident.version != imported.incident_version:
+                self.carry_over(event, imported.incident)
+                if event.digest == imported.digest:
+                    self.job.unchanged += 1
+                    refreshed.append(event)
+                elif imported.incident.version != imported.incident_version:
                     self.left_alone(event, imported)
                 else:
                     self.update(event, imported)
         self.create(new)
-        if redigested:
+        if refreshed:
+            # The same event in a newer (or first known) version, or under a digest of today's: what the next file
+            # is compared with. A file without versions leaves the version imported before.
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE imports_importedevent e SET digest = d.digest "
-                    "FROM unnest(%s::text[], %s::text[]) AS d(external_id, digest) "
+                    "UPDATE imports_importedevent e SET digest = d.digest, "
+                    "source_version = CASE WHEN d.version = '' THEN e.source_version ELSE d.version END, "
+                    "data = d.data FROM unnest(%s::text[], %s::text[], %s::text[], %s::jsonb[]) "
+                    "AS d(external_id, digest, version, data) "
                     "WHERE e.kind = %s AND e.external_id = d.external_id",
-                    [[event.event_id for event in redigested], [event.digest for event in redigested], self.kind],
+                    [
+                        [event.event_id for event in refreshed],
+                        [event.digest for event in refreshed],
+                        [event.version for event in refreshed],
+                        [Jsonb(event.kept) for event in refreshed],
+                        self.kind,
+                    ],
                 )
+
+    def carry_over(self, event: FileEvent, incident) -> None:
+        """Keep in the event what its file cannot say but the incident holds (a dataset's hook; nothing by
+        default). Recomputes the event's digest when it changes anything."""
+
+    def older_than_ours(self, event: FileEvent, ours: str, *, differs: bool) -> None:
+        """Count an event the file gives in an older version than the one imported before; note it when its older
+        version says something else (the import did not apply it)."""
+        self.job.older += 1
+        if differs:
+            self.note(
+                _(
+                    "Row %(row)s: %(event)s is older in this file (%(theirs)s) than the version imported before "
+                    "(%(ours)s): left as it is."
+                )
+                % {
+                    "row": event.rows[0],
+                    "event": event.event_id,
+                    "theirs": self.describe_version(event.version),
+                    "ours": self.describe_version(ours),
+                }
+            )
+
+    def describe_version(self, version: str) -> str:
+        """A version as the job's notes name it (a dataset's hook)."""
+        return version
 
     def save_counts(self) -> None:
         self.job.error_count = self.error_count

@@ -38,10 +38,12 @@ from psycopg.types.json import Jsonb
 
 from conflict_tracker.choices import FigureQualifier, Harm, ImportKind, VictimStatus
 from events.choices import ParticipantRole, ViolenceType
+from events.exports import UCDP_COLUMNS
 
 from ..models import ImportJob
 from ..readers import ucdp_csv
 from ..readers.csvfile import RowError, opened
+from ..versions import is_version, ucdp_version_in_name
 from .file_events import FileEvent, KilledRecord
 from .pipeline import DatasetImport
 from .staging import StagingTable
@@ -124,7 +126,27 @@ class UcdpImport(DatasetImport):
     def inspect(self) -> list[str]:
         with opened(self.binary) as text:
             header, _records = ucdp_csv.read_header(text)
-        return [_("Schema: %(schema)s.") % {"schema": header.schema}]
+        notes = [_("Schema: %(schema)s.") % {"schema": header.schema}]
+        # The release the file is: as the import was told, else as a `version` column gives it (row by row), else
+        # as the file's name does (ged241.csv, GEDEvent_v24_1.csv).
+        self.version = self.job.dataset_version
+        if self.version:
+            notes.append(_("Version: GED %(version)s, as the import was told.") % {"version": self.version})
+            return notes
+        self.version = ucdp_version_in_name(self.job.file_name)
+        if "version" in header.index:
+            notes.append(_("Version: each row's version column."))
+        elif self.version:
+            notes.append(_("Version: GED %(version)s, from the file's name.") % {"version": self.version})
+        else:
+            notes.append(
+                _(
+                    "No version: neither the file's name (ged241.csv, GEDEvent_v24_1.csv) nor a version column "
+                    "says which GED release this is, so each event replaces the one imported before whenever they "
+                    "differ, whichever is newer. Give the version with the file to keep the newest release."
+                )
+            )
+        return notes
 
     def read_rows(self, text: IO[str]) -> Iterator[ucdp_csv.UcdpRow | RowError]:
         return ucdp_csv.read_rows(text)
@@ -196,6 +218,7 @@ class UcdpImport(DatasetImport):
             source=row["source_office"],
             extra=row["extra"],
             described=described,
+            version=self._version(row["extra"]),
         )
         one_sided = violence == ViolenceType.ONE_SIDED
         # In fighting (state-based, non-state) both sides did the killing.
@@ -205,8 +228,18 @@ class UcdpImport(DatasetImport):
         }
         sides = self.add_participants(event, roles)
         event.records, event.ucdp_note = self._records(row, violence, sides)
-        event.digest = self.digest(event, kept=row["extra"])
+        # The columns the UCDP export gives back (all of GED's); a version column is not the event's content.
+        event.digest = self.digest(event, kept={name: value for name, value in row["extra"].items() if name in _GED})
         return event
+
+    def _version(self, extra: dict) -> str:
+        column = extra.get("version", "")
+        if not self.job.dataset_version and is_version(column):
+            return column
+        return self.version
+
+    def describe_version(self, version: str) -> str:
+        return _("GED %(version)s") % {"version": version}
 
     def _records(self, row: dict, violence: int, sides: dict[str, list[int]]) -> tuple[list[KilledRecord], str]:
         """The killed records of one event (see the module's docstring), and the claim's note on its figures."""
@@ -345,6 +378,7 @@ class UcdpImport(DatasetImport):
         }
 
 
+_GED = frozenset(UCDP_COLUMNS)
 _FIGURES = ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "low", "best", "high")
 
 

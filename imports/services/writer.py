@@ -190,8 +190,9 @@ class EventWriter:
                     "claim_id": claim,
                     "casualty_record_id": first_records.get(incident),
                     "digest": event.digest,
+                    "source_version": event.version,
                     "incident_version": version,
-                    "data": event.extra,
+                    "data": event.kept,
                     "first_job_id": self.job.pk,
                     "last_job_id": self.job.pk,
                 }
@@ -290,8 +291,9 @@ class EventWriter:
 
         ImportedEvent.objects.filter(pk=imported.pk).update(
             digest=event.digest,
+            source_version=event.version,
             incident_version=incident.version,
-            data=event.extra,
+            data=event.kept,
             casualty_record=records[0] if records else None,
             last_job=self.job,
         )

@@ -300,31 +300,18 @@ def test_an_acled_file_exported_again_keeps_acleds_event_ids_and_columns(known_a
     given = rows_by_id(original)
     assert set(exported) == set(given) == {"MLI9001", "MLI9002", "MLI9003"}
     for event_id, row in exported.items():
-        source = given[event_id]
-        for column in (
-            "event_date",
-            "time_precision",
-            "disorder_type",
-            "event_type",
-            "sub_event_type",
-            "civilian_targeting",
-            "iso",
-            "region",
-            "country",
-            "admin1",
-            "location",
-            "latitude",
-            "longitude",
-            "geo_precision",
-            "source",
-            "source_scale",
-            "notes",
-            "fatalities",
-        ):
-            assert row[column] == ("" if source[column] == "NA" else source[column]), column
-    # ACLED's own tags come back; the army under its name here, which its dated ACLED label resolved to.
-    assert exported["MLI9003"]["tags"] == "crowd size=no report"
-    assert sides(exported["MLI9002"]) == (["Malian Armed Forces"], ["Katiba Serma"])
+        # Every column of ACLED's file as the file gave it (ACLED's NA is a blank cell), ids and timestamp too.
+        assert {column: row[column] for column in given[event_id]} == {
+            column: "" if value == "NA" else value for column, value in given[event_id].items()
+        }, event_id
+        assert (row["event_id_no_cnty"], row["data_id"]) == ("", "")  # not in this file
+    # The actors under ACLED's labels, with their period, though the army resolved to our Malian Armed Forces.
+    assert sides(exported["MLI9002"]) == (["Military Forces of Mali (2013-)"], ["Katiba Serma"])
+    assert (
+        ImportedEvent.objects.get(external_id="MLI9002")
+        .incident.participants.filter(actor=known_actors["fama"])
+        .exists()
+    )
 
     job = import_text(run_import, tmp_path, export_acled(), "again.csv")
 
@@ -361,7 +348,7 @@ def test_a_change_made_in_the_exported_file_is_one_update_with_one_revision(know
     run_import("acled_current.csv")
     exported = export_acled()
     row = next(line for line in csv.reader(io.StringIO(exported)) if line[0] == "MLI9001")
-    assert row[-3:-1] == ["14", ""]  # fatalities, tags
+    assert row[-5:-3] == ["14", ""]  # fatalities, tags
     changed = exported.replace('Residents fled to Djenne.",14,', 'Residents fled to Djenne.",24,', 1)
     assert changed != exported
     before = revisions()
@@ -464,6 +451,34 @@ def test_formulas_are_exported_quoted_and_imported_as_they_were(hostile, run_imp
     incident_retract(incident=hostile, by=editor, reason="Replaced by its ACLED round trip.")
     again = rows_by_id(export_acled())[hostile.code]
     assert {k: v for k, v in again.items() if k not in VOLATILE} == {k: v for k, v in row.items() if k not in VOLATILE}
+
+
+def test_the_acled_export_gives_back_acleds_ids_codes_labels_and_timestamp(known_actors, run_import):
+    """The 2019 schema: ACLED's ids, its numeric type codes and interaction, its labels with their period."""
+    run_import("acled_2019.csv")
+
+    row = rows_by_id(export_acled())["MLI8001"]
+
+    assert (row["event_id_no_cnty"], row["data_id"], row["timestamp"]) == ("8001", "7001", "1609500000")
+    assert (row["actor1"], row["inter1"], row["actor2"], row["inter2"], row["interaction"]) == (
+        "JNIM: Group for Support of Islam and Muslims",
+        "2",
+        "Military Forces of Mali (2020-2021)",
+        "1",
+        "12",
+    )
+
+
+def test_an_actor_added_here_is_exported_under_its_name_and_the_code_of_its_kind(known_actors, run_import):
+    run_import("acled_current.csv")
+    incident = ImportedEvent.objects.get(external_id="MLI9002").incident
+    IncidentParticipant.objects.filter(incident=incident, side=Side.B).update(actor=known_actors["jnim"])
+
+    row = rows_by_id(export_acled())["MLI9002"]
+
+    assert (row["actor1"], row["inter1"]) == ("Military Forces of Mali (2013-)", "State forces")
+    assert (row["actor2"], row["inter2"]) == ("Jama'at Nusrat al-Islam wal-Muslimin", "2")
+    assert row["interaction"] == "12"  # ours: the file's no longer fits its actors
 
 
 # Last in the module: the demo data, loaded once per module, stays until the module's end.

@@ -6,6 +6,7 @@ The files live beside the repository (../shared/data/ucdp, or UCDP_DATA_DIR); UC
 shared, but they are not committed here.
 """
 
+import io
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db.models import Max, Sum
+from rest_framework.test import APIClient
 
 from conflict_tracker.choices import ImportKind, VictimStatus
 from events.choices import ParticipantRole, ViolenceType
@@ -147,3 +149,23 @@ def test_the_iraq_file_in_the_pre_2018_schema_gives_the_readme_totals(editor):
     )
     assert coalition.values("incident").distinct().count() == 95
     assert coalition.count() == 190
+
+
+@pytest.mark.parametrize(
+    ("name", "events"), [("ged_ukraine_2014_2021.csv", 2989), ("ged_iraq_1989_2018_oldschema.csv", 7473)]
+)
+def test_the_ucdp_export_of_a_real_file_imports_with_nothing_changed(editor, name, events):
+    """UCDP's own dates come back: about 500 events of the Ukraine file are known only to the week or month, and an
+    export widening their dates to it made each of them an update. The pre-2018 file comes back in the current
+    schema (its start_year and end_year, which restate its dates, are not GED's columns any more)."""
+    run(editor, name)
+    response = APIClient().get("/api/v1/incidents/", {"format": "ucdp"})
+    assert response.status_code == 200
+    exported = b"".join(response.streaming_content)
+
+    job = import_job_create(by=editor, kind=ImportKind.UCDP, file_name="ours.csv")
+    job = import_job_run(job=job, stream=io.BytesIO(exported))
+
+    assert job.status == ImportStatus.SUCCEEDED, job.failure
+    assert (job.created, job.updated, job.unchanged, job.error_count) == (0, 0, events, 0)
+    assert Incident.objects.aggregate(version=Max("version"))["version"] == 1

@@ -202,6 +202,35 @@ def test_no_file_and_an_unknown_dataset_are_refused_next_to_their_fields(client,
     assert "gdelt is not a dataset we import" in html
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"dataset_version": "24.1"}, "Only a UCDP file takes a dataset version"),
+        ({"kind": "ucdp", "dataset_version": "latest"}, "latest is not a GED version"),
+    ],
+)
+def test_a_wrong_dataset_version_is_refused_next_to_its_field(client, editor, enqueued, fields, message):
+    client.force_login(editor)
+
+    response = client.post(LIST, upload(**fields))
+
+    assert response.status_code == 200
+    field = re.search(r'id="id_dataset_version_errors">([^<]*)<', response.content.decode())
+    assert field is not None and message in field.group(1)
+    assert (ImportJob.objects.count(), enqueued) == (0, [])
+
+
+def test_a_ucdp_upload_keeps_the_dataset_version_given(client, editor, enqueued, django_capture_on_commit_callbacks):
+    client.force_login(editor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(LIST, upload("ucdp_current.csv", kind="ucdp", dataset_version=" 24.1 "))
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert (job.kind, job.dataset_version, enqueued) == (ImportKind.UCDP, "24.1", [job.pk])
+
+
 # -- the job's page and its progress ----------------------------------------------------------------------------
 
 

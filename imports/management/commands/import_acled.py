@@ -4,7 +4,7 @@ it did (or, with --dry-run, what it would do)."""
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from conflict_tracker.choices import ImportKind
@@ -19,21 +19,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help=f"The {self.kind.label} file.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+        if self.kind == ImportKind.UCDP:
+            parser.add_argument(
+                "--dataset-version",
+                default="",
+                help="The GED release the file is (24.1), when its name (ged241.csv, GEDEvent_v24_1.csv) does not say.",
+            )
         parser.add_argument(
             "--as-user",
             default=None,
             help="The editor the import is recorded as (default: the only superuser, if there is exactly one).",
         )
 
-    def handle(self, *args, file, dry_run, as_user, **options):
+    def handle(self, *args, file, dry_run, as_user, dataset_version="", **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No such file: {file}")
         user = self._user(as_user)
         try:
-            job = import_job_create(by=user, kind=self.kind, file_name=path.name, dry_run=dry_run)
+            job = import_job_create(
+                by=user, kind=self.kind, file_name=path.name, dry_run=dry_run, dataset_version=dataset_version
+            )
         except PermissionDenied as error:
             raise CommandError(str(error)) from None
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
         with path.open("rb") as stream:
             job = import_job_run(job=job, stream=stream)
         self._report(job)
@@ -62,7 +72,7 @@ class Command(BaseCommand):
         write(
             f"created: {job.created}  updated: {job.updated}  unchanged: {job.unchanged}  "
             f"absent: {job.absent}  left alone (edited here): {job.conflicts}  "
-            f"actors created (flagged for review): {job.actors_created}"
+            f"older than ours (not applied): {job.older}  actors created (flagged for review): {job.actors_created}"
         )
         write(f"row errors: {job.error_count}")
         for error in job.errors:
