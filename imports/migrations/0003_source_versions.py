@@ -23,7 +23,7 @@ def versions_of_earlier_imports(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("imports", "0001_initial"),
+        ("imports", "0002_actor_merge"),
     ]
 
     operations = [
