@@ -27,6 +27,7 @@ from events.models import CasualtyPerpetrator, Incident, IncidentParticipant
 from sources.models import ClaimActor
 
 from ..models import ActorMerge, ImportedEvent
+from .actor_resolver import NAMES_LOCK
 
 _ALIAS_FIELDS = ("id", "name", "valid_from", "valid_until", "note")
 _RELATION_FIELDS = ("id", "subject_id", "kind", "object_id", "valid_from", "valid_until", "note")
@@ -37,6 +38,14 @@ _ACTOR_FIELDS = tuple(field.attname for field in Actor._meta.concrete_fields if 
 def _require_editor(user: User) -> None:
     if not has_role(user, Role.EDITOR):
         raise PermissionDenied(_("Only editors may merge actors."))
+
+
+def _no_import_running() -> None:
+    """Take the names lock for this transaction, or refuse while an import is resolving names (see NAMES_LOCK)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [NAMES_LOCK])
+        if not cursor.fetchone()[0]:
+            raise ChangedMeanwhile(_("An import is running: merge actors, or undo a merge, once it has finished."))
 
 
 def _json(value: Any) -> Any:
@@ -56,6 +65,7 @@ def actor_merge(*, actor: int, into: int, by: User) -> ActorMerge:
     """Merge the flagged actor `actor` into the actor `into` (ids); see the module's docstring."""
     _require_editor(by)
     with transaction.atomic(), pghistory.context(user=by.pk, action="actor.merge"):
+        _no_import_running()
         # Locked in id order, as every merge locks them, so that two merges cannot wait for each other.
         locked = {a.pk: a for a in Actor.objects.select_for_update().filter(pk__in=[actor, into]).order_by("pk")}
         merged, target = locked.get(actor), locked.get(into)
@@ -234,6 +244,7 @@ def actor_merge_undo(*, merge: int, by: User) -> ActorMerge:
     (an undo must not lose that change)."""
     _require_editor(by)
     with transaction.atomic(), pghistory.context(user=by.pk, action="actor.merge_undo", merge=merge):
+        _no_import_running()
         record = ActorMerge.objects.select_for_update().filter(pk=merge).first()
         if record is None:
             raise ValidationError({"merge": _("No actor merge has the id %(id)s.") % {"id": merge}})

@@ -25,6 +25,10 @@ from actors.choices import ActorKind, RelationKind
 from actors.models import Actor, ActorAlias, ActorRelation, normalize_actor_name
 
 _CACHE_SIZE = 100_000
+# An advisory lock between the imports and the actor merges: an import holds it shared for its whole transaction,
+# because its resolver keeps every actor's names in memory from the start; a merge, which deletes an actor, takes it
+# exclusively or is refused, so that no import writes a participant for an actor merged away under it.
+NAMES_LOCK = 7_402_204
 # "Military Forces of Mali (2013-2020)", "(2021-)": ACLED's dated label of one government's forces; followed by the
 # name of a unit of them in "Police Forces of Mali (2020-) Gendarmerie".
 _DATED = re.compile(r"^(?P<base>.*?\S)\s*\((?P<start>[12][0-9]{3})-(?P<end>[12][0-9]{3})?\)(?:\s+(?P<unit>\S.*))?$")

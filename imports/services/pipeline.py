@@ -60,7 +60,7 @@ from sources.models import Source
 from ..models import MAX_STORED_ERRORS, ImportedEvent, ImportJob
 from ..readers.csvfile import opened
 from ..versions import older
-from .actor_resolver import ActorResolver
+from .actor_resolver import NAMES_LOCK, ActorResolver
 from .file_events import FileEvent, json_default
 from .history import Progress, context_row
 from .staging import StagingTable
@@ -170,6 +170,7 @@ class DatasetImport(EventWriter, ABC):
             context_row(self.context)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.lock_key])
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [NAMES_LOCK])
             self.job.rows_read = self._stage()
             self.validate()
             self.error_count, self.errors, self.job.events_total = self.staging.report()

@@ -3,6 +3,7 @@ who may, and what happens when someone else got there first."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
 
 from actors.choices import ActorKind, RelationKind
 from actors.models import Actor, ActorAlias, ActorRelation
@@ -12,6 +13,7 @@ from events.selectors import incident_revisions
 from events.services import incident_update
 from imports.models import ActorMerge, ImportedEvent
 from imports.services.actor_merge import actor_merge, actor_merge_undo
+from imports.services.actor_resolver import NAMES_LOCK
 from sources.models import ClaimActor
 from tallies.selectors import actor_tally_summary
 from tallies.services import tallies_verify
@@ -312,3 +314,31 @@ def test_the_review_page_says_what_is_wrong_and_keeps_what_was_typed(imported, c
     actor_merge_undo(merge=merge.pk, by=editor)
     response = client.post("/imports/actors/", {"undo": merge.pk})
     assert response.status_code == 409 and "undone already" in response.content.decode()
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # each merge commits, releasing the lock as it would outside a test
+def test_a_merge_or_undo_is_refused_while_an_import_resolves_names(imported, editor):
+    """An import keeps every actor's names in memory from its start: a merge then would leave it writing a
+    participant for an actor deleted under it, so it is refused until the import has finished."""
+    katiba = actor("Katiba Serma")
+    running_import = connections.create_connection("default")
+    try:
+        with running_import.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock_shared(%s)", [NAMES_LOCK])
+        with pytest.raises(ChangedMeanwhile, match="An import is running"):
+            actor_merge(actor=katiba.pk, into=imported["macina"].pk, by=editor)
+        assert Actor.objects.filter(pk=katiba.pk).exists()
+
+        with running_import.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock_shared(%s)", [NAMES_LOCK])
+        merge = actor_merge(actor=katiba.pk, into=imported["macina"].pk, by=editor)
+
+        with running_import.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock_shared(%s)", [NAMES_LOCK])
+        with pytest.raises(ChangedMeanwhile, match="An import is running"):
+            actor_merge_undo(merge=merge.pk, by=editor)
+        assert not Actor.objects.filter(pk=katiba.pk).exists()
+    finally:
+        running_import.close()
