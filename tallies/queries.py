@@ -310,18 +310,25 @@ def _totals(counting: str) -> str:
     `counting` them, the records and counts from those of one harm and one victims' status."""
     of = {name: counting for name in ("incidents", "week_precision", "month_precision", "year_precision")}
     records = "harm IS NOT NULL AND victim_status IS NOT NULL"
-    return ", ".join(f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint" for name in _NAMES)
+    return ", ".join(
+        f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint AS {name}" for name in _NAMES
+    )
 
 
-def tally_rows(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> list[dict]:
-    """One tally, a row per period (`period` all: one row), oldest first, periods with no record left out.
-    `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status; None: all.
-    One query."""
+def tally_sql(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> tuple[str, dict]:
+    """One tally, a row per period (`period` all: one row), columns `period_start` and _NAMES, periods with no
+    record left out. `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status;
+    None: all. SQL and its parameters."""
     where, counting, params = _filtered(measure, attribution, **filters)
     rows, members = _set_rows(actor_ids, "actors", where)
-    sql = f"SELECT {_bucket(period)}, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1 ORDER BY 1"
+    sql = f"SELECT {_bucket(period)} AS period_start, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1"
+    return sql, params | members
+
+
+def tally_rows(sql: str, params: dict) -> list[dict]:
+    """The rows of a tally's SQL (tally_sql), oldest period first. One query."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params | members)
+        cursor.execute(f"{sql} ORDER BY period_start", params)
         return [dict(zip(("period_start", *_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 
