@@ -5,6 +5,7 @@ events.casualties.cell_records."""
 
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -77,6 +78,42 @@ def facts_write(incident_ids: list[int] | None) -> int:
         return cursor.rowcount
 
 
+# For a rebuild's transaction, which writes every fact and sum at once: JIT compiling its few big statements cost
+# more than it saved, and with the default work_mem they sorted on disk what fits in memory.
+_REBUILD_SETTINGS = {"jit": "off", "work_mem": "256MB", "maintenance_work_mem": "512MB"}
+
+
+def rebuild_settings() -> None:
+    """Set a full rebuild's memory and planner settings until its transaction ends."""
+    with connection.cursor() as cursor:
+        for name, value in _REBUILD_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+@contextmanager
+def indexes_set_aside(table: str):
+    """Drop the table's secondary indexes and unique constraints for a bulk write, then make them again: building an
+    index once over every row is several times faster than keeping it row by row. Within the caller's transaction,
+    which must hold the table exclusively (a rebuild's TRUNCATE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format('ALTER TABLE %%I DROP CONSTRAINT %%I', %(table)s, conname),"
+            " format('ALTER TABLE %%I ADD CONSTRAINT %%I ', %(table)s, conname) || pg_get_constraintdef(oid)"
+            " FROM pg_constraint WHERE conrelid = %(table)s::regclass AND contype = 'u'"
+            " UNION ALL"
+            " SELECT format('DROP INDEX %%s', indexrelid::regclass), pg_get_indexdef(indexrelid)"
+            " FROM pg_index WHERE indrelid = %(table)s::regclass AND NOT indisprimary"
+            " AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conrelid = %(table)s::regclass)",
+            {"table": table},
+        )
+        statements = cursor.fetchall()
+        for drop, _create in statements:
+            cursor.execute(drop)
+        yield
+        for _drop, create in statements:
+            cursor.execute(create)
+
+
 def facts_delete(incident_ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACT_TABLE} WHERE incident_id = ANY(%s)", [incident_ids])
@@ -142,8 +179,8 @@ _SUM_VALUES = ("incidents", "week_precision", "month_precision", "year_precision
 # alleged level, and at the confirmed level too when confirmed. An incident counts once for each actor credited
 # for one of its records under each harm and victims' status filter (GROUPING SETS: None is any), and once for
 # each group of two or more actors so credited together; a record once for each of its actors and once for the
-# group of them. A group is written under each pair of its members. Summed per month and place, then per country
-# and everywhere (None).
+# group of them. A group is written under each pair of its members. Summed per month and place ({places}: admin1,
+# then per country and everywhere (None) too, or admin1 alone for the rebuild, which rolls the places up after).
 _SUMS_SQL = """
 WITH f AS (
     SELECT f.*, l.confirmed_only, date_trunc('month', f.start_date)::date AS month
@@ -157,47 +194,54 @@ WITH f AS (
     GROUP BY incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision,
              GROUPING SETS ((harm, victim_status), (harm), (victim_status), ())
 ), counted AS (
-    SELECT measure, confirmed_only, actor_id, NULL::bigint[] AS actors, month, country, admin1, harm,
-           victim_status, date_precision, 1 AS incidents, 0 AS records, 0 AS low, 0 AS best, 0 AS high
+    SELECT measure, confirmed_only, actor_id, NULL::bigint AS partner_id, NULL::bigint[] AS actors, month, country,
+           admin1, harm, victim_status, date_precision, 1 AS incidents, 0 AS records, 0 AS low, 0 AS best, 0 AS high
     FROM present
     UNION ALL
-    SELECT measure, confirmed_only, NULL, array_agg(actor_id ORDER BY actor_id), month, country, admin1, harm,
-           victim_status, date_precision, 1, 0, 0, 0, 0
-    FROM present
-    GROUP BY incident_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
-    HAVING count(*) > 1
+    SELECT g.measure, g.confirmed_only, w.a, w.b, g.actors, g.month, g.country, g.admin1, g.harm, g.victim_status,
+           g.date_precision, 1, 0, 0, 0, 0
+    FROM (
+        SELECT measure, confirmed_only, array_agg(actor_id ORDER BY actor_id) AS actors, month, country, admin1,
+               harm, victim_status, date_precision
+        FROM present
+        GROUP BY incident_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
+        HAVING count(*) > 1
+    ) AS g
+    CROSS JOIN LATERAL (SELECT a, b FROM unnest(g.actors) AS a, unnest(g.actors) AS b WHERE a < b) AS w
     UNION ALL
-    SELECT measure, confirmed_only, actor_id, NULL, month, country, admin1, harm, victim_status, date_precision, 0,
-           1, low, best, high
+    SELECT measure, confirmed_only, actor_id, NULL, NULL, month, country, admin1, harm, victim_status,
+           date_precision, 0, 1, low, best, high
     FROM f
     UNION ALL
-    SELECT measure, confirmed_only, NULL, array_agg(actor_id ORDER BY actor_id), month, country, admin1, harm,
-           victim_status, date_precision, 0, 1, MIN(low), MIN(best), MIN(high)
-    FROM f
-    GROUP BY record_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
-    HAVING count(*) > 1
+    SELECT g.measure, g.confirmed_only, w.a, w.b, g.actors, g.month, g.country, g.admin1, g.harm, g.victim_status,
+           g.date_precision, 0, 1, g.low, g.best, g.high
+    FROM (
+        SELECT measure, confirmed_only, array_agg(actor_id ORDER BY actor_id) AS actors, month, country, admin1,
+               harm, victim_status, date_precision, MIN(low) AS low, MIN(best) AS best, MIN(high) AS high
+        FROM f
+        GROUP BY record_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
+        HAVING count(*) > 1
+    ) AS g
+    CROSS JOIN LATERAL (SELECT a, b FROM unnest(g.actors) AS a, unnest(g.actors) AS b WHERE a < b) AS w
 )
-SELECT w.actor_id, w.partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
-       %(sign)s * SUM(incidents), %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'week'),
-       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'month'),
-       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'year'), %(sign)s * SUM(records),
-       %(sign)s * SUM(low), %(sign)s * SUM(best), %(sign)s * SUM(high)
-FROM counted c
-CROSS JOIN LATERAL (
-    SELECT c.actor_id, NULL::bigint AS partner_id WHERE c.actors IS NULL
-    UNION ALL
-    SELECT a, b FROM unnest(c.actors) AS a, unnest(c.actors) AS b WHERE a < b
-) AS w
-GROUP BY w.actor_id, w.partner_id, measure, confirmed_only, harm, victim_status, month, actors,
-         GROUPING SETS ((country, admin1), (country), ())
+SELECT actor_id, partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
+       %(sign)s * SUM(incidents) AS incidents,
+       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'week') AS week_precision,
+       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'month') AS month_precision,
+       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'year') AS year_precision,
+       %(sign)s * SUM(records) AS records, %(sign)s * SUM(low) AS low, %(sign)s * SUM(best) AS best,
+       %(sign)s * SUM(high) AS high
+FROM counted
+GROUP BY actor_id, partner_id, measure, confirmed_only, harm, victim_status, month, actors, {places}
 """
+_ALL_PLACES = "GROUPING SETS ((country, admin1), (country), ())"
 
 
-def _sums_sql(incident_ids: list[int] | None, sign: int) -> tuple[str, list]:
+def _sums_sql(incident_ids: list[int] | None, sign: int, places: str = _ALL_PLACES) -> tuple[str, list]:
     """What the facts of these incidents (all when None) add to the sums, times `sign`: SQL and positional
     parameters (see facts_write)."""
     incidents = "TRUE" if incident_ids is None else "f.incident_id = ANY(%(incident_ids)s)"
-    sql = _SUMS_SQL.format(incidents=incidents)
+    sql = _SUMS_SQL.format(incidents=incidents, places=places)
     values = {"incident_ids": incident_ids, "sign": sign}
     names = re.findall(r"%\((\w+)\)s", sql)
     return re.sub(r"%\(\w+\)s", "%s", sql), [values[name] for name in names]
@@ -220,15 +264,31 @@ def sums_add(incident_ids: list[int], sign: int) -> None:
 
 
 def sums_write() -> int:
-    """Write every sum from the facts (the table must be empty). Returns how many."""
-    sql, params = _sums_sql(None, 1)
+    """Write every sum from the facts (the table must be empty). Returns how many.
+
+    Summed once per admin1, into a temporary table, then rolled up to the countries and everywhere from those sums
+    rather than from the facts again: an incident has one place, so every figure adds up over places."""
+    sql, params = _sums_sql(None, 1, places="country, admin1")
+    values = ", ".join(f"SUM({name})" for name in _SUM_VALUES)
+    columns = f"{_SUM_KEY}, {', '.join(_SUM_VALUES)}"
     with connection.cursor() as cursor:
-        # Each actor's sums side by side on disk, in the order a tally reads them.
+        # Dropped at the end rather than on commit: a rebuild may run twice in one transaction (within savepoints).
+        cursor.execute(f"CREATE TEMPORARY TABLE tally_sums_by_admin1 AS {sql}", params)
+        # Each actor's sums in one measure and level side by side on disk, as a tally reads them (ordered by no more,
+        # since sorting millions of rows on their text columns too cost more than the rest of the rebuild).
         cursor.execute(
-            f"INSERT INTO {SUM_TABLE} ({_SUM_KEY}, {', '.join(_SUM_VALUES)}) {sql} ORDER BY {_SUM_KEY}",
-            params,
+            f"INSERT INTO {SUM_TABLE} ({columns}) SELECT * FROM ("
+            f" SELECT {columns} FROM tally_sums_by_admin1"
+            " UNION ALL"
+            f" SELECT actor_id, partner_id, measure, confirmed_only, country, NULL, harm, victim_status, month, actors,"
+            f" {values} FROM tally_sums_by_admin1"
+            " GROUP BY actor_id, partner_id, measure, confirmed_only, harm, victim_status, month, actors,"
+            " GROUPING SETS ((country), ())"
+            ") AS s ORDER BY actor_id, partner_id, measure, confirmed_only"
         )
-        return cursor.rowcount
+        written = cursor.rowcount
+        cursor.execute("DROP TABLE tally_sums_by_admin1")
+        return written
 
 
 def sums_truncate() -> None:
@@ -310,18 +370,25 @@ def _totals(counting: str) -> str:
     `counting` them, the records and counts from those of one harm and one victims' status."""
     of = {name: counting for name in ("incidents", "week_precision", "month_precision", "year_precision")}
     records = "harm IS NOT NULL AND victim_status IS NOT NULL"
-    return ", ".join(f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint" for name in _NAMES)
+    return ", ".join(
+        f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint AS {name}" for name in _NAMES
+    )
 
 
-def tally_rows(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> list[dict]:
-    """One tally, a row per period (`period` all: one row), oldest first, periods with no record left out.
-    `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status; None: all.
-    One query."""
+def tally_sql(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> tuple[str, dict]:
+    """One tally, a row per period (`period` all: one row), columns `period_start` and _NAMES, periods with no
+    record left out. `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status;
+    None: all. SQL and its parameters."""
     where, counting, params = _filtered(measure, attribution, **filters)
     rows, members = _set_rows(actor_ids, "actors", where)
-    sql = f"SELECT {_bucket(period)}, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1 ORDER BY 1"
+    sql = f"SELECT {_bucket(period)} AS period_start, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1"
+    return sql, params | members
+
+
+def tally_rows(sql: str, params: dict) -> list[dict]:
+    """The rows of a tally's SQL (tally_sql), oldest period first. One query."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params | members)
+        cursor.execute(f"{sql} ORDER BY period_start", params)
         return [dict(zip(("period_start", *_NAMES), row, strict=True)) for row in cursor.fetchall()]
 
 

@@ -15,7 +15,7 @@ from conflict_tracker.choices import AttributionLevel, Measure, PeriodType
 
 from .choices import SubjectKind
 from .models import ActorSet
-from .queries import quarter_rows, summary_rows, tally_rows
+from .queries import quarter_rows, summary_rows, tally_rows, tally_sql
 
 GIVEN = "given"
 
@@ -61,11 +61,14 @@ def period_start(period_type: str, day: datetime.date) -> datetime.date:
     return datetime.date(day.year, month, 1)
 
 
+# How many months each period type spans.
+PERIOD_MONTHS = {PeriodType.YEAR: 12, PeriodType.QUARTER: 3, PeriodType.MONTH: 1}
+
+
 def period_end(period_type: str, start: datetime.date | None) -> datetime.date | None:
     if start is None:
         return None
-    months = {PeriodType.YEAR: 12, PeriodType.QUARTER: 3, PeriodType.MONTH: 1}[period_type]
-    month = start.month - 1 + months
+    month = start.month - 1 + PERIOD_MONTHS[period_type]
     return datetime.date(start.year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
 
 
@@ -79,7 +82,18 @@ def _subject(question: TallyQuestion, members: set[int]) -> TallySubject:
     return TallySubject(SubjectKind.SET if named else GIVEN, sorted(members))
 
 
-def tally_answer(question: TallyQuestion) -> TallyAnswer:
+@dataclass(frozen=True)
+class TallyQuery:
+    """A tally's SQL, one row per period (tallies.queries.tally_sql), with whom it counts."""
+
+    subject: TallySubject
+    sql: str
+    params: dict
+
+
+def tally_query(question: TallyQuestion) -> TallyQuery:
+    """The SQL answering `question` (its lineage and set resolved): what tally_answer runs, and what the API wraps
+    to have PostgreSQL write its response."""
     members = set(question.actor_ids)
     if question.include_related:
         members = actor_lineage_ids(members)
@@ -93,7 +107,7 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
             started_from = period_end(question.period, started_from) + datetime.timedelta(days=1)
     if question.date_before:
         started_until = period_end(question.period, period_start(question.period, question.date_before))
-    rows = tally_rows(
+    sql, params = tally_sql(
         actor_ids=members,
         measure=question.measure,
         attribution=question.attribution,
@@ -105,8 +119,12 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
         harm=question.harm,
         victim_status=question.victim_status,
     )
-    now = timezone.now()
-    echoed = {
+    return TallyQuery(subject, sql, params)
+
+
+def tally_echo(question: TallyQuestion) -> dict:
+    """What every cell of a tally repeats of its question."""
+    return {
         "measure": question.measure,
         "attribution": question.attribution,
         "period_type": question.period,
@@ -115,8 +133,20 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
         "harm": question.harm,
         "victim_status": question.victim_status,
     }
+
+
+def tally_answer(question: TallyQuestion) -> TallyAnswer:
+    """A tally's cells as Python values (the API has PostgreSQL write them as JSON instead: tallies.api.rendering)."""
+    query = tally_query(question)
+    echoed = tally_echo(question)
+    now = timezone.now()
+    rows = tally_rows(query.sql, query.params)
     cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
-    return TallyAnswer(subject, cells)
+    return TallyAnswer(query.subject, cells)
+
+
+# The incidents query's parameters naming a cell's period, last in its query (tallies.api.rendering writes them in SQL).
+PERIOD_PARAMETERS = ("started_after", "started_before")
 
 
 def cell_incidents_query(members: list[int], cell: dict) -> str:
@@ -135,8 +165,8 @@ def cell_incidents_query(members: list[int], cell: dict) -> str:
     if cell["admin1"] is not None:
         params["admin1"] = cell["admin1"]
     if cell["period_start"]:
-        params["started_after"] = cell["period_start"].isoformat()
-        params["started_before"] = period_end(cell["period_type"], cell["period_start"]).isoformat()
+        end = period_end(cell["period_type"], cell["period_start"])
+        params |= dict(zip(PERIOD_PARAMETERS, (cell["period_start"].isoformat(), end.isoformat()), strict=True))
     return urlencode(params)
 
 

@@ -17,10 +17,14 @@ from django.db import transaction
 from conflict_tracker.incident_changes import IncidentChange
 
 from .queries import (
+    FACT_TABLE,
+    SUM_TABLE,
     facts_delete,
     facts_disagreeing,
     facts_truncate,
     facts_write,
+    indexes_set_aside,
+    rebuild_settings,
     sums_add,
     sums_disagreeing,
     sums_truncate,
@@ -47,12 +51,16 @@ def tallies_rebuild() -> int:
 
     Emptied with TRUNCATE, which locks the table until the rebuild commits: it reads every change committed
     before it; a change committing meanwhile waits to rewrite its incident's facts after it, and a tally asked
-    meanwhile waits for the new facts. Two rebuilds run one after the other."""
+    meanwhile waits for the new facts. Two rebuilds run one after the other. Under that lock, each table is written
+    without its secondary indexes, made again once it is full (rolled back with the rest if the rebuild fails)."""
     with transaction.atomic():
         sums_truncate()  # first, as a change's refresh locks them
         facts_truncate()
-        written = facts_write(None)
-        sums_write()
+        rebuild_settings()
+        with indexes_set_aside(FACT_TABLE):
+            written = facts_write(None)
+        with indexes_set_aside(SUM_TABLE):
+            sums_write()
         return written
 
 

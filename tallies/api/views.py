@@ -1,4 +1,3 @@
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
@@ -8,7 +7,8 @@ from events.models import CasualtyRecord
 
 from ..filters import TallyFilterSet, TallyRecordFilterSet
 from ..models import CasualtyFact
-from ..selectors import TallyQuestion, cell_incidents_query, period_end, tally_answer
+from ..selectors import TallyQuestion
+from .rendering import tally_json
 from .serializers import TallyRecordSerializer, TallySerializer
 
 
@@ -40,24 +40,8 @@ class TallyListView(generics.ListAPIView):
             harm=data.get("harm") or None,
             victim_status=data.get("victim_status") or None,
         )
-        answer = tally_answer(question)
-        subject = {"kind": answer.subject.kind, "actors": answer.members}
-        incidents = request.build_absolute_uri(reverse("api:incident-list"))
-        records = request.build_absolute_uri(reverse("api:tally-records"))
-        rows = []
-        for cell in answer.cells:
-            query = cell_incidents_query(answer.members, cell)  # the records behind a cell: the same query
-            rows.append(
-                {
-                    **cell,
-                    "subject": subject,
-                    "period_end": period_end(cell["period_type"], cell["period_start"]),
-                    "stale": False,  # counted from facts written in the transaction of every change
-                    "incidents_url": f"{incidents}?{query}",
-                    "records_url": f"{records}?{query}",
-                }
-            )
-        return Response(TallySerializer(rows, many=True).data)
+        # Written by PostgreSQL, cells and links, as TallySerializer would write them (rendering.py).
+        return Response(tally_json(question, request))
 
 
 class TallyRecordListView(generics.ListAPIView):

@@ -1,15 +1,22 @@
 """GET /api/v1/tallies/ on the Mali demo data: actors, lineages and sets, provenance, freshness, errors."""
 
+import datetime
+import json
+
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
+from django.urls import reverse
+from rest_framework.test import APIClient, APIRequestFactory
 
 from actors.models import Actor
-from demo.actors import AFRICA_CORPS, FAMA, WAGNER
+from demo.actors import AFRICA_CORPS, FAMA, FRANCE, WAGNER
 from events.models import CasualtyRecord
 from events.selectors import incident_parts
 from events.services import incident_update
 from sources.models import Claim
+from tallies.api.rendering import tally_json
+from tallies.api.serializers import TallySerializer
+from tallies.selectors import TallyQuestion, cell_incidents_query, period_end, tally_answer
 
 URL = "/api/v1/tallies/"
 
@@ -74,6 +81,54 @@ def test_each_cell_links_to_exactly_the_incidents_it_counts(demo, db):
         assert summed["count"] == cell["records"]
         assert sum(row["count_best"] for row in summed["results"]) == cell["best"]
         assert {row["incident"] for row in summed["results"]} == set(codes)
+
+
+def serialized(question: TallyQuestion, request) -> list[dict]:
+    """tally_answer's cells as TallySerializer writes them, each with its links: what PostgreSQL must write."""
+    answer = tally_answer(question)
+    incidents = request.build_absolute_uri(reverse("api:incident-list"))
+    records = request.build_absolute_uri(reverse("api:tally-records"))
+    rows = []
+    for cell in answer.cells:
+        query = cell_incidents_query(answer.members, cell)
+        rows.append(
+            {
+                **cell,
+                "subject": {"kind": answer.subject.kind, "actors": answer.members},
+                "period_end": period_end(cell["period_type"], cell["period_start"]),
+                "stale": False,
+                "incidents_url": f"{incidents}?{query}",
+                "records_url": f"{records}?{query}",
+            }
+        )
+    return json.loads(json.dumps(TallySerializer(rows, many=True).data))
+
+
+@pytest.mark.parametrize(
+    ("names", "asked"),
+    [
+        ((WAGNER,), {"period": "quarter", "harm": "killed"}),
+        ((WAGNER,), {"include_related": True, "period": "year", "measure": "involved"}),
+        ((FAMA, WAGNER), {"period": "month", "measure": "involved"}),
+        ((FAMA, WAGNER, AFRICA_CORPS), {"victim_status": "civilian"}),
+        ((FRANCE, FAMA), {"period": "month", "attribution": "confirmed", "country": "MLI", "admin1": "Mopti"}),
+        ((FAMA,), {"period": "quarter", "date_after": datetime.date(2024, 2, 1), "country": "MLI"}),
+        ((FAMA,), {"period": "year", "date_after": datetime.date(2040, 1, 1)}),
+    ],
+)
+def test_postgresql_writes_each_cell_as_the_serializer_would(demo, db, names, asked):
+    question = TallyQuestion(actor_ids=tuple(actor_id(name) for name in names), **asked)
+    request = APIRequestFactory().get(URL)
+
+    written = json.loads(tally_json(question, request).contents)
+    expected = serialized(question, request)
+
+    assert bool(expected) == (question.date_after != datetime.date(2040, 1, 1))  # cells to compare, but the last
+
+    assert [list(cell) for cell in written] == [list(cell) for cell in expected]  # the same fields in the same order
+    for cell in written + expected:
+        assert datetime.datetime.fromisoformat(cell.pop("computed_at")).tzinfo == datetime.UTC
+    assert written == expected
 
 
 def test_a_change_is_counted_as_soon_as_it_commits(demo, db):
