@@ -16,6 +16,15 @@ from conflict_tracker.validators import validate_country_code, validate_language
 from .choices import ClaimMeasure, Reliability, ReviewStatus, SourceKind
 
 
+class SourceQuerySet(models.QuerySet):
+    def redistributable(self) -> "SourceQuerySet":
+        """The sources whose records we may pass on: those whose licence allows it, and those this deployment holds a
+        licence for (REDISTRIBUTION_LICENSED, by acronym: a licensed deployment may serve ACLED's events). The one
+        rule behind which incidents the public sees (`IncidentQuerySet.redistributable`)."""
+        licensed = Q(acronym__in=settings.REDISTRIBUTION_LICENSED) if settings.REDISTRIBUTION_LICENSED else Q()
+        return self.filter(Q(redistributable=True) | licensed)
+
+
 @pghistory.track()
 class Source(models.Model):
     """An outlet or organisation whose documents report incidents."""
@@ -32,6 +41,22 @@ class Source(models.Model):
     )
     url = models.URLField(_("website"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
+    licence = models.CharField(
+        _("licence"), max_length=200, blank=True, help_text=_("The terms its records are published under.")
+    )
+    attribution = models.TextField(
+        _("attribution"), blank=True, help_text=_("The credit its licence asks for wherever its records are counted.")
+    )
+    redistributable = models.BooleanField(
+        _("records may be redistributed"),
+        default=True,
+        help_text=_(
+            "Whether incidents resting only on its records may be shown and exported to the public (ACLED's terms "
+            "forbid it). Tallies count them either way."
+        ),
+    )
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -136,6 +161,10 @@ class Document(models.Model):
         return ""
 
 
+# Readers who are not staff see a claim of an incident they see once an editor reviewed it (ClaimQuerySet.visible_to).
+_REVIEWED = ~Q(review_status=ReviewStatus.PENDING)
+
+
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClaimQuerySet":
         """Staff see every claim. Others see a claim once an editor reviewed it, and, if it is about an incident,
@@ -152,9 +181,17 @@ class ClaimQuerySet(models.QuerySet):
         # planner from turning into a join.
         visible = self.filter(
             Q(incident__isnull=True, review_status=ReviewStatus.ACCEPTED)
-            | (~Q(review_status=ReviewStatus.PENDING) & Exists(incidents.filter(pk=OuterRef("incident_id"))))
+            | (_REVIEWED & Exists(incidents.filter(pk=OuterRef("incident_id"))))
         )
         return visible.annotate(withheld_names=names_digest())
+
+    def of_visible_incident(self, user) -> "ClaimQuerySet":
+        """`visible_to`, for the claims of an incident the reader is known to see (the incident list, its stored
+        renderings, the exports, which read only such incidents' claims): the claims' own part of the rule, without
+        asking again, per claim, whether their incident is visible."""
+        if is_staff_member(user):
+            return self
+        return self.filter(_REVIEWED)
 
 
 @pghistory.track()

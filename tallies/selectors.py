@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from actors.selectors import actor_lineage_ids
 from conflict_tracker.choices import AttributionLevel, Measure, PeriodType
+from events.casualties import cell_records
+from sources.choices import ReviewStatus
+from sources.models import Claim, Source
 
 from .choices import SubjectKind
 from .models import ActorSet
@@ -49,6 +52,8 @@ class TallySubject:
 class TallyAnswer:
     subject: TallySubject
     cells: list[dict]
+    # The credits the datasets counted ask for (their attribution lines).
+    attributions: list[str]
 
     @property
     def members(self) -> list[int]:
@@ -116,7 +121,34 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
         "victim_status": question.victim_status,
     }
     cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
-    return TallyAnswer(subject, cells)
+    records = cell_records(
+        actor_ids=members,
+        measure=question.measure,
+        attribution=question.attribution,
+        harm=question.harm,
+        victim_status=question.victim_status,
+    )
+    if started_from:
+        records = records.filter(incident__start_date__gte=started_from)
+    if started_until:
+        records = records.filter(incident__start_date__lte=started_until)
+    if question.country:
+        records = records.filter(incident__country=question.country)
+    if question.admin1 is not None:
+        records = records.filter(incident__admin1=question.admin1)
+    return TallyAnswer(subject, cells, [source.attribution for source in counted_sources(records)])
+
+
+def counted_sources(records) -> list[Source]:
+    """The sources with an attribution line (the datasets whose licence asks for credit: ACLED, UCDP) behind the
+    published casualty records `records`, by an accepted claim of their incidents: tallies count events whose records
+    we may not pass on (`Incident.objects.redistributable`), and name whose they are. One query."""
+    evidence = Claim.objects.filter(
+        document__source=OuterRef("pk"),
+        review_status=ReviewStatus.ACCEPTED,
+        incident__in=records.values("incident_id"),
+    )
+    return list(Source.objects.exclude(attribution="").filter(Exists(evidence)).order_by("name"))
 
 
 def cell_incidents_query(members: list[int], cell: dict) -> str:
@@ -146,6 +178,16 @@ def actor_tally_summary(actor_id: int) -> dict:
     lineage = actor_lineage_ids([actor_id])
     cells = summary_rows(actor_id, sorted(lineage) if len(lineage) > 1 else [])
     return {"stale": False, "cells": cells}
+
+
+def actor_counted_sources(actor_id: int) -> list[Source]:
+    """The datasets an actor page's figures count (`counted_sources`): those behind any record its lineage was
+    involved in, which hold every record the page's tables and charts sum."""
+    return counted_sources(
+        cell_records(
+            actor_ids=actor_lineage_ids([actor_id]), measure=Measure.INVOLVED, attribution=AttributionLevel.ALLEGED
+        )
+    )
 
 
 def actor_quarters(subject: TallySubject, measure: str, attribution: str) -> list[dict]:

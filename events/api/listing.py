@@ -67,9 +67,11 @@ def statement(template: str, user) -> str:
     staff = is_staff_member(user)
     key = (template, staff)
     if key not in _statements:
-        # Claim.objects.visible_to and Incident.objects.visible_to depend on the reader only through is_staff_member;
-        # their parameters are written into the SQL, so that every statement takes only the page's ids (and zone).
-        incident = incident_object_sql(staff).replace("{visible_claims}", _visible_sql(Claim.objects.visible_to(user)))
+        # The claims' and incidents' rules depend on the reader only through is_staff_member; their parameters are
+        # written into the SQL, so that every statement takes only the page's ids (and zone). Every incident rendered
+        # is one the reader sees, so its claims are read by the claims' own part of the rule.
+        claims = _visible_sql(Claim.objects.of_visible_incident(user))
+        incident = incident_object_sql(staff).replace("{visible_claims}", claims)
         _statements[key] = template.replace("{incident}", incident).replace(
             "{visible_incidents}", _visible_sql(Incident.objects.visible_to(user))
         )

@@ -38,6 +38,7 @@ from psycopg.types.json import Jsonb
 
 from conflict_tracker.choices import FigureQualifier, Harm, ImportKind, VictimStatus
 from events.choices import ParticipantRole, ViolenceType
+from sources.datasets import UCDP_TERMS
 
 from ..models import ImportJob
 from ..readers import ucdp_csv
@@ -100,6 +101,7 @@ class UcdpImport(DatasetImport):
         "acronym": "UCDP",
         "url": "https://ucdp.uu.se/",
         "description": _("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
+        **UCDP_TERMS,
     }
     staging = STAGING
 
