@@ -160,18 +160,22 @@ class IncidentQuerySet(models.QuerySet):
         we may pass on (`redistributable`)."""
         if is_staff_member(user):
             return self
-        return self.filter(status=IncidentStatus.PUBLISHED).redistributable()
+        return self.published().redistributable()
+
+    def published(self) -> "IncidentQuerySet":
+        return self.filter(status=IncidentStatus.PUBLISHED)
 
     def redistributable(self) -> "IncidentQuerySet":
-        """The incidents resting on at least one accepted claim of a source whose records we may pass on
-        (`Source.objects.redistributable`): an event known only from ACLED, whose terms forbid redistributing its
-        event data, is left out; one our analysts documented too stays. Tallies count them all the same."""
-        evidence = Claim.objects.filter(
-            incident=OuterRef("pk"),
-            review_status=ReviewStatus.ACCEPTED,
-            document__source__in=Source.objects.redistributable(),
+        """The incidents we may pass on: all but those whose accepted claims all come from sources whose records we
+        may not pass on (`Source.objects.redistributable`). An event known only from ACLED, whose terms forbid
+        redistributing its event data, is left out; one our analysts documented too stays, as does one with no
+        accepted claim at all. Tallies count them all the same."""
+        accepted = Claim.objects.filter(incident=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED)
+        passed_on = Source.objects.redistributable()
+        return self.filter(
+            ~Exists(accepted.exclude(document__source__in=passed_on))
+            | Exists(accepted.filter(document__source__in=passed_on))
         )
-        return self.filter(Exists(evidence))
 
 
 @pghistory.track(exclude=["search_vector"])

@@ -161,10 +161,6 @@ class Document(models.Model):
         return ""
 
 
-# Readers who are not staff see a claim of an incident they see once an editor reviewed it (ClaimQuerySet.visible_to).
-_REVIEWED = ~Q(review_status=ReviewStatus.PENDING)
-
-
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ClaimQuerySet":
         """Staff see every claim. Others see a claim once an editor reviewed it, and, if it is about an incident,
@@ -176,22 +172,28 @@ class ClaimQuerySet(models.QuerySet):
         (`Claim.quote_for_reader`, conflict_tracker/redaction.py)."""
         if is_staff_member(user):
             return self
-        incidents = self.model._meta.get_field("incident").related_model.objects.visible_to(user)
+        return self._seen_with(self._incidents().visible_to(user))
+
+    def of_visible_incident(self, user) -> "ClaimQuerySet":
+        """`visible_to`, for the claims read with an incident the reader sees (the incident list, its stored
+        renderings, the exports): the incident's licence was checked with the incident, so only whether the incident
+        a claim is about is published is asked here (a claim cited across incidents stays hidden with its draft).
+        The stored renderings are then the same whatever sources a deployment may pass on."""
+        if is_staff_member(user):
+            return self
+        return self._seen_with(self._incidents().published())
+
+    def _incidents(self):
+        return self.model._meta.get_field("incident").related_model.objects
+
+    def _seen_with(self, incidents) -> "ClaimQuerySet":
         # EXISTS per claim (one index probe) rather than IN over every visible incident, which an OR keeps the
         # planner from turning into a join.
         visible = self.filter(
             Q(incident__isnull=True, review_status=ReviewStatus.ACCEPTED)
-            | (_REVIEWED & Exists(incidents.filter(pk=OuterRef("incident_id"))))
+            | (~Q(review_status=ReviewStatus.PENDING) & Exists(incidents.filter(pk=OuterRef("incident_id"))))
         )
         return visible.annotate(withheld_names=names_digest())
-
-    def of_visible_incident(self, user) -> "ClaimQuerySet":
-        """`visible_to`, for the claims of an incident the reader is known to see (the incident list, its stored
-        renderings, the exports, which read only such incidents' claims): the claims' own part of the rule, without
-        asking again, per claim, whether their incident is visible."""
-        if is_staff_member(user):
-            return self
-        return self.filter(_REVIEWED)
 
 
 @pghistory.track()

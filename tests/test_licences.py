@@ -213,6 +213,16 @@ def test_an_accepted_claim_of_our_own_makes_an_acled_event_public(licensed, clie
     assert WORDS["acled_only"] in text
 
 
+def test_an_incident_resting_on_no_accepted_claim_is_not_withheld(licensed, client_as):
+    Claim.objects.filter(incident=licensed["acled_only"], review_status=ReviewStatus.ACCEPTED).update(
+        review_status=ReviewStatus.DISPUTED
+    )
+
+    text = _text(client_as("anonymous").get("/api/v1/incidents/"))
+
+    assert WORDS["acled_only"] in text
+
+
 def test_the_public_list_runs_a_fixed_number_of_queries(licensed, client_as, django_assert_max_num_queries):
     for n in range(20):
         _published("acled_only" if n % 2 else "own", licensed["actor"], licensed["acled_source"])
