@@ -193,8 +193,10 @@ def test_a_deployment_licensed_for_acled_serves_its_events(licensed, client_as, 
 
     listed = _text(client.get("/api/v1/incidents/"))
     exported = _text(client.get("/api/v1/incidents/", {"format": "csv"}))
+    detail = client.get(f"/api/v1/incidents/{licensed['acled_only'].code}/")
 
     assert WORDS["acled_only"] in listed and WORDS["acled_only"] in exported
+    assert detail.status_code == 200
 
 
 def test_a_source_marked_not_redistributable_hides_the_events_resting_only_on_it(licensed, client_as):
