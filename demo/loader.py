@@ -225,6 +225,9 @@ def _load_sources_and_documents(cast: _Cast, summary: DemoSummary) -> dict[str, 
                 language=spec.language,
                 url=spec.url,
                 description=spec.description,
+                licence=spec.licence,
+                attribution=spec.attribution,
+                redistributable=spec.redistributable,
             )
     documents = {}
     with pghistory.context(user=cast.analyst.pk, action="demo.load"):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from conflict_tracker.choices import FigureQualifier, Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from sources.choices import ClaimMeasure, Reliability, SourceKind
+from sources.datasets import ACLED_TERMS
 
 from .actors import FAMA, ISGS, JNIM, MINUSMA, PRO_GOVERNMENT_MILITIAS, WAGNER
 from .specs import ClaimSpec, DocumentSpec, SourceSpec
@@ -56,6 +57,7 @@ SOURCES = (
         language="en",
         url="https://acleddata.com/",
         description="Armed Conflict Location & Event Data: conflict event data and analysis.",
+        **ACLED_TERMS,
     ),
     SourceSpec(
         WASHINGTON_POST,

@@ -51,6 +51,9 @@ class SourceSpec:
     language: str = ""
     url: str = ""
     description: str = ""
+    licence: str = ""
+    attribution: str = ""
+    redistributable: bool = True
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,8 @@ from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, Victi
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
-from sources.models import Claim
+from sources.choices import ReviewStatus
+from sources.models import Claim, Source
 
 from .choices import (
     SUB_EVENT_TYPES_BY_EVENT_TYPE,
@@ -155,10 +156,26 @@ INCIDENT_FACTS = (
 
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
-        """The one rule for who sees which incidents: staff see every state, everyone else only published ones."""
+        """The one rule for who sees which incidents: staff see every state, everyone else only published ones that
+        we may pass on (`redistributable`)."""
         if is_staff_member(user):
             return self
+        return self.published().redistributable()
+
+    def published(self) -> "IncidentQuerySet":
         return self.filter(status=IncidentStatus.PUBLISHED)
+
+    def redistributable(self) -> "IncidentQuerySet":
+        """The incidents we may pass on: all but those whose accepted claims all come from sources whose records we
+        may not pass on (`Source.objects.redistributable`). An event known only from ACLED, whose terms forbid
+        redistributing its event data, is left out; one our analysts documented too stays, as does one with no
+        accepted claim at all. Tallies count them all the same."""
+        accepted = Claim.objects.filter(incident=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED)
+        passed_on = Source.objects.redistributable()
+        return self.filter(
+            ~Exists(accepted.exclude(document__source__in=passed_on))
+            | Exists(accepted.filter(document__source__in=passed_on))
+        )
 
 
 @pghistory.track(exclude=["search_vector"])

@@ -16,8 +16,8 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 @admin.register(Source)
 class SourceAdmin(ServiceSaveAdmin):
-    list_display = ("name", "acronym", "kind", "reliability", "country", "language")
-    list_filter = ("kind", "reliability", "country", "language")
+    list_display = ("name", "acronym", "kind", "reliability", "country", "language", "licence", "redistributable")
+    list_filter = ("kind", "reliability", "country", "language", "redistributable")
     search_fields = ("name", "acronym")
     fields = services.SOURCE_EDITABLE_FIELDS
     formfield_overrides = HTTPS_URLS

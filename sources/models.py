@@ -16,6 +16,15 @@ from conflict_tracker.validators import validate_country_code, validate_language
 from .choices import ClaimMeasure, Reliability, ReviewStatus, SourceKind
 
 
+class SourceQuerySet(models.QuerySet):
+    def redistributable(self) -> "SourceQuerySet":
+        """The sources whose records we may pass on: those whose licence allows it, and those this deployment holds a
+        licence for (REDISTRIBUTION_LICENSED, by acronym: a licensed deployment may serve ACLED's events). The one
+        rule behind which incidents the public sees (`IncidentQuerySet.redistributable`)."""
+        licensed = Q(acronym__in=settings.REDISTRIBUTION_LICENSED) if settings.REDISTRIBUTION_LICENSED else Q()
+        return self.filter(Q(redistributable=True) | licensed)
+
+
 @pghistory.track()
 class Source(models.Model):
     """An outlet or organisation whose documents report incidents."""
@@ -32,6 +41,22 @@ class Source(models.Model):
     )
     url = models.URLField(_("website"), max_length=500, blank=True)
     description = models.TextField(_("description"), blank=True)
+    licence = models.CharField(
+        _("licence"), max_length=200, blank=True, help_text=_("The terms its records are published under.")
+    )
+    attribution = models.TextField(
+        _("attribution"), blank=True, help_text=_("The credit its licence asks for wherever its records are counted.")
+    )
+    redistributable = models.BooleanField(
+        _("records may be redistributed"),
+        default=True,
+        help_text=_(
+            "Whether incidents resting only on its records may be shown and exported to the public (ACLED's terms "
+            "forbid it). Tallies count them either way."
+        ),
+    )
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -147,7 +172,21 @@ class ClaimQuerySet(models.QuerySet):
         (`Claim.quote_for_reader`, conflict_tracker/redaction.py)."""
         if is_staff_member(user):
             return self
-        incidents = self.model._meta.get_field("incident").related_model.objects.visible_to(user)
+        return self._seen_with(self._incidents().visible_to(user))
+
+    def of_visible_incident(self, user) -> "ClaimQuerySet":
+        """`visible_to`, for the claims read with an incident the reader sees (the incident list, its stored
+        renderings, the exports): the incident's licence was checked with the incident, so only whether the incident
+        a claim is about is published is asked here (a claim cited across incidents stays hidden with its draft).
+        The stored renderings are then the same whatever sources a deployment may pass on."""
+        if is_staff_member(user):
+            return self
+        return self._seen_with(self._incidents().published())
+
+    def _incidents(self):
+        return self.model._meta.get_field("incident").related_model.objects
+
+    def _seen_with(self, incidents) -> "ClaimQuerySet":
         # EXISTS per claim (one index probe) rather than IN over every visible incident, which an OR keeps the
         # planner from turning into a join.
         visible = self.filter(

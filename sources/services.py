@@ -18,7 +18,19 @@ from .models import Document, Source
 
 # What stays as it was recorded: a document keeps its source and its archived snapshot (whose SHA-256 proves what was
 # cited).
-SOURCE_EDITABLE_FIELDS = ("name", "acronym", "kind", "reliability", "country", "language", "url", "description")
+SOURCE_EDITABLE_FIELDS = (
+    "name",
+    "acronym",
+    "kind",
+    "reliability",
+    "country",
+    "language",
+    "url",
+    "description",
+    "licence",
+    "attribution",
+    "redistributable",
+)
 DOCUMENT_EDITABLE_FIELDS = ("title", "url", "author", "published_on", "language", "accessed_on", "excerpt")
 
 

@@ -12,7 +12,13 @@ from conflict_tracker.decorators import public_read
 from events.casualties import ACCEPTED_ATTRIBUTIONS
 from events.comparisons import external_figures
 
-from .selectors import actor_quarters, actor_subject, actor_tally_summary, cell_incidents_query
+from .selectors import (
+    actor_counted_sources,
+    actor_quarters,
+    actor_subject,
+    actor_tally_summary,
+    cell_incidents_query,
+)
 
 CHART_HEIGHT = 160
 BAR_WIDTH = 26
@@ -112,6 +118,7 @@ def actor_detail(request, pk: int):
         "measures": Measure.choices,
         "accepted": ACCEPTED_ATTRIBUTIONS[attribution],
         "summary": actor_tally_summary(actor.pk),
+        "counted_sources": actor_counted_sources(actor.pk),
         "charts": _charts(quarters, members, measure, attribution),
         "figures": [
             {

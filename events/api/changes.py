@@ -155,10 +155,11 @@ class ChangesView(generics.ListAPIView):
                 output_field=CharField(),
             )
         else:
-            # Published now, or published once and retracted since: nothing else about any incident.
+            # Published now, or published once and retracted since: nothing else about any incident, and nothing of
+            # an incident we may not pass on.
             changed = changed.filter(
                 Q(status=IncidentStatus.PUBLISHED) | Q(status=IncidentStatus.RETRACTED, retracted_at__gte=since)
-            )
+            ).redistributable()
             change = Case(
                 When(status=IncidentStatus.RETRACTED, then=Value(Change.RETRACTED)),
                 When(published_at__gte=since, then=Value(Change.PUBLISHED)),

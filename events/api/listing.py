@@ -65,19 +65,22 @@ def statement(template: str, user) -> str:
     """A template's SQL for what `user` may see: the incident as staff or as anyone else sees it ({incident}), with
     the claims they may see, and the incidents they may see ({visible_incidents})."""
     staff = is_staff_member(user)
-    key = (template, staff)
+    # The incidents' rule also reads which sources this deployment may pass on (a setting, which tests change).
+    key = (template, staff, tuple(settings.REDISTRIBUTION_LICENSED))
     if key not in _statements:
-        # Claim.objects.visible_to and Incident.objects.visible_to depend on the reader only through is_staff_member;
-        # their parameters are written into the SQL, so that every statement takes only the page's ids (and zone).
-        incident = incident_object_sql(staff).replace("{visible_claims}", _visible_sql(Claim.objects.visible_to(user)))
+        # Claim.objects.of_visible_incident and Incident.objects.visible_to depend on the reader only through
+        # is_staff_member; their parameters are written into the SQL, so that every statement takes only the page's
+        # ids (and zone).
+        claims = _visible_sql(Claim.objects.of_visible_incident(user))
+        incident = incident_object_sql(staff).replace("{visible_claims}", claims)
         _statements[key] = template.replace("{incident}", incident).replace(
             "{visible_incidents}", _visible_sql(Incident.objects.visible_to(user))
         )
     return _statements[key]
 
 
-# statement()'s SQL per (template, staff): compiling the claims' visibility took a fifth of a page's Python time.
-_statements: dict[tuple[str, bool], str] = {}
+# statement()'s SQL per key: compiling the claims' visibility took a fifth of a page's Python time.
+_statements: dict[tuple[str, bool, tuple[str, ...]], str] = {}
 
 
 class _PreparingCursor(ServerBindingCursor):

@@ -89,11 +89,13 @@ def participants_sql(json: bool = False) -> str:
 
 
 def visible_claims_sql(reader) -> str:
-    """The claims `reader` may see (Claim.objects.visible_to), as the SQL of a subquery to read them FROM, with their
-    id, incident_id, document_id and review_status. PostgreSQL merges it into the query that reads it, so the rule is
-    checked only for the claims of the incident at hand, where `c.id IN (the ids)` had it find every visible claim of
-    the database before writing the first row."""
-    claims = Claim.objects.visible_to(reader).order_by().values("id", "incident_id", "document_id", "review_status")
+    """The claims `reader` may see of the incidents exported, which they see (Claim.objects.of_visible_incident), as
+    the SQL of a subquery to read them FROM, with their id, incident_id, document_id and review_status. PostgreSQL
+    merges it into the query that reads it, so the rule is checked only for the claims of the incident at hand, where
+    `c.id IN (the ids)` had it find every visible claim of the database before writing the first row."""
+    claims = (
+        Claim.objects.of_visible_incident(reader).order_by().values("id", "incident_id", "document_id", "review_status")
+    )
     sql, params = claims.query.sql_with_params()
     return connection.ops.compose_sql(sql, params)
 

@@ -17,6 +17,7 @@ from actors.choices import ActorKind
 from conflict_tracker.choices import FigureQualifier, Harm, ImportKind
 from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, GeoPrecision, ParticipantRole
 from events.exports import acled_disorder_type
+from sources.datasets import ACLED_TERMS
 
 from ..readers import acled_csv
 from ..readers.csvfile import RowError, country_cells, opened
@@ -126,6 +127,7 @@ class AcledImport(DatasetImport):
         "acronym": "ACLED",
         "url": "https://acleddata.com/",
         "description": _("Armed Conflict Location & Event Data: event data, imported from its CSV exports."),
+        **ACLED_TERMS,
     }
     staging = STAGING
 

@@ -39,6 +39,7 @@ from psycopg.types.json import Jsonb
 from conflict_tracker.choices import FigureQualifier, Harm, ImportKind, VictimStatus
 from events.choices import ParticipantRole, ViolenceType
 from events.exports import UCDP_COLUMNS
+from sources.datasets import UCDP_TERMS
 
 from ..models import ImportJob
 from ..readers import ucdp_csv
@@ -102,6 +103,7 @@ class UcdpImport(DatasetImport):
         "acronym": "UCDP",
         "url": "https://ucdp.uu.se/",
         "description": _("UCDP Georeferenced Event Dataset (GED): event data, imported from its CSV files."),
+        **UCDP_TERMS,
     }
     staging = STAGING
 

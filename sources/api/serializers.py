@@ -6,7 +6,20 @@ from sources.models import Document, Source
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
-        fields = ["id", "name", "acronym", "kind", "reliability", "country", "language", "url", "description"]
+        fields = [
+            "id",
+            "name",
+            "acronym",
+            "kind",
+            "reliability",
+            "country",
+            "language",
+            "url",
+            "description",
+            "licence",
+            "attribution",
+            "redistributable",
+        ]
 
 
 class DocumentSerializer(serializers.ModelSerializer):

@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from conflict_tracker.renderers import RawJSON
 
-from ..selectors import PERIOD_MONTHS, PERIOD_PARAMETERS, TallyQuestion, cell_incidents_query, tally_echo, tally_query
+from ..selectors import (
+    PERIOD_MONTHS,
+    PERIOD_PARAMETERS,
+    TallyQuestion,
+    cell_incidents_query,
+    tally_attributions,
+    tally_echo,
+    tally_query,
+)
 from .serializers import TallySerializer
 
 _FIGURES = (
@@ -41,6 +49,7 @@ _FIELDS = {
     "stale": "FALSE",
     "incidents_url": "%(cell_incidents_url)s || e.period_query",
     "records_url": "%(cell_records_url)s || e.period_query",
+    "source_attributions": "%(cell_source_attributions)s::json",
 }
 _AFTER, _BEFORE = PERIOD_PARAMETERS
 _JSON_SQL = f"""
@@ -70,6 +79,7 @@ def tally_json(question: TallyQuestion, request) -> RawJSON:
         "computed_at": TallySerializer().fields["computed_at"].to_representation(timezone.now()),
         "incidents_url": f"{request.build_absolute_uri(reverse('api:incident-list'))}?{links}",
         "records_url": f"{request.build_absolute_uri(reverse('api:tally-records'))}?{links}",
+        "source_attributions": orjson.dumps(tally_attributions(query)).decode(),
     }
     with connection.cursor() as cursor:
         cursor.execute(

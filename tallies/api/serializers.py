@@ -43,6 +43,14 @@ class TallySerializer(serializers.Serializer):
     stale = serializers.BooleanField(help_text="Always false: every change is counted when it commits.")
     incidents_url = serializers.URLField(help_text="The incidents API query listing exactly the incidents counted.")
     records_url = serializers.URLField(help_text="The casualty records the cell sums, each once.")
+    source_attributions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "The attribution lines of the datasets counted (ACLED, UCDP), as their licences ask. Events known only "
+            "from a dataset whose terms forbid redistribution (ACLED) are counted here but not listed by the "
+            "incidents API for the public."
+        ),
+    )
 
 
 class TallyRecordSerializer(serializers.ModelSerializer):

@@ -1,9 +1,10 @@
+from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 
 from conflict_tracker.filters import StrictFilterBackend
-from events.models import CasualtyRecord
+from events.models import CasualtyRecord, Incident
 
 from ..filters import TallyFilterSet, TallyRecordFilterSet
 from ..models import CasualtyFact
@@ -50,3 +51,9 @@ class TallyRecordListView(generics.ListAPIView):
     queryset = CasualtyRecord.objects.select_related("incident").order_by("incident__start_date", "id")
     serializer_class = TallyRecordSerializer
     filterset_class = TallyRecordFilterSet
+
+    def get_queryset(self):
+        # Records of incidents the reader may see: a cell counts events we may not pass on (ACLED's), whose dates,
+        # places and figures are their records.
+        visible = Incident.objects.visible_to(self.request.user).filter(pk=OuterRef("incident_id"))
+        return super().get_queryset().filter(Exists(visible))

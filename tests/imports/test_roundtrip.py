@@ -29,6 +29,12 @@ ACLED_PRECISION = {"year": DatePrecision.MONTH}
 VOLATILE = {"timestamp"}
 
 
+@pytest.fixture(autouse=True)
+def licensed_for_acled(settings):
+    """The round trips read the public exports, as a deployment licensed to pass ACLED's events on serves them."""
+    settings.REDISTRIBUTION_LICENSED = ["ACLED"]
+
+
 def export_acled(export_format="acled", **params) -> str:
     response = APIClient().get("/api/v1/incidents/", {"format": export_format, **params})
     assert response.status_code == 200, response.content

@@ -99,6 +99,7 @@ def serialized(question: TallyQuestion, request) -> list[dict]:
                 "stale": False,
                 "incidents_url": f"{incidents}?{query}",
                 "records_url": f"{records}?{query}",
+                "source_attributions": answer.attributions,
             }
         )
     return json.loads(json.dumps(TallySerializer(rows, many=True).data))
