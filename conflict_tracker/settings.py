@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from django_guid.integrations import CeleryIntegration
 
+from conflict_tracker.history import insert_tracker
 from conflict_tracker.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -251,8 +252,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # Every change to a tracked model is a revision: inserts, updates and deletes, written by database triggers
-# (so bulk updates and imports are recorded too), into append-only event tables.
-PGHISTORY_DEFAULT_TRACKERS = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+# (so bulk updates and imports are recorded too), into append-only event tables. A bulk insert that writes its rows'
+# snapshots itself turns the insert trigger off (conflict_tracker.history).
+PGHISTORY_DEFAULT_TRACKERS = (insert_tracker(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 PGHISTORY_APPEND_ONLY = True
 # The request's user and URL go with the writes of unsafe methods only: a read writes nothing, and pghistory's
 # context on a GET would still pass every query of the request through its wrapper (and add a statement to some).

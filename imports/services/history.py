@@ -4,7 +4,6 @@ others see it."""
 import json
 import logging
 import operator
-from collections.abc import Iterable
 from functools import cache
 
 import pghistory.config
@@ -53,17 +52,13 @@ def event_model(model):
     )
 
 
-def insert_triggers(models: Iterable) -> list[str]:
-    return [f"{model._meta.label}:insert_insert" for model in models]
-
-
 def copy_insert(model, rows: list[dict], now) -> list[int]:
     """Insert `rows` (column values by attname, the same columns in each row; the model's defaults for the others)
     with PostgreSQL COPY, ids drawn from the table's sequence first; returns the ids, in order. Defaults are
     computed once per call: a value that must differ per row (a uuid4) has to be given in the rows. What bulk_create
     does, without a model instance, a prepared value and a parsed VALUES list per row: on an import's hundreds of
-    thousands of rows, that was most of the time. Run it under pgtrigger.ignore (which binds on the next
-    statement) to keep the history triggers off: see record_inserts."""
+    thousands of rows, that was most of the time. Run it under conflict_tracker.history.insert_snapshots_by_caller
+    to keep the history triggers off: see record_inserts."""
     if not rows:
         return []
     pk = model._meta.pk
@@ -86,7 +81,6 @@ def copy_insert(model, rows: list[dict], now) -> list[int]:
         connection.ops.quote_name(field.column) for field in [pk, *map(by_attname.get, given), *defaulted]
     )
     with connection.cursor() as cursor:
-        # Also the statement pgtrigger's wrapper prefixes with the ignored triggers, for the COPY that follows.
         cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(model), len(rows)])
         ids = [value for (value,) in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -114,10 +108,10 @@ def _adapted(field, value):
 
 def record_inserts(model, ids: list[int], context) -> None:
     """What pghistory's insert trigger writes for each row, for many rows in one statement: the snapshot of each
-    new row under the import's context. The bulk inserts run with that trigger off, as a trigger per row costs
-    several times the insert itself. The ids of one COPY are close together: the range makes it one short scan of
-    the primary key, where the list of ids alone was planned as a scan of the whole table (3-4x slower at 100,000
-    rows, and growing with the table)."""
+    new row under the import's context. The bulk inserts run with that trigger off (it does not even fire), as a
+    trigger per row costs several times the insert itself. The ids of one COPY are close together: the range makes
+    it one short scan of the primary key, where the list of ids alone was planned as a scan of the whole table
+    (3-4x slower at 100,000 rows, and growing with the table)."""
     if not ids:
         return
     events = event_model(model)

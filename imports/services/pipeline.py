@@ -27,12 +27,12 @@ facts of its incidents in the same transaction: an updated incident's as it is u
 are written (writer.announce_created).
 
 pghistory's row triggers stay on for updates and for the few rows written one at a time (new actors); the bulk
-inserts of new events turn the insert trigger off (pgtrigger.ignore) and write the same snapshots with one
-INSERT ... SELECT per table (history.record_inserts). Measured on 20,000 rows, the triggers made the inserts
-several times slower, and each batch slower than the one before (1 s to 10 s per 500 events); without them a
-batch takes a steady second. COPY instead of bulk_create (whose model instances, prepared values and VALUES
-lists were most of the remaining time) and batches of 2,000 events halved it again: 20,000 rows in 10 s instead
-of 19 s, 200,000 in about 100 s, at a steady 0.85 s per batch (tests/imports/test_scale.py,
+inserts of new events turn the insert trigger off (its WHEN condition: conflict_tracker.history) and write the
+same snapshots with one INSERT ... SELECT per table (history.record_inserts). Measured on 20,000 rows, the
+triggers made the inserts several times slower, and each batch slower than the one before (1 s to 10 s per 500
+events); without them a batch takes a steady second. COPY instead of bulk_create (whose model instances, prepared
+values and VALUES lists were most of the remaining time) and batches of 2,000 events halved it again: 20,000 rows
+in 10 s instead of 19 s, 200,000 in about 100 s, at a steady 0.85 s per batch (tests/imports/test_scale.py,
 docs/benchmarks.md).
 """
 

@@ -1,12 +1,12 @@
 """The rows an import writes: new events created in bulk (a COPY per table, history snapshots written by one
 statement per table), changed ones updated in place, and those edited here since their last import left alone."""
 
-import pgtrigger
 from django.db import connection
 from django.db.models import F
 from django.utils.translation import gettext as _
 
 from conflict_tracker.choices import Harm
+from conflict_tracker.history import insert_snapshots_by_caller
 from conflict_tracker.incident_changes import incident_changes_announce
 from events.choices import Attribution, IncidentStatus, ParticipantRole
 from events.models import (
@@ -22,11 +22,12 @@ from sources.models import Claim, ClaimActor, Document
 
 from ..models import ImportedEvent
 from .file_events import FileEvent, KilledRecord
-from .history import copy_insert, insert_triggers, record_inserts
+from .history import copy_insert, record_inserts
 
 ANNOUNCE_CHUNK = 20_000
 
-# The tracked models the bulk path writes with pghistory's insert trigger off (see history.record_inserts).
+# The tracked models the bulk path writes with pghistory's insert trigger off, recording their snapshots itself (see
+# history.record_inserts).
 BULK_MODELS = (
     Incident,
     Document,
@@ -64,7 +65,7 @@ class EventWriter:
     def create(self, events: list[FileEvent]) -> None:
         if not events:
             return
-        with pgtrigger.ignore(*insert_triggers(BULK_MODELS)):
+        with insert_snapshots_by_caller():
             written = self._insert(events)
         for model, ids in written.items():
             record_inserts(model, ids, self.context)

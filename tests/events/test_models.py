@@ -146,6 +146,23 @@ def test_the_database_refuses_a_target_as_perpetrator():
         CasualtyPerpetrator.objects.create(incident=incident, casualty_record=record, participant=participant)
 
 
+@pytest.mark.parametrize(
+    ("missing", "constraint"),
+    [
+        ("casualty_record_id", "casualty_perpetrator_record_same_incident"),
+        ("participant_id", "casualty_perpetrator_participant_same_incident"),
+        ("incident_id", r"casualty_perpetrator_\w+_same_incident"),
+    ],
+)
+def test_the_database_refuses_a_perpetrator_link_to_a_row_that_does_not_exist(missing, constraint):
+    """The link's columns have no foreign key of their own: the composite keys hold each reference."""
+    incident, record, participant = _record_and_participant()
+    link = CasualtyPerpetrator(incident=incident, casualty_record=record, participant=participant)
+    setattr(link, missing, 10**9)
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        link.save()
+
+
 def test_a_perpetrator_with_attributed_harm_cannot_silently_become_a_target():
     incident, record, participant = _record_and_participant()
     CasualtyPerpetrator.objects.create(incident=incident, casualty_record=record, participant=participant)
