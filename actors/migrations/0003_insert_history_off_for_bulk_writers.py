@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("actors", "0001_initial"),
+        ("actors", "0002_actor_review_note_and_unknown_kind"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sources", "0004_claim_incident_fixed"),
+        ("sources", "0005_source_licence"),
     ]
 
     operations = [
