@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from actors.selectors import actor_lineage_ids
 from conflict_tracker.choices import AttributionLevel, Measure, PeriodType
-from events.casualties import cell_records
+from events.choices import IncidentStatus
 from sources.choices import ReviewStatus
 from sources.models import Claim, Source
 
@@ -89,14 +89,11 @@ def _subject(question: TallyQuestion, members: set[int]) -> TallySubject:
 
 @dataclass(frozen=True)
 class TallyQuery:
-    """A tally's SQL, one row per period (tallies.queries.tally_sql), with whom it counts, over which start dates."""
+    """A tally's SQL, one row per period (tallies.queries.tally_sql), with whom it counts."""
 
-    question: TallyQuestion
     subject: TallySubject
     sql: str
     params: dict
-    started_from: datetime.date | None
-    started_until: datetime.date | None
 
 
 def tally_query(question: TallyQuestion) -> TallyQuery:
@@ -127,7 +124,7 @@ def tally_query(question: TallyQuestion) -> TallyQuery:
         harm=question.harm,
         victim_status=question.victim_status,
     )
-    return TallyQuery(question, subject, sql, params, started_from, started_until)
+    return TallyQuery(subject, sql, params)
 
 
 def tally_echo(question: TallyQuestion) -> dict:
@@ -150,42 +147,24 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
     now = timezone.now()
     rows = tally_rows(query.sql, query.params)
     cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
-    return TallyAnswer(query.subject, cells, tally_attributions(query))
+    return TallyAnswer(query.subject, cells, [source.attribution for source in counted_sources()])
 
 
 # The incidents query's parameters naming a cell's period, last in its query (tallies.api.rendering writes them in SQL).
 PERIOD_PARAMETERS = ("started_after", "started_before")
 
 
-def tally_attributions(query: TallyQuery) -> list[str]:
-    """The attribution lines of the datasets a tally counts (`counted_sources` of the records it sums)."""
-    question = query.question
-    records = cell_records(
-        actor_ids=query.subject.members,
-        measure=question.measure,
-        attribution=question.attribution,
-        harm=question.harm,
-        victim_status=question.victim_status,
-    )
-    if query.started_from:
-        records = records.filter(incident__start_date__gte=query.started_from)
-    if query.started_until:
-        records = records.filter(incident__start_date__lte=query.started_until)
-    if question.country:
-        records = records.filter(incident__country=question.country)
-    if question.admin1 is not None:
-        records = records.filter(incident__admin1=question.admin1)
-    return [source.attribution for source in counted_sources(records)]
-
-
-def counted_sources(records) -> list[Source]:
-    """The sources with an attribution line (the datasets whose licence asks for credit: ACLED, UCDP) behind the
-    published casualty records `records`, by an accepted claim of their incidents: tallies count events whose records
-    we may not pass on (`Incident.objects.redistributable`), and name whose they are. One query."""
+def counted_sources() -> list[Source]:
+    """The sources with an attribution line (the datasets whose licence asks for credit: ACLED, UCDP) behind an
+    accepted claim of a published incident: what every tally and actor page names as counted (tallies count events
+    whose records we may not pass on, `Incident.objects.redistributable`, and name whose they are). The lines are
+    the published store's, not each tally's: telling which of a tally's records rest on which dataset would cost a
+    pass over all of them on every request, and a line too many credits a dataset, where one too few would not. One
+    query: each source stops at its first accepted claim."""
     evidence = Claim.objects.filter(
         document__source=OuterRef("pk"),
         review_status=ReviewStatus.ACCEPTED,
-        incident__in=records.values("incident_id"),
+        incident__status=IncidentStatus.PUBLISHED,
     )
     return list(Source.objects.exclude(attribution="").filter(Exists(evidence)).order_by("name"))
 
@@ -217,16 +196,6 @@ def actor_tally_summary(actor_id: int) -> dict:
     lineage = actor_lineage_ids([actor_id])
     cells = summary_rows(actor_id, sorted(lineage) if len(lineage) > 1 else [])
     return {"stale": False, "cells": cells}
-
-
-def actor_counted_sources(actor_id: int) -> list[Source]:
-    """The datasets an actor page's figures count (`counted_sources`): those behind any record its lineage was
-    involved in, which hold every record the page's tables and charts sum."""
-    return counted_sources(
-        cell_records(
-            actor_ids=actor_lineage_ids([actor_id]), measure=Measure.INVOLVED, attribution=AttributionLevel.ALLEGED
-        )
-    )
 
 
 def actor_quarters(subject: TallySubject, measure: str, attribution: str) -> list[dict]:

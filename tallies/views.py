@@ -13,11 +13,11 @@ from events.casualties import ACCEPTED_ATTRIBUTIONS
 from events.comparisons import external_figures
 
 from .selectors import (
-    actor_counted_sources,
     actor_quarters,
     actor_subject,
     actor_tally_summary,
     cell_incidents_query,
+    counted_sources,
 )
 
 CHART_HEIGHT = 160
@@ -118,7 +118,7 @@ def actor_detail(request, pk: int):
         "measures": Measure.choices,
         "accepted": ACCEPTED_ATTRIBUTIONS[attribution],
         "summary": actor_tally_summary(actor.pk),
-        "counted_sources": actor_counted_sources(actor.pk),
+        "counted_sources": counted_sources(),
         "charts": _charts(quarters, members, measure, attribution),
         "figures": [
             {

@@ -247,14 +247,21 @@ def test_tallies_count_acled_only_events_and_carry_acled_s_attribution(licensed,
     assert cell["source_attributions"] == [ACLED_ATTRIBUTION]
 
 
-def test_a_tally_names_only_the_datasets_it_counts(licensed, client_as):
+def test_tallies_name_the_datasets_behind_published_accepted_claims_only(licensed, client_as):
+    """The lines are the published store's: UCDP, cited here only by a pending claim and by an accepted claim of an
+    unpublished incident, is not named; ACLED, behind published incidents, is named on every tally."""
+    ucdp = SourceFactory(name="Uppsala Conflict Data Program", acronym="UCDP", **UCDP_TERMS)
+    cite(licensed["own"], ucdp, ReviewStatus.PENDING)
+    cite(IncidentFactory(status=IncidentStatus.DRAFT), ucdp)
     other = ActorFactory(name="Katiba Own")
-    incident = _published("own", other, licensed["own_source"])
-    assert incident.status == IncidentStatus.PUBLISHED
+    _published("own", other, licensed["own_source"])
     tallies_rebuild()
 
     [cell] = client_as("researcher").get("/api/v1/tallies/", {"actor": other.pk}).json()
+    assert cell["source_attributions"] == [ACLED_ATTRIBUTION]
 
+    Claim.objects.filter(document__source=licensed["acled_source"]).update(review_status=ReviewStatus.REJECTED)
+    [cell] = client_as("researcher").get("/api/v1/tallies/", {"actor": other.pk}).json()
     assert cell["source_attributions"] == []
 
 

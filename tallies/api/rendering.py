@@ -19,7 +19,7 @@ from ..selectors import (
     PERIOD_PARAMETERS,
     TallyQuestion,
     cell_incidents_query,
-    tally_attributions,
+    counted_sources,
     tally_echo,
     tally_query,
 )
@@ -79,7 +79,7 @@ def tally_json(question: TallyQuestion, request) -> RawJSON:
         "computed_at": TallySerializer().fields["computed_at"].to_representation(timezone.now()),
         "incidents_url": f"{request.build_absolute_uri(reverse('api:incident-list'))}?{links}",
         "records_url": f"{request.build_absolute_uri(reverse('api:tally-records'))}?{links}",
-        "source_attributions": orjson.dumps(tally_attributions(query)).decode(),
+        "source_attributions": orjson.dumps([source.attribution for source in counted_sources()]).decode(),
     }
     with connection.cursor() as cursor:
         cursor.execute(

@@ -46,7 +46,8 @@ class TallySerializer(serializers.Serializer):
     source_attributions = serializers.ListField(
         child=serializers.CharField(),
         help_text=(
-            "The attribution lines of the datasets counted (ACLED, UCDP), as their licences ask. Events known only "
+            "The attribution lines, as their licences ask, of the datasets (ACLED, UCDP) behind published "
+            "incidents: the whole store's, not worked out per tally. Events known only "
             "from a dataset whose terms forbid redistribution (ACLED) are counted here but not listed by the "
             "incidents API for the public."
         ),
