@@ -14,8 +14,10 @@ ACLED's columns that need more than the incident's own fields:
   partnership, so ACLED's Subnational and Local partner are never given.
 - `region`: ACLED's region of the incident's country (`ACLED_REGIONS`, Africa and the Middle East); blank for a
   country outside the table.
-- `tags`: blank. ACLED's tags record details we do not collect (crowd sizes, women targeted as such, local
-  administrators, armed presence...); deriving them from other fields would invent data.
+- `tags`: the non-fatal harm the incident records, as ACLED names it there, in "key: value" items joined by "; "
+  (events/exports/harms.py): "injured: 3; disappeared: 4; homes burned: 100 (100-150)", each figure the best with
+  its range where low and high differ; the killed are `fatalities` alone. ACLED's other tags record details we do
+  not collect (crowd sizes, women targeted as such, local administrators...); deriving them would invent data.
 
 What makes the ACLED export round-trip (importing it gives the same incidents; tests/imports/test_roundtrip.py):
 
@@ -29,9 +31,10 @@ What makes the ACLED export round-trip (importing it gives the same incidents; t
   is the same version of each event; our own incidents' is the time of their last change.
 - Such an incident's `source` is ACLED's own source text (kept as the author of the import's document, and so
   with victims' names withheld from it as from any author: conflict_tracker/redaction.py), not "ACLED", followed
-  by any source cited here since; `source_scale`, `tags`, `disorder_type` and ACLED's spelling of the country and
-  region come back from the columns the import kept (`ImportedEvent.data`), the country's only
-  while the incident is still in the country ACLED gave. Re-importing an unchanged export changes nothing.
+  by any source cited here since; `source_scale`, `tags` (followed by any non-fatal harm recorded here since: an
+  import records only the killed), `disorder_type` and ACLED's spelling of the country and region come back from
+  the columns the import kept (`ImportedEvent.data`), the country's only while the incident is still in the
+  country ACLED gave. Re-importing an unchanged export changes nothing.
 - Side A is actor1 and assoc_actor_1, side B actor2 and assoc_actor_2 (a participant with no side: perpetrators
   on A, the others on B); the importer makes side A perpetrators and side B targets of violent events, and both
   sides "other" actors of protests and strategic developments, so roles round-trip when they follow that rule.
@@ -50,6 +53,7 @@ from sources.choices import SourceKind
 
 from ..choices import DatePrecision, EventType, ParticipantRole, Side, SubEventType
 from ..columns import INCIDENT_VALUES, export_cells_sql
+from .harms import HARM_TAGS, harm_tags_sql
 from .rows import IMPORTED_DOCUMENT_FIELDS, IMPORTED_FIELDS, countries_sql
 from .sql import SOURCE_ORDER, csv_chunks, incidents_from, literal, sources_sql, text
 
@@ -246,7 +250,8 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
         ),
         "source_scale": text(f"""CASE WHEN {_KEPT} THEN array_to_string({kept_scales} || {added_scales}, '-')
             ELSE concat_ws('-', {_bits("sources.scales")}) END"""),
-        "tags": text(_kept("tags", "NULL")),  # ACLED's own tags only: see the module's docstring
+        # An ACLED import's own tags, then the non-fatal harm recorded (for an import, since): see the docstring.
+        "tags": text(f"concat_ws('; ', NULLIF({_kept('tags', 'NULL')}, ''), {HARM_TAGS})"),
         "timestamp": f"""CASE WHEN {_KEPT} AND q."imported_as__source_version" <> ''
             THEN q."imported_as__source_version" ELSE floor(extract(epoch FROM q.updated_at))::bigint::text END""",
         "event_id_no_cnty": text(_kept("event_id_no_cnty", "NULL")),
@@ -256,6 +261,7 @@ def acled_chunks(queryset, reader, hashtags: dict[str, str] | None = None):
         queryset,
         [*INCIDENT_VALUES, *IMPORTED_FIELDS, *IMPORTED_DOCUMENT_FIELDS],
         _SIDES,
+        harm_tags_sql(),
         sources_sql(reader, _SOURCES),
     )
     return csv_chunks(ACLED_COLUMNS, hashtags, cells, from_sql)

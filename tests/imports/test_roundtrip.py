@@ -487,6 +487,24 @@ def test_an_actor_added_here_is_exported_under_its_name_and_the_code_of_its_kind
     assert row["interaction"] == "12"  # ours: the file's no longer fits its actors
 
 
+def test_harm_recorded_here_since_an_import_follows_acleds_own_tags(known_actors, run_import):
+    """An import records only the killed, so ACLED's tags come back as they were until harm is added here."""
+    run_import("acled_current.csv")
+    untouched = rows_by_id(export_acled())
+    incident = ImportedEvent.objects.get(external_id="MLI9003").incident
+    CasualtyRecord.objects.create(
+        incident=incident, harm="injured", victim_status="civilian", count_low=3, count_best=3, count_high=5
+    )
+
+    rows = rows_by_id(export_acled())
+
+    assert untouched["MLI9003"]["tags"] == "crowd size=no report"
+    assert rows["MLI9003"]["tags"] == "crowd size=no report; injured: 3 (3-5)"
+    assert {event_id: row["tags"] for event_id, row in rows.items() if event_id != "MLI9003"} == {
+        event_id: row["tags"] for event_id, row in untouched.items() if event_id != "MLI9003"
+    }
+
+
 # Last in the module: the demo data, loaded once per module, stays until the module's end.
 def test_the_demo_data_round_trips(demo, run_import, tmp_path):
     exported = export_acled()

@@ -1,5 +1,6 @@
 """The plain CSV and the GeoJSON carry every harm an incident records, not only its deaths: each harm's low, best and
-high (all victims, civilians, combatants) and its property harm (events/exports/harms.py)."""
+high (all victims, civilians, combatants) and its property harm (events/exports/harms.py); the ACLED export names
+the non-fatal ones in its `tags`."""
 
 import csv
 import io
@@ -96,3 +97,60 @@ def test_the_geojson_export_carries_every_harm(harmed):
     assert harmed_properties["property_harm"] == PROPERTY
     assert {unharmed[column] for column in HARM_COLUMNS[:-1]} == {0}
     assert unharmed["property_harm"] is None
+
+
+def test_the_acled_export_names_non_fatal_harm_in_its_tags(db):
+    """ACLED has no harm columns but `fatalities`: the rest is named in `tags`, as ACLED's tags name details."""
+    record = incident(title="Disappearances", fatalities_low=2, fatalities_best=2, fatalities_high=2)
+    for harm, low, best, high, note in [
+        (Harm.KILLED, 2, 2, 2, ""),
+        (Harm.DISAPPEARED, 4, 4, 4, "Amadou Diallo, taken from his home"),
+        (Harm.SEXUAL_VIOLENCE, 1, 2, 3, ""),
+    ]:
+        CasualtyRecord.objects.create(
+            incident=record,
+            harm=harm,
+            victim_status=CIVILIAN,
+            count_low=low,
+            count_best=best,
+            count_high=high,
+            note=note,
+        )
+    PropertyHarm.objects.create(
+        incident=record,
+        kind=PropertyKind.HOMES,
+        harm=PropertyHarmKind.BURNED,
+        count_low=100,
+        count_best=100,
+        count_high=100,
+    )
+    burned_only = incident(title="Burned only")
+    PropertyHarm.objects.create(
+        incident=burned_only,
+        kind=PropertyKind.HOMES,
+        harm=PropertyHarmKind.BURNED,
+        count_low=100,
+        count_best=100,
+        count_high=100,
+    )
+    unharmed = incident(title="Unharmed", fatalities_low=1, fatalities_best=1, fatalities_high=1)
+    CasualtyRecord.objects.create(
+        incident=unharmed, harm=Harm.KILLED, victim_status=CIVILIAN, count_low=1, count_best=1, count_high=1
+    )
+
+    exported = body(export(APIClient(), "acled"))
+    rows = {row["event_id_cnty"]: row for row in csv.DictReader(io.StringIO(exported))}
+
+    assert (rows[record.code]["fatalities"], rows[record.code]["tags"]) == (
+        "2",
+        "disappeared: 4; sexual violence: 2 (1-3); homes burned: 100",
+    )
+    assert rows[burned_only.code]["tags"] == "homes burned: 100"
+    assert (rows[unharmed.code]["fatalities"], rows[unharmed.code]["tags"]) == ("1", "")
+    assert "Diallo" not in exported
+
+
+def test_the_acled_tags_sum_each_harm_over_its_victims(harmed):
+    [row] = [row for row in csv.DictReader(io.StringIO(body(export(APIClient(), "acled")))) if row["tags"]]
+
+    assert row["tags"] == f"injured: 8 (3-9); disappeared: 5 (5-7); {PROPERTY}"
