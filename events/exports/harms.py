@@ -35,8 +35,9 @@ def _figure(low: str, best: str, high: str) -> str:
 
 
 # `property`: the property harm text of the incident `o`, NULL where it has none.
-_PROPERTY_HARM = f"""LEFT JOIN LATERAL (SELECT string_agg(ph.kind || ' ' || ph.harm || ': '
-        || {_figure("ph.count_low", "ph.count_best", "ph.count_high")}, '; ' ORDER BY ph.kind, ph.id) AS property_harm
+_PROPERTY_HARM = f"""LEFT JOIN LATERAL (SELECT string_agg(replace(ph.kind, '_', ' ') || ' ' || ph.harm
+        || ': ' || {_figure("ph.count_low", "ph.count_best", "ph.count_high")}, '; ' ORDER BY ph.kind, ph.id)
+        AS property_harm
     FROM events_propertyharm ph WHERE ph.incident_id = o.id) property ON true"""
 
 
