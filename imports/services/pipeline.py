@@ -264,8 +264,9 @@ class DatasetImport(EventWriter, ABC):
     def merge_batch(self, events: list[FileEvent]) -> None:
         """Each event of the batch created, updated, left unchanged or left alone. The newest version of an event
         wins whatever the order of the files: one older than the version imported before is never applied (and
-        reported), one newer or equal is compared by its digest as any other; an event of a file without versions
-        is compared by its digest alone, as before versions were kept."""
+        reported), one in the same version is unchanged (noted when its content differs), a newer one is compared
+        by its digest as any other; an event of a file without versions is compared by its digest alone, as before
+        versions were kept."""
         known = {
             external_id: (digest, version)
             for external_id, digest, version in ImportedEvent.objects.filter(
@@ -289,6 +290,8 @@ class DatasetImport(EventWriter, ABC):
                 # event as then. Its digest becomes the current one, which a round trip of our export keeps.
                 self.job.unchanged += 1
                 refreshed.append(event)
+            elif event.version and event.version == version:
+                self.same_version_differs(event)
             else:
                 changed.append(event)
         if changed:
@@ -349,6 +352,18 @@ class DatasetImport(EventWriter, ABC):
                     "ours": self.describe_version(ours),
                 }
             )
+
+    def same_version_differs(self, event: FileEvent) -> None:
+        """Count as unchanged an event the file gives in the version imported before but says otherwise (a file
+        edited by hand, or read differently): a version is one state of the event, so the first one read stands."""
+        self.job.unchanged += 1
+        self.note(
+            _(
+                "Row %(row)s: %(event)s is in the version imported before (%(version)s) but differs from it: left as "
+                "it is. Give the row a newer version to apply it."
+            )
+            % {"row": event.rows[0], "event": event.event_id, "version": self.describe_version(event.version)}
+        )
 
     def describe_version(self, version: str) -> str:
         """A version as the job's notes name it (a dataset's hook)."""

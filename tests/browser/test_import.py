@@ -52,7 +52,7 @@ def worker(monkeypatch):
 def upload(page, name: str) -> None:
     page.goto("/imports/")
     page.get_by_label("CSV file").set_input_files(str(FILES / name))
-    page.get_by_label("Dataset").select_option("acled")
+    page.get_by_label("Dataset", exact=True).select_option("acled")
     page.get_by_role("button", name="Upload and import").click()
 
 

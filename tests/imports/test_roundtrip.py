@@ -355,10 +355,19 @@ def test_a_change_made_in_the_exported_file_is_one_update_with_one_revision(know
     exported = export_acled()
     row = next(line for line in csv.reader(io.StringIO(exported)) if line[0] == "MLI9001")
     assert row[-5:-3] == ["14", ""]  # fatalities, tags
-    changed = exported.replace('Residents fled to Djenne.",14,', 'Residents fled to Djenne.",24,', 1)
-    assert changed != exported
+    edited = exported.replace('Residents fled to Djenne.",14,', 'Residents fled to Djenne.",24,', 1)
+    assert edited != exported
     before = revisions()
 
+    # In the version imported before (its timestamp), the edit is not applied: a version is one state of the event.
+    same_version = import_text(run_import, tmp_path, edited, "edited.csv")
+    assert (same_version.created, same_version.updated, same_version.unchanged) == (0, 0, 3)
+    assert any("MLI9001 is in the version imported before" in note for note in same_version.notes)
+    assert revisions() == before
+
+    # With a newer timestamp, as ACLED gives an event it changed, it is one update.
+    changed = edited.replace(",24,,1710000000", ",24,,1720000000", 1)
+    assert changed != edited
     job = import_text(run_import, tmp_path, changed, "changed.csv")
 
     assert (job.created, job.updated, job.unchanged) == (0, 1, 2)

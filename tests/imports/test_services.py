@@ -632,8 +632,9 @@ def test_a_revised_actor_list_replaces_participants_and_attribution_in_place(kno
     incident = incident_of("MLI9001")
     kept = IncidentParticipant.objects.get(incident=incident, actor=known_actors["fama"])
     lines = (FILES / "acled_current.csv").read_bytes().decode("utf-8-sig").split("\r\n")
-    # ACLED drops Wagner from the event and moves it from Sama to Diafarabe.
+    # ACLED drops Wagner from the event and moves it from Sama to Diafarabe, a revision with a later timestamp.
     lines[1] = lines[1].replace("Wagner Group", "NA").replace(",Sama,", ",Diafarabe,")
+    lines[2] = lines[2].replace(",1710000000", ",1720000000")  # the record's last line (its notes hold a line break)
     path = tmp_path / "revised.csv"
     path.write_bytes("\r\n".join(lines).encode())
 
