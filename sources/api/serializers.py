@@ -1,25 +1,13 @@
 from rest_framework import serializers
 
 from sources.models import Document, Source
+from sources.services import SOURCE_EDITABLE_FIELDS
 
 
 class SourceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
-        fields = [
-            "id",
-            "name",
-            "acronym",
-            "kind",
-            "reliability",
-            "country",
-            "language",
-            "url",
-            "description",
-            "licence",
-            "attribution",
-            "redistributable",
-        ]
+        fields = ["id", *SOURCE_EDITABLE_FIELDS]
 
 
 class DocumentSerializer(serializers.ModelSerializer):
