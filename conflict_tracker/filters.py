@@ -8,6 +8,7 @@ import math
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as FieldError
+from django.forms.widgets import ChoiceWidget
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.filters import FilterMethod
@@ -61,10 +62,16 @@ def _request_copy(filter_: django_filters.Filter) -> django_filters.Filter:
     arguments, choices) is read-only once the class is built, so it is shared rather than deep-copied. A `method`
     filter holds a FilterMethod that finds the method on the filter's parent: the copy gets one of its own. The copy
     is copy.copy's of a plain object, without its generic (and, at 29 filters a request, costly) reduce protocol."""
-    copied = object.__new__(type(filter_))
-    copied.__dict__.update(filter_.__dict__)
+    copied = _plain_copy(filter_)
     if isinstance(filter_.__dict__.get("filter"), FilterMethod):
         copied.filter = FilterMethod(copied)
+    return copied
+
+
+def _plain_copy(obj):
+    """copy.copy of an object that keeps its state in its __dict__, without the generic reduce protocol."""
+    copied = object.__new__(type(obj))
+    copied.__dict__.update(obj.__dict__)
     return copied
 
 
@@ -76,13 +83,30 @@ class _Filters(dict):
         return {name: _request_copy(filter_) for name, filter_ in self.items()}
 
 
+# The fields and widgets whose deep copy is Django's plain one (Field's, Widget's; ChoiceField's and ChoiceWidget's add
+# their choices), which _form_copy makes without copy.copy's reduce protocol: a third of a filtered page's cleaning.
+_PLAIN_FIELD_COPIES = (forms.Field.__deepcopy__, forms.ChoiceField.__deepcopy__)
+_PLAIN_WIDGET_COPIES = (forms.Widget.__deepcopy__, ChoiceWidget.__deepcopy__)
+
+
 def _form_copy(field: forms.Field) -> forms.Field:
-    """A form field for one form instance: Django's deep copy (its own widget, error messages and validators, so
-    that a page may change them), except that a plain ChoiceField shares its choices, which nothing changes in
-    place. Other fields (a ModelChoiceField's queryset, say) are copied as Django copies them."""
-    if type(field).__deepcopy__ is forms.ChoiceField.__deepcopy__:
-        return forms.Field.__deepcopy__(field, {})
-    return copy.deepcopy(field)
+    """A form field for one form instance: Django's deep copy (its own widget with its own attributes and choices,
+    error messages and validators, so that a page may change them), except that a plain ChoiceField shares its
+    choices, which nothing changes in place. Other fields (a ModelChoiceField's queryset, say) and widgets are copied
+    as Django copies them."""
+    if (
+        type(field).__deepcopy__ not in _PLAIN_FIELD_COPIES
+        or type(field.widget).__deepcopy__ not in _PLAIN_WIDGET_COPIES
+    ):
+        return copy.deepcopy(field)
+    copied, widget = _plain_copy(field), _plain_copy(field.widget)
+    widget.attrs = field.widget.attrs.copy()
+    if isinstance(widget, ChoiceWidget):
+        widget.choices = copy.copy(field.widget.choices)
+    copied.widget = widget
+    copied.error_messages = field.error_messages.copy()
+    copied.validators = field.validators[:]
+    return copied
 
 
 class _FormFields(dict):

@@ -29,7 +29,7 @@ from events.models import (
 from events.selectors import incident_parts, incident_revisions
 from sources.models import Claim
 
-from .listing import incident_detail_json, incident_page_json, with_stored_renderings
+from .listing import incident_detail_json, incident_page_json, visible_incidents, with_stored_renderings
 from .serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
@@ -133,7 +133,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         if self.action == "list":
             # The list and the exports read values() with queries of their own: prefetches would be wasted.
-            return super().get_queryset().visible_to(user)
+            return visible_incidents(user)
         claims = Claim.objects.visible_to(user)
         # Links in the order they were made, as the list gives them.
         casualty_records = CasualtyRecord.objects.prefetch_related(

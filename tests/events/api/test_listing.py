@@ -6,6 +6,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ErrorDetail
@@ -37,8 +38,9 @@ from events.models import (
     PropertyHarmClaim,
 )
 from sources.choices import ClaimMeasure, ReviewStatus
-from tests.factories import ClaimFactory, ParticipantFactory, ReviewedClaimFactory
+from tests.factories import ClaimFactory, ParticipantFactory, ReviewedClaimFactory, SourceFactory
 from tests.helpers.api import listed
+from tests.helpers.exports import cite
 from tests.helpers.incidents import VICTIM, full_incident, incident
 
 PUBLIC = ["anonymous", "researcher"]
@@ -380,3 +382,26 @@ def test_an_indented_page_is_the_same_json(varied, client_as):
 
     assert b'\n  "results": [' in indented.content
     assert indented.json() == compact.json() and len(compact.json()["results"]) == 3
+
+
+@pytest.mark.parametrize("role", [*PUBLIC, *STAFF])
+def test_the_list_shows_what_visible_to_shows_as_the_licences_change(client_as, db, settings, role, request):
+    """The list's visibility condition is compiled once per rule (listing.visible_incidents): the same incidents as
+    Incident.objects.visible_to, for each reader, whichever sources the deployment may pass on, in one process."""
+    acled = SourceFactory(acronym="ACLED", redistributable=False)
+    own = SourceFactory(redistributable=True)
+    acled_only, mixed = incident(), incident()
+    cite(acled_only, acled)
+    cite(mixed, acled)
+    cite(mixed, own)
+    incident(), incident(IncidentStatus.DRAFT)
+    user = request.getfixturevalue(role) if role != "anonymous" else AnonymousUser()
+    client = client_as(role)
+
+    seen = {}
+    for licensed in ([], ["ACLED"], []):
+        settings.REDISTRIBUTION_LICENSED = licensed
+        codes = {row["code"] for row in listed(client)}
+        assert codes == set(Incident.objects.visible_to(user).values_list("code", flat=True))
+        seen[tuple(licensed)] = acled_only.code in codes
+    assert seen == {(): role in STAFF, ("ACLED",): True}
