@@ -36,6 +36,18 @@ LEFT JOIN (sources_claim c
 GROUP BY t.id"""
 
 
+# As the renderings' functions do (events/rendering.py, PLANNER_SETTINGS): every lookup here is by an indexed key, which
+# statistics taken while a table was nearly empty (a first import, a test database) would have the planner replace
+# by a whole scan of the table for each incident. Set for the trigger's statement only, then put back.
+_BY_INDEX = "PERFORM set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);"
+_PUT_BACK = "PERFORM set_config('enable_seqscan', _seqscan, true), set_config('jit', _jit, true);"
+_DECLARE = [("_seqscan", "text := current_setting('enable_seqscan')"), ("_jit", "text := current_setting('jit')")]
+
+
+def _by_index(statement: str) -> str:
+    return f"{_BY_INDEX}\n{statement}\n{_PUT_BACK}"
+
+
 def _refresh(incident_ids: str) -> str:
     """The statement writing the facts of `incident_ids` where they changed (so an unchanged incident is not written,
     nor rendered again by its own triggers)."""
@@ -61,7 +73,8 @@ def _statement_trigger(operation: str, incident_ids: str, *, after_update_of: st
         when=pgtrigger.After,
         operation=kind,
         referencing=referencing,
-        func=f"{_refresh(incident_ids)}\nRETURN NULL;",
+        declare=_DECLARE,
+        func=f"{_by_index(_refresh(incident_ids))}\nRETURN NULL;",
     )
 
 
@@ -89,9 +102,12 @@ TRIGGERS = {
             level=pgtrigger.Row,
             when=pgtrigger.Before,
             operation=pgtrigger.Insert | pgtrigger.Update,
-            func=f"""SELECT f.open_provenance, f.restricted_sources INTO NEW.open_provenance, NEW.restricted_sources
-FROM ({FACTS_SQL.replace("{incident_ids}", "ARRAY[NEW.id]")}) f;
-RETURN NEW;""",
+            declare=_DECLARE,
+            func=_by_index(
+                "SELECT f.open_provenance, f.restricted_sources INTO NEW.open_provenance, NEW.restricted_sources\n"
+                f"FROM ({FACTS_SQL.replace('{incident_ids}', 'ARRAY[NEW.id]')}) f;"
+            )
+            + "\nRETURN NEW;",
         )
     ],
     # A claim's review or document may change; its incident never does (a trigger refuses it).

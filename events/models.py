@@ -252,11 +252,15 @@ class Incident(models.Model):
     # What the public's licence rule reads (`IncidentQuerySet.redistributable`), kept by triggers from the sources
     # of its accepted claims (events/licences.py): not revisions of the incident, so not in its history.
     open_provenance = models.BooleanField(
-        default=True, editable=False, help_text=_("No accepted claim, or one from a source that may be passed on.")
+        default=True,
+        db_default=True,
+        editable=False,
+        help_text=_("No accepted claim, or one from a source that may be passed on."),
     )
     restricted_sources = ArrayField(
         models.CharField(max_length=40),
         default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=40))),
         blank=True,
         editable=False,
         help_text=_("The acronyms of the other sources of its accepted claims."),
