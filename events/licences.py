@@ -59,7 +59,7 @@ WHERE i.id = f.id
   AND (i.open_provenance, i.restricted_sources) IS DISTINCT FROM (f.open_provenance, f.restricted_sources);"""
 
 
-def _statement_trigger(operation: str, incident_ids: str, *, after_update_of: str = "") -> pgtrigger.Trigger:
+def _statement_trigger(operation: str, incident_ids: str) -> pgtrigger.Trigger:
     """A statement-level trigger refreshing the incidents `incident_ids` (SQL over the transition tables)."""
     kinds = {
         "insert": (pgtrigger.Insert, pgtrigger.Referencing(new="new_rows")),
