@@ -5,6 +5,13 @@ low <= best <= high, a published date on published rows, the composite keys of c
 sums the services keep (an incident's fatalities are its killed casualty records). About 97% are published,
 the rest drafts and submitted ones, which the public list must skip.
 
+Their provenance is that of a tracker built on ACLED: a source whose records we may not pass on (ACLED's terms) and
+three we may (two news outlets, an NGO), each claim citing a document of its own. About 60% of the incidents rest
+on an accepted ACLED claim only (the public does not see them unless the deployment is licensed), 25% on ACLED and
+an accepted claim of another source, 7% on another source only, and 8% on no accepted claim (shown); one in ten also
+has a pending, rejected or disputed claim of another source, which decides nothing. ACLED's claims are cited by the
+killed record they give the figures of.
+
 Generation runs with session_replication_role = replica, which skips the triggers: pghistory's (a bulk load
 is not a revision) and the foreign-key checks, which the ids here satisfy by construction. CHECK constraints
 still apply. The secondary indexes are dropped for the load and built again afterwards, which is several
@@ -20,6 +27,7 @@ from psycopg import sql
 
 from actors.models import normalize_actor_name
 from events.choices import SUB_EVENT_TYPES_BY_EVENT_TYPE, EventType, IncidentStatus
+from events.licences import FACTS_SQL
 from events.rendering import REFRESH_FUNCTION
 
 SEED = 20240501
@@ -119,7 +127,27 @@ SENTENCES = [
     "The incident followed a week of clashes in the surrounding communes.",
 ]
 
-TABLES = ["events_incident", "events_incidentparticipant", "events_casualtyrecord", "events_casualtyperpetrator"]
+# (name, acronym, kind, reliability, licence, redistributable): ACLED first, whose records we may not pass on.
+SOURCES = [
+    ("Armed Conflict Location & Event Data Project", "ACLED", "research_body", "B", "ACLED Terms of Use", False),
+    ("Studio Tamani", "", "news_media", "B", "", True),
+    ("Radio France Internationale", "RFI", "news_media", "B", "", True),
+    ("Human Rights Watch", "HRW", "human_rights_ngo", "A", "", True),
+]
+# Where each incident's accepted claims come from (upper bounds of one uniform draw): ACLED only, ACLED and another
+# source, another source only; the rest have no accepted claim. Then the share with a claim not accepted.
+ACLED_ONLY, ACLED_AND_OTHER, OTHER_ONLY = 0.60, 0.85, 0.92
+NOT_ACCEPTED = 0.10
+
+TABLES = [
+    "events_incident",
+    "events_incidentparticipant",
+    "events_casualtyrecord",
+    "events_casualtyperpetrator",
+    "sources_document",
+    "sources_claim",
+    "events_casualtyclaim",
+]
 # Published incidents rendered per transaction: each chunk locks its incidents, as an edit does.
 RENDER_CHUNK = 100_000
 
@@ -181,7 +209,112 @@ def _lookup_tables(conn) -> None:
             "INSERT INTO bench_civilians VALUES (%s, %s)",
             [(country, first_civilian + index) for index, country in enumerate(CIVILIANS)],
         )
+        cur.executemany(
+            """
+            INSERT INTO sources_source (id, name, acronym, kind, reliability, country, language, url, description,
+                                        attribution, licence, redistributable)
+            VALUES (%s, %s, %s, %s, %s, '', '', '', '', '', %s, %s)
+            """,
+            [(index, *source) for index, source in enumerate(SOURCES, start=1)],
+        )
         cur.execute("ANALYZE bench_place, bench_pair, bench_sentence, bench_civilians")
+
+
+def _draw_claims(conn, n: int) -> None:
+    """Which claims each incident has (bench_claim): ACLED's (id i) for incident i, another source's accepted one
+    (n + i), another source's not accepted one (2n + i). And the licence facts the incidents keep
+    (events/licences.py) from them (bench_licence), written with the incidents, as their triggers would."""
+    others = len(SOURCES) - 1
+    conn.execute(
+        """
+        CREATE TEMP TABLE bench_claim AS
+        SELECT d.i AS id, d.i AS incident_id, 1 AS source_id, 'accepted' AS review_status
+        FROM bench_draw d WHERE d.r_provenance < %(acled_and_other)s
+        UNION ALL
+        SELECT %(n)s + d.i, d.i, 2 + floor(d.r_other * %(others)s)::int, 'accepted'
+        FROM bench_draw d WHERE d.r_provenance >= %(acled_only)s AND d.r_provenance < %(other_only)s
+        UNION ALL
+        SELECT 2 * %(n)s + d.i, d.i, 2 + floor(d.r_provenance * 1000)::int %% %(others)s,
+               (ARRAY['pending', 'rejected', 'disputed'])[1 + floor(d.r_review / %(not_accepted)s * 3)::int]
+        FROM bench_draw d WHERE d.r_review < %(not_accepted)s
+        """,
+        {
+            "n": n,
+            "others": others,
+            "acled_only": ACLED_ONLY,
+            "acled_and_other": ACLED_AND_OTHER,
+            "other_only": OTHER_ONLY,
+            "not_accepted": NOT_ACCEPTED,
+        },
+    )
+    conn.execute(
+        """
+        CREATE TEMP TABLE bench_licence AS
+        SELECT c.incident_id AS id, bool_or(s.redistributable) AS open_provenance,
+               COALESCE(array_agg(DISTINCT s.acronym ORDER BY s.acronym) FILTER (WHERE NOT s.redistributable),
+                        '{}') AS restricted_sources
+        FROM bench_claim c JOIN sources_source s ON s.id = c.source_id
+        WHERE c.review_status = 'accepted'
+        GROUP BY c.incident_id
+        """
+    )
+    conn.execute("ALTER TABLE bench_licence ADD PRIMARY KEY (id)")
+
+
+def _provenance(conn, user_id: int) -> None:
+    """Documents and claims (bench_claim), one document per claim; the killed record of an incident cites its ACLED
+    claim."""
+    conn.execute(
+        """
+        INSERT INTO sources_document (id, source_id, title, url, author, published_on, language, accessed_on,
+                                      snapshot_file, snapshot_text, snapshot_sha256, excerpt, created_at)
+        SELECT c.id, c.source_id, i.title, 'https://example.org/bench/' || c.source_id || '/' || c.id, '',
+               i.start_date + 1, 'en', i.start_date + 2, '', '', '', '', i.created_at
+        FROM bench_claim c JOIN events_incident i ON i.id = c.incident_id
+        ORDER BY c.id
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO sources_claim (id, document_id, incident_id, quote, measure, harm, victim_status, property_kind,
+                                   property_harm, figure_qualifier, figure_low, figure_best, figure_high,
+                                   change_ratio, period_start, period_end, country, review_status, reviewed_by_id,
+                                   reviewed_at, review_note, created_at)
+        SELECT c.id, c.id, c.incident_id, i.notes, 'casualties', 'killed', '', '', '', '',
+               NULL::int, i.fatalities_best, NULL::int, NULL::numeric, NULL::date, NULL::date, i.country,
+               c.review_status,
+               CASE WHEN c.review_status <> 'pending' THEN %(user_id)s END,
+               CASE WHEN c.review_status <> 'pending' THEN i.created_at + interval '1 hour' END,
+               '', i.created_at
+        FROM bench_claim c JOIN events_incident i ON i.id = c.incident_id
+        ORDER BY c.id
+        """,
+        {"user_id": user_id},
+    )
+    conn.execute(
+        """
+        INSERT INTO events_casualtyclaim (id, claim_id, casualty_record_id)
+        SELECT r.id, r.id, r.id
+        FROM events_casualtyrecord r JOIN bench_claim c ON c.id = r.id
+        WHERE r.harm = 'killed'
+        ORDER BY r.id
+        """
+    )
+
+
+def _check_licence_facts(conn) -> None:
+    """The licence facts written with the incidents are those their triggers compute from the claims."""
+    facts = FACTS_SQL.replace("{incident_ids}", "ARRAY(SELECT id FROM events_incident)")
+    conn.execute("SET enable_seqscan = off")  # as the triggers run it: a lookup by index per incident
+    wrong = conn.execute(
+        f"""
+        SELECT count(*) FROM events_incident i JOIN ({facts}) f ON f.id = i.id
+        WHERE (i.open_provenance, i.restricted_sources) IS DISTINCT FROM (f.open_provenance, f.restricted_sources)
+        """
+    ).fetchone()[0]
+    conn.execute("RESET enable_seqscan")
+    if wrong:
+        raise AssertionError(f"{wrong} incidents hold licence facts their claims do not give")
 
 
 def generate(conn, n: int, log) -> float:
@@ -217,6 +350,7 @@ def generate(conn, n: int, log) -> float:
                random() AS r_precision, random() AS r_length, random() AS r_geo, random() AS r_fatal,
                random() AS r_toll, random() AS r_status, random() AS r_version, random() AS r_perpetrator,
                random() AS r_target, random() AS r_attribution, random() AS r_injured,
+               random() AS r_provenance, random() AS r_other, random() AS r_review,
                floor(random() * %(sentences)s)::int AS s1, floor(random() * %(sentences)s)::int AS s2,
                random() * 0.4 - 0.2 AS d_lat, random() * 0.4 - 0.2 AS d_lon, random() * 30 AS delay_days
         FROM generate_series(1, %(n)s) AS i
@@ -231,6 +365,7 @@ def generate(conn, n: int, log) -> float:
         },
     )
 
+    _draw_claims(conn, n)
     log("  incidents")
     conn.execute(
         """
@@ -238,7 +373,8 @@ def generate(conn, n: int, log) -> float:
             id, code, title, notes, status, version, start_date, end_date, date_precision, country, admin1, admin2,
             admin3, location_name, latitude, longitude, geo_precision, event_type, sub_event_type, violence_type,
             civilian_targeting, fatalities_low, fatalities_best, fatalities_high, return_comment, retraction_reason,
-            created_by_id, created_at, updated_at, submitted_at, published_at, retracted_at)
+            created_by_id, created_at, updated_at, submitted_at, published_at, retracted_at, open_provenance,
+            restricted_sources)
         SELECT d.i,
                p.country || '-' || to_char(d.start_date, 'YYYY') || '-'
                    || lpad((row_number() OVER (PARTITION BY p.country, date_part('year', d.start_date)
@@ -264,12 +400,14 @@ def generate(conn, n: int, log) -> float:
                c.created_at, c.created_at + interval '2 hours',
                CASE WHEN s.status <> 'draft' THEN c.created_at + interval '1 hour' END,
                CASE WHEN s.status = 'published' THEN c.created_at + interval '2 hours' END,
-               NULL
+               NULL,
+               COALESCE(l.open_provenance, true), COALESCE(l.restricted_sources, '{}')
         FROM bench_draw d
         JOIN bench_place p ON p.slot = d.place_slot
         JOIN bench_pair t ON t.slot = d.pair_slot
         JOIN bench_sentence s1 ON s1.k = d.s1
         JOIN bench_sentence s2 ON s2.k = d.s2
+        LEFT JOIN bench_licence l ON l.id = d.i
         CROSS JOIN LATERAL (
             SELECT CASE WHEN t.event_type IN ('Protests', 'Strategic developments') OR d.r_fatal < 0.3 THEN 0
                         ELSE floor(exp(d.r_toll * 5.3))::int END AS best
@@ -340,6 +478,8 @@ def generate(conn, n: int, log) -> float:
         ORDER BY id
         """
     )
+    log("  documents and claims")
+    _provenance(conn, user_id)
     conn.execute(
         """
         INSERT INTO events_incidentcodesequence (country, year, last_number)
@@ -347,7 +487,7 @@ def generate(conn, n: int, log) -> float:
         FROM events_incident GROUP BY 1, 2
         """
     )
-    for table in [*TABLES, "actors_actor", "events_incidentcodesequence"]:
+    for table in [*TABLES, "actors_actor", "sources_source", "events_incidentcodesequence"]:
         conn.execute(
             sql.SQL("SELECT setval(pg_get_serial_sequence({table}, 'id'), (SELECT max(id) FROM {ident}))").format(
                 table=sql.Literal(table), ident=sql.Identifier(table)
@@ -371,7 +511,8 @@ def generate(conn, n: int, log) -> float:
     # Autovacuum would get there in time; the visibility map lets index-only scans skip the heap.
     conn.autocommit = True
     log("  vacuum analyze")
-    for table in [*TABLES, "actors_actor", "events_incidentrendering"]:
+    for table in [*TABLES, "actors_actor", "sources_source", "events_incidentrendering"]:
         conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(table)))
     conn.autocommit = False
+    _check_licence_facts(conn)
     return time.monotonic() - started

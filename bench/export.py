@@ -1,4 +1,7 @@
-"""The published incidents, copied into a SQLite file for Datasette to serve.
+"""The published incidents the public may see, copied into a SQLite file for Datasette to serve.
+
+They are the API's public set (`Incident.objects.visible_to` an anonymous reader, the licence rule included: an
+incident resting on ACLED alone is not copied), so the peer serves what a competent user would publish.
 
 Each row is rendered by the API's own list code (events/api/listing.py's page JSON, as an anonymous client sees
 it), so the top-level columns hold exactly the values the API returns, and its nested parts (participants,
@@ -100,7 +103,8 @@ def is_current(path: Path, token: str) -> bool:
 
 
 def export(path: Path, token: str, log) -> tuple[float, int]:
-    """Write the published incidents to `path` (replaced atomically); (seconds taken, rows written)."""
+    """Write the published incidents the public may see to `path` (replaced atomically); (seconds taken, rows
+    written)."""
     started = time.monotonic()
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)

@@ -272,7 +272,7 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # published data is a deployment choice; when they may not, they get 401.
 API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=True)
 # Sources (by acronym, e.g. "ACLED") whose licence this deployment holds: their records, which their terms otherwise
-# forbid passing on, are served to the public like our own (sources.models.SourceQuerySet.redistributable).
+# forbid passing on, are served to the public like our own (events.models.IncidentQuerySet.redistributable).
 REDISTRIBUTION_LICENSED = env.list("REDISTRIBUTION_LICENSED", default=[])
 # Hostile bodies: JSON nested deeper than this is a 400 (orjson, the parser, reads no deeper than 1024 levels; our
 # deepest body, an incident with its casualty records and their named victims, is 5 levels deep). A body (other than an

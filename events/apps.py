@@ -5,6 +5,7 @@ class EventsConfig(AppConfig):
     name = "events"
 
     def ready(self):
-        from . import rendering
+        from . import licences, rendering
 
+        licences.register_triggers()
         rendering.register_triggers()

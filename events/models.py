@@ -5,13 +5,13 @@ import re
 import pghistory
 import pgtrigger
 from django.conf import settings
-from django.contrib.postgres.fields import DateRangeField
+from django.contrib.postgres.fields import ArrayField, DateRangeField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
-from django.db.models import Case, Exists, F, Func, OuterRef, Q, Value, When
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,8 +21,7 @@ from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, Victi
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
-from sources.choices import ReviewStatus
-from sources.models import Claim, Source
+from sources.models import Claim, Document, Source
 
 from .choices import (
     SUB_EVENT_TYPES_BY_EVENT_TYPE,
@@ -167,18 +166,18 @@ class IncidentQuerySet(models.QuerySet):
 
     def redistributable(self) -> "IncidentQuerySet":
         """The incidents we may pass on: all but those whose accepted claims all come from sources whose records we
-        may not pass on (`Source.objects.redistributable`). An event known only from ACLED, whose terms forbid
-        redistributing its event data, is left out; one our analysts documented too stays, as does one with no
-        accepted claim at all. Tallies count them all the same."""
-        accepted = Claim.objects.filter(incident=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED)
-        passed_on = Source.objects.redistributable()
-        return self.filter(
-            ~Exists(accepted.exclude(document__source__in=passed_on))
-            | Exists(accepted.filter(document__source__in=passed_on))
-        )
+        may not pass on. A source's records may be passed on if its licence allows it (Source.redistributable), or if
+        this deployment holds a licence for it (settings.REDISTRIBUTION_LICENSED, by acronym: a licensed deployment
+        may serve ACLED's events). An event known only from ACLED, whose terms forbid redistributing its event data,
+        is left out; one our analysts documented too stays, as does one with no accepted claim at all. Tallies count
+        them all the same. Read from the facts each incident keeps (events/licences.py), the setting compared here."""
+        passed_on = Q(open_provenance=True)
+        if settings.REDISTRIBUTION_LICENSED:
+            passed_on |= Q(restricted_sources__overlap=list(settings.REDISTRIBUTION_LICENSED))
+        return self.filter(passed_on)
 
 
-@pghistory.track(exclude=["search_vector"])
+@pghistory.track(exclude=["search_vector", "open_provenance", "restricted_sources"])
 class Incident(models.Model):
     """One violent event at one place and time, as reconstructed from its sources."""
 
@@ -249,6 +248,23 @@ class Incident(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # What the public's licence rule reads (`IncidentQuerySet.redistributable`), kept by triggers from the sources
+    # of its accepted claims (events/licences.py): not revisions of the incident, so not in its history.
+    open_provenance = models.BooleanField(
+        default=True,
+        db_default=True,
+        editable=False,
+        help_text=_("No accepted claim, or one from a source that may be passed on."),
+    )
+    restricted_sources = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=40))),
+        blank=True,
+        editable=False,
+        help_text=_("The acronyms of the other sources of its accepted claims."),
+    )
 
     search_vector = models.GeneratedField(
         expression=SearchVector("title", "notes", "location_name", config="simple"),
@@ -634,6 +650,28 @@ class PropertyHarmClaim(models.Model):
 class RenderedClaim(Claim):
     """The claims as the stored renderings watch them: it carries their triggers (events/rendering.py), so that
     these live in this app's migrations, beside the functions they call."""
+
+    class Meta:
+        proxy = True
+
+
+class LicenceClaim(Claim):
+    """The claims as the incidents' licence facts watch them: it carries their triggers (events/licences.py), so
+    that these live in this app's migrations."""
+
+    class Meta:
+        proxy = True
+
+
+class LicenceDocument(Document):
+    """The documents as the incidents' licence facts watch them (their source): see LicenceClaim."""
+
+    class Meta:
+        proxy = True
+
+
+class LicenceSource(Source):
+    """The sources as the incidents' licence facts watch them (their licence, their acronym): see LicenceClaim."""
 
     class Meta:
         proxy = True

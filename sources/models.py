@@ -16,15 +16,6 @@ from conflict_tracker.validators import validate_country_code, validate_language
 from .choices import ClaimMeasure, Reliability, ReviewStatus, SourceKind
 
 
-class SourceQuerySet(models.QuerySet):
-    def redistributable(self) -> "SourceQuerySet":
-        """The sources whose records we may pass on: those whose licence allows it, and those this deployment holds a
-        licence for (REDISTRIBUTION_LICENSED, by acronym: a licensed deployment may serve ACLED's events). The one
-        rule behind which incidents the public sees (`IncidentQuerySet.redistributable`)."""
-        licensed = Q(acronym__in=settings.REDISTRIBUTION_LICENSED) if settings.REDISTRIBUTION_LICENSED else Q()
-        return self.filter(Q(redistributable=True) | licensed)
-
-
 @pghistory.track()
 class Source(models.Model):
     """An outlet or organisation whose documents report incidents."""
@@ -55,8 +46,6 @@ class Source(models.Model):
             "forbid it). Tallies count them either way."
         ),
     )
-
-    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
