@@ -154,8 +154,8 @@ def _lookup_tables(conn) -> None:
         cur.executemany(
             """
             INSERT INTO actors_actor (id, name, normalized_name, acronym, kind, country, description, needs_review,
-                                      created_at, updated_at)
-            VALUES (%s, %s, %s, %s, %s, %s, '', false, now(), now())
+                                      review_note, created_at, updated_at)
+            VALUES (%s, %s, %s, %s, %s, %s, '', false, '', now(), now())
             """,
             [
                 (index, name, normalize_actor_name(name), acronym, kind, country)
