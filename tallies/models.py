@@ -74,15 +74,18 @@ class CasualtyFact(models.Model):
 
 
 class CasualtySum(models.Model):
-    """The casualty facts summed per actor, measure, attribution level, month, place, harm and victims' status: what
-    a tally adds up on request, a few thousand rows for the largest actor (derived; see services).
+    """The casualty facts summed per actor, measure, attribution level, month, place (admin1, country, everywhere:
+    None), harm and victims' status: what a tally adds up on request, a few thousand rows for the largest actor
+    (derived; see services).
 
-    A None place, harm or victims' status is the sum over all of them. Incidents are counted once per actor under
-    each harm and status filter, so that an incident with several records counts once. A set of actors adds its
-    members' sums, then corrects what is credited to several of them with the sums of the groups of actors
-    credited together (`actors`, two or more), each stored under every pair of its members (`actor` < `partner`):
-    a group holding n of the set's members was counted n times, so it counts 1 - n times more, read under the pair
-    of its first two members in the set (queries._set_rows). A single actor reads only its own rows.
+    Incidents are counted once per actor under each harm and status filter, so that an incident with several
+    records counts once. A None harm or status holds what the rows of one harm and status miscount of "any": an
+    incident counted under two statuses of one harm is one incident of that harm (queries._SUMS_SQL); a tally adds
+    every row its filter matches. A set of actors adds its members' sums, then corrects what is credited to several
+    of them with the sums of the groups of actors credited together (`actors`, two or more), each stored under
+    every pair of its members (`actor` < `partner`): a group holding n of the set's members was counted n times, so
+    it counts 1 - n times more, read under the pair of its first two members in the set (queries._set_rows). A
+    single actor reads only its own rows.
     """
 
     actor = models.ForeignKey(
@@ -135,7 +138,11 @@ class CasualtySum(models.Model):
         ]
         indexes = [
             # The sums a change has brought to nothing, found at once to be dropped (usually none).
-            models.Index(fields=["month"], name="casualty_sum_spent", condition=Q(incidents=0, records=0)),
+            models.Index(
+                fields=["month"],
+                name="casualty_sum_spent",
+                condition=Q(incidents=0, records=0, week_precision=0, month_precision=0, year_precision=0),
+            ),
         ]
 
     def __str__(self) -> str:

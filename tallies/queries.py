@@ -80,7 +80,7 @@ def facts_write(incident_ids: list[int] | None) -> int:
 
 # For a rebuild's transaction, which writes every fact and sum at once: JIT compiling its few big statements cost
 # more than it saved, and with the default work_mem they sorted on disk what fits in memory.
-_REBUILD_SETTINGS = {"jit": "off", "work_mem": "256MB", "maintenance_work_mem": "512MB"}
+_REBUILD_SETTINGS = {"jit": "off", "work_mem": "1GB", "maintenance_work_mem": "512MB"}
 
 
 def rebuild_settings() -> None:
@@ -174,40 +174,73 @@ def facts_disagreeing() -> list[tuple]:
 SUM_TABLE = "tallies_casualtysum"
 _SUM_KEY = "actor_id, partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors"
 _SUM_VALUES = ("incidents", "week_precision", "month_precision", "year_precision", "records", "low", "best", "high")
+# A sum that counts nothing any more (an incident's correction may net to no incident yet correct its precisions;
+# no record means no count). The partial index casualty_sum_spent finds them.
+_COUNTS = _SUM_VALUES[:5]
+SPENT = " AND ".join(f"{name} = 0" for name in _COUNTS)
 
 # What the facts of some incidents (`{incidents}`) add to the sums, times %(sign)s. Each fact is counted at the
-# alleged level, and at the confirmed level too when confirmed. An incident counts once for each actor credited
-# for one of its records under each harm and victims' status filter (GROUPING SETS: None is any), and once for
-# each group of two or more actors so credited together; a record once for each of its actors and once for the
-# group of them. A group is written under each pair of its members. Summed per month and place ({places}: admin1,
-# then per country and everywhere (None) too, or admin1 alone for the rebuild, which rolls the places up after).
+# alleged level, and at the confirmed level too when confirmed; records are summed per harm and victims' status.
+# An incident counts once for each actor credited for one of its records, and once for each group of two or more
+# actors so credited together (written under each pair of its members), under each harm and status filter, "any"
+# (None) included. Only one harm and status per row is stored, plus what the "any" rows must correct: an incident
+# counted under two statuses of one harm is one incident of that harm, not two. Each count at a level above one harm
+# and status adds to its own row and takes away from the rows below it what they counted of it (inclusion-exclusion
+# of the levels, `d`), so that a filter reads every row matching it and its figures add up. Only the incidents whose
+# facts have more than one harm or status (`mixed`, few) have such corrections. Summed per month and place
+# ({places}: admin1, then per country and everywhere (None) too, or admin1 alone for the rebuild, which rolls the
+# places up after).
 _SUMS_SQL = """
 WITH f AS (
     SELECT f.*, l.confirmed_only, date_trunc('month', f.start_date)::date AS month
     FROM tallies_casualtyfact f
     JOIN (VALUES (FALSE), (TRUE)) AS l (confirmed_only) ON f.confirmed OR NOT l.confirmed_only
     WHERE {incidents}
+), mixed AS (
+    SELECT incident_id FROM f GROUP BY incident_id
+    HAVING min(harm) <> max(harm) OR min(victim_status) <> max(victim_status)
 ), present AS (
     SELECT incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision, harm,
            victim_status
     FROM f
-    GROUP BY incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision,
-             GROUPING SETS ((harm, victim_status), (harm), (victim_status), ())
-), counted AS (
-    SELECT measure, confirmed_only, actor_id, NULL::bigint AS partner_id, NULL::bigint[] AS actors, month, country,
-           admin1, harm, victim_status, date_precision, 1 AS incidents, 0 AS records, 0 AS low, 0 AS best, 0 AS high
+    GROUP BY incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision, harm,
+             victim_status
+), levels AS (
+    SELECT *, FALSE AS mixed FROM present WHERE incident_id NOT IN (SELECT incident_id FROM mixed)
+    UNION ALL
+    SELECT *, TRUE FROM present WHERE incident_id IN (SELECT incident_id FROM mixed)
+    UNION ALL
+    SELECT incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision, harm,
+           victim_status, TRUE
     FROM present
+    WHERE incident_id IN (SELECT incident_id FROM mixed)
+    GROUP BY incident_id, measure, confirmed_only, actor_id, month, country, admin1, date_precision,
+             GROUPING SETS ((harm), (victim_status), ())
+), groups AS (
+    SELECT measure, confirmed_only, array_agg(actor_id ORDER BY actor_id) AS actors, month, country, admin1, harm,
+           victim_status, date_precision, mixed
+    FROM levels
+    GROUP BY incident_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status, mixed
+    HAVING count(*) > 1
+), counts AS (
+    SELECT measure, confirmed_only, actor_id, NULL::bigint AS partner_id, NULL::bigint[] AS actors, month, country,
+           admin1, harm, victim_status, date_precision, mixed
+    FROM levels
     UNION ALL
     SELECT g.measure, g.confirmed_only, w.a, w.b, g.actors, g.month, g.country, g.admin1, g.harm, g.victim_status,
-           g.date_precision, 1, 0, 0, 0, 0
-    FROM (
-        SELECT measure, confirmed_only, array_agg(actor_id ORDER BY actor_id) AS actors, month, country, admin1,
-               harm, victim_status, date_precision
-        FROM present
-        GROUP BY incident_id, measure, confirmed_only, month, country, admin1, date_precision, harm, victim_status
-        HAVING count(*) > 1
-    ) AS g
+           g.date_precision, g.mixed
+    FROM groups g
     CROSS JOIN LATERAL (SELECT a, b FROM unnest(g.actors) AS a, unnest(g.actors) AS b WHERE a < b) AS w
+), counted AS (
+    SELECT c.measure, c.confirmed_only, c.actor_id, c.partner_id, c.actors, c.month, c.country, c.admin1,
+           CASE WHEN d.any_harm THEN NULL ELSE c.harm END AS harm,
+           CASE WHEN d.any_status THEN NULL ELSE c.victim_status END AS victim_status,
+           c.date_precision, d.sign AS incidents, 0 AS records, 0 AS low, 0 AS best, 0 AS high
+    FROM counts c
+    JOIN (VALUES (FALSE, FALSE, 1), (TRUE, FALSE, -1), (FALSE, TRUE, -1), (TRUE, TRUE, 1))
+        AS d (any_harm, any_status, sign)
+        ON (NOT d.any_harm OR (c.mixed AND c.harm IS NOT NULL))
+        AND (NOT d.any_status OR (c.mixed AND c.victim_status IS NOT NULL))
     UNION ALL
     SELECT measure, confirmed_only, actor_id, NULL, NULL, month, country, admin1, harm, victim_status,
            date_precision, 0, 1, low, best, high
@@ -226,13 +259,16 @@ WITH f AS (
 )
 SELECT actor_id, partner_id, measure, confirmed_only, country, admin1, harm, victim_status, month, actors,
        %(sign)s * SUM(incidents) AS incidents,
-       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'week') AS week_precision,
-       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'month') AS month_precision,
-       %(sign)s * COUNT(*) FILTER (WHERE incidents = 1 AND date_precision = 'year') AS year_precision,
+       %(sign)s * COALESCE(SUM(incidents) FILTER (WHERE date_precision = 'week'), 0) AS week_precision,
+       %(sign)s * COALESCE(SUM(incidents) FILTER (WHERE date_precision = 'month'), 0) AS month_precision,
+       %(sign)s * COALESCE(SUM(incidents) FILTER (WHERE date_precision = 'year'), 0) AS year_precision,
        %(sign)s * SUM(records) AS records, %(sign)s * SUM(low) AS low, %(sign)s * SUM(best) AS best,
        %(sign)s * SUM(high) AS high
 FROM counted
 GROUP BY actor_id, partner_id, measure, confirmed_only, harm, victim_status, month, actors, {places}
+HAVING SUM(records) <> 0 OR SUM(incidents) <> 0 OR SUM(incidents) FILTER (WHERE date_precision = 'week') <> 0
+    OR SUM(incidents) FILTER (WHERE date_precision = 'month') <> 0
+    OR SUM(incidents) FILTER (WHERE date_precision = 'year') <> 0
 """
 _ALL_PLACES = "GROUPING SETS ((country, admin1), (country), ())"
 
@@ -260,7 +296,7 @@ def sums_add(incident_ids: list[int], sign: int) -> None:
         )
         if sign < 0:
             return
-        cursor.execute(f"DELETE FROM {SUM_TABLE} WHERE incidents = 0 AND records = 0")
+        cursor.execute(f"DELETE FROM {SUM_TABLE} WHERE {SPENT}")
 
 
 def sums_write() -> int:
@@ -270,6 +306,7 @@ def sums_write() -> int:
     rather than from the facts again: an incident has one place, so every figure adds up over places."""
     sql, params = _sums_sql(None, 1, places="country, admin1")
     values = ", ".join(f"SUM({name})" for name in _SUM_VALUES)
+    rolled_up_spent = " AND ".join(f"SUM({name}) = 0" for name in _COUNTS)
     columns = f"{_SUM_KEY}, {', '.join(_SUM_VALUES)}"
     with connection.cursor() as cursor:
         # Dropped at the end rather than on commit: a rebuild may run twice in one transaction (within savepoints).
@@ -280,10 +317,10 @@ def sums_write() -> int:
             f"INSERT INTO {SUM_TABLE} ({columns}) SELECT * FROM ("
             f" SELECT {columns} FROM tally_sums_by_admin1"
             " UNION ALL"
-            f" SELECT actor_id, partner_id, measure, confirmed_only, country, NULL, harm, victim_status, month, actors,"
+            " SELECT actor_id, partner_id, measure, confirmed_only, country, NULL, harm, victim_status, month, actors,"
             f" {values} FROM tally_sums_by_admin1"
             " GROUP BY actor_id, partner_id, measure, confirmed_only, harm, victim_status, month, actors,"
-            " GROUPING SETS ((country), ())"
+            f" GROUPING SETS ((country), ()) HAVING NOT ({rolled_up_spent})"
             ") AS s ORDER BY actor_id, partner_id, measure, confirmed_only"
         )
         written = cursor.rowcount
@@ -337,51 +374,43 @@ def _set_rows(actor_ids: Iterable[int], name: str, where: str) -> tuple[str, dic
 
 def _filtered(
     measure: str, attribution: str, harm: str | None, victim_status: str | None, **filters
-) -> tuple[str, str, dict]:
-    """The sums' rows a tally reads (the incidents of its harm and status filter, the records matching it, in its
-    place and months), and which of them count incidents: two SQL conditions and their parameters."""
+) -> tuple[str, dict]:
+    """The sums' rows a tally adds up (its measure and level, place, months, harm and victims' status; each "any"
+    reads every row, corrections included): an SQL condition and its parameters."""
     params = {"measure": measure, "confirmed_only": attribution == AttributionLevel.CONFIRMED}
     conditions = ["measure = %(measure)s", "confirmed_only = %(confirmed_only)s"]
-    for column in ("country", "admin1"):
-        value = filters.get(column)
+    country, admin1 = filters.get("country"), filters.get("admin1")
+    for column, value in (("country", country), ("admin1", admin1)):
         conditions.append(f"{column} IS NULL" if value is None else f"{column} = %({column})s")
-        params[column] = value
+    params |= {"country": country, "admin1": admin1}
     if filters.get("started_from") is not None:
         conditions.append("month >= date_trunc('month', %(started_from)s::date)")
     if filters.get("started_until") is not None:
         conditions.append("month <= %(started_until)s")
     params |= {"started_from": filters.get("started_from"), "started_until": filters.get("started_until")}
-    incidents, records = [], []
     for column, value in (("harm", harm), ("victim_status", victim_status)):
-        incidents.append(f"{column} IS NULL" if value is None else f"{column} = %({column})s")
-        records.append(f"{column} IS NOT NULL" if value is None else f"{column} = %({column})s")
+        if value is not None:
+            conditions.append(f"{column} = %({column})s")
         params[column] = value
-    counting = " AND ".join(incidents)
-    conditions.append(f"(({counting}) OR ({' AND '.join(records)}))")
-    return " AND ".join(conditions), counting, params
+    return " AND ".join(conditions), params
 
 
 def _bucket(period: str) -> str:
     return f"date_trunc('{_TRUNC[period]}', month::timestamp)::date" if period in _TRUNC else "NULL::date"
 
 
-def _totals(counting: str) -> str:
-    """A period's figures (in _NAMES' order) from a set's rows, each by its factor: the incidents from the rows
-    `counting` them, the records and counts from those of one harm and one victims' status."""
-    of = {name: counting for name in ("incidents", "week_precision", "month_precision", "year_precision")}
-    records = "harm IS NOT NULL AND victim_status IS NOT NULL"
-    return ", ".join(
-        f"SUM(factor * {name}) FILTER (WHERE {of.get(name, records)})::bigint AS {name}" for name in _NAMES
-    )
+def _totals() -> str:
+    """A period's figures (in _NAMES' order) from a set's rows, each by its factor."""
+    return ", ".join(f"SUM(factor * {name})::bigint AS {name}" for name in _NAMES)
 
 
 def tally_sql(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> tuple[str, dict]:
     """One tally, a row per period (`period` all: one row), columns `period_start` and _NAMES, periods with no
     record left out. `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status;
     None: all. SQL and its parameters."""
-    where, counting, params = _filtered(measure, attribution, **filters)
+    where, params = _filtered(measure, attribution, **filters)
     rows, members = _set_rows(actor_ids, "actors", where)
-    sql = f"SELECT {_bucket(period)} AS period_start, {_totals(counting)} FROM ({rows}) AS s GROUP BY 1"
+    sql = f"SELECT {_bucket(period)} AS period_start, {_totals()} FROM ({rows}) AS s GROUP BY 1"
     return sql, params | members
 
 
@@ -394,7 +423,7 @@ def tally_rows(sql: str, params: dict) -> list[dict]:
 
 def quarter_rows(*, actor_ids: Iterable[int], measure: str, attribution: str) -> list[dict]:
     """A tally per quarter, everywhere, by harm and victims' status, ordered so. One query."""
-    where, _counting, params = _filtered(measure, attribution, None, None)
+    where, params = _filtered(measure, attribution, None, None)
     rows, members = _set_rows(actor_ids, "actors", where + " AND harm IS NOT NULL AND victim_status IS NOT NULL")
     sql = f"""
         SELECT {_bucket(PeriodType.QUARTER)}, harm, victim_status, SUM(factor * incidents)::bigint,
@@ -411,31 +440,22 @@ def quarter_rows(*, actor_ids: Iterable[int], measure: str, attribution: str) ->
 def summary_rows(actor_id: int, lineage: list[int]) -> list[dict]:
     """All-time totals of one actor, and of its lineage when it has one (`lineage` empty when not), per measure
     and level, for every harm and for the killed, each record once. One query."""
-    # Everywhere, every month: the incidents of every harm and of the killed, and the records. Each measure and
-    # level named, so that the index reads only the rows of no place.
-    where = (
-        "measure = ANY(%(measures)s) AND confirmed_only = ANY(ARRAY[FALSE, TRUE]) AND country IS NULL"
-        " AND admin1 IS NULL AND ((victim_status IS NULL AND (harm IS NULL OR harm = %(killed)s))"
-        " OR (harm IS NOT NULL AND victim_status IS NOT NULL))"
-    )
+    # Everywhere, every month, each measure and level named, so that the index reads only the rows of no place.
+    where = "measure = ANY(%(measures)s) AND confirmed_only = ANY(ARRAY[FALSE, TRUE]) AND country IS NULL"
     own, params = _set_rows([actor_id], "own", where)
     subjects = f"SELECT FALSE AS include_related, * FROM ({own}) AS o"
     if lineage:
         related, lineage_params = _set_rows(lineage, "lineage", where)
         subjects += f" UNION ALL SELECT TRUE, * FROM ({related}) AS r"
         params |= lineage_params
-    records = "s.victim_status IS NOT NULL AND (k.harm IS NULL OR s.harm = k.harm)"
     sql = f"""
         SELECT s.include_related, s.measure,
                CASE WHEN s.confirmed_only THEN %(confirmed)s ELSE %(alleged)s END, k.harm,
-               SUM(s.factor * s.incidents) FILTER (WHERE s.victim_status IS NULL AND s.harm IS NOT DISTINCT FROM k.harm
-                                                  )::bigint,
-               SUM(s.factor * s.low) FILTER (WHERE {records})::bigint,
-               SUM(s.factor * s.best) FILTER (WHERE {records})::bigint,
-               SUM(s.factor * s.high) FILTER (WHERE {records})::bigint
-        FROM ({subjects}) AS s CROSS JOIN (VALUES (NULL), (%(killed)s)) AS k (harm)
+               SUM(s.factor * s.incidents)::bigint, SUM(s.factor * s.low)::bigint, SUM(s.factor * s.best)::bigint,
+               SUM(s.factor * s.high)::bigint
+        FROM ({subjects}) AS s JOIN (VALUES (NULL), (%(killed)s)) AS k (harm) ON k.harm IS NULL OR s.harm = k.harm
         GROUP BY 1, 2, 3, 4
-        HAVING SUM(s.factor * s.records) FILTER (WHERE {records}) > 0
+        HAVING SUM(s.factor * s.records) > 0
         ORDER BY 1, 2, 3, 4
     """
     params |= {
