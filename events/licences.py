@@ -22,6 +22,8 @@ from django.apps import apps
 
 from sources.choices import ReviewStatus
 
+from .rendering import STATEMENT_OPERATIONS
+
 # The facts of the incidents `incident_ids` (an SQL array of ids), one row (id, open_provenance, restricted_sources)
 # per incident, an incident with no accepted claim included. Each incident's claims, and each claim's document and
 # source, are looked up by key one incident at a time (OFFSET 0 keeps the planner from turning the lookups into
@@ -69,12 +71,7 @@ WHERE i.id = ANY(_ids) AND i.id = f.id
 
 def _statement_trigger(operation: str, incident_ids: str) -> pgtrigger.Trigger:
     """A statement-level trigger refreshing the incidents `incident_ids` (SQL over the transition tables)."""
-    kinds = {
-        "insert": (pgtrigger.Insert, pgtrigger.Referencing(new="new_rows")),
-        "update": (pgtrigger.Update, pgtrigger.Referencing(old="old_rows", new="new_rows")),
-        "delete": (pgtrigger.Delete, pgtrigger.Referencing(old="old_rows")),
-    }
-    kind, referencing = kinds[operation]
+    kind, referencing, _tables = STATEMENT_OPERATIONS[operation]
     return pgtrigger.Trigger(
         name=f"licences_{operation}",
         level=pgtrigger.Statement,

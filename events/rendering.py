@@ -143,7 +143,9 @@ _TOUCHES = {
     "events.PropertyHarmClaim": ("incident_renderings_touch_property_harms", ("property_harm_id",)),
     "events.RenderedClaim": ("incident_renderings_touch_claims", ("id", "incident_id")),
 }
-_OPERATIONS = {
+# Per operation of a statement-level trigger: its kind, its transition tables, and their names (events/licences.py
+# builds its triggers from it too).
+STATEMENT_OPERATIONS = {
     "insert": (pgtrigger.Insert, pgtrigger.Referencing(new="new_rows"), ("new_rows",)),
     "update": (pgtrigger.Update, pgtrigger.Referencing(old="old_rows", new="new_rows"), ("new_rows", "old_rows")),
     "delete": (pgtrigger.Delete, pgtrigger.Referencing(old="old_rows"), ("old_rows",)),
@@ -152,7 +154,7 @@ _OPERATIONS = {
 
 def _trigger(operation: str, call: str) -> pgtrigger.Trigger:
     """One statement-level trigger per operation: transition tables allow no more."""
-    kind, referencing, _tables = _OPERATIONS[operation]
+    kind, referencing, _tables = STATEMENT_OPERATIONS[operation]
     return pgtrigger.Trigger(
         name=f"renderings_{operation}",
         level=pgtrigger.Statement,
@@ -164,7 +166,7 @@ def _trigger(operation: str, call: str) -> pgtrigger.Trigger:
 
 
 def _touching(function: str, columns: tuple[str, ...], operation: str) -> pgtrigger.Trigger:
-    tables = _OPERATIONS[operation][2]
+    tables = STATEMENT_OPERATIONS[operation][2]
     arrays = ", ".join(
         "ARRAY(" + " UNION ALL ".join(f"SELECT {column} FROM {table}" for table in tables) + ")" for column in columns
     )
@@ -173,7 +175,7 @@ def _touching(function: str, columns: tuple[str, ...], operation: str) -> pgtrig
 
 TRIGGERS = {
     **{
-        label: [_touching(function, columns, operation) for operation in _OPERATIONS]
+        label: [_touching(function, columns, operation) for operation in STATEMENT_OPERATIONS]
         for label, (function, columns) in _TOUCHES.items()
     },
     # Only a new name touches an actor's incidents (a new actor has none yet, and one with incidents cannot be
