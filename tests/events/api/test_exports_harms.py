@@ -116,23 +116,16 @@ def test_the_acled_export_names_non_fatal_harm_in_its_tags(db):
             count_high=high,
             note=note,
         )
-    PropertyHarm.objects.create(
-        incident=record,
-        kind=PropertyKind.HOMES,
-        harm=PropertyHarmKind.BURNED,
-        count_low=100,
-        count_best=100,
-        count_high=100,
-    )
     burned_only = incident(title="Burned only")
-    PropertyHarm.objects.create(
-        incident=burned_only,
-        kind=PropertyKind.HOMES,
-        harm=PropertyHarmKind.BURNED,
-        count_low=100,
-        count_best=100,
-        count_high=100,
-    )
+    for burned in (record, burned_only):
+        PropertyHarm.objects.create(
+            incident=burned,
+            kind=PropertyKind.HOMES,
+            harm=PropertyHarmKind.BURNED,
+            count_low=100,
+            count_best=100,
+            count_high=100,
+        )
     unharmed = incident(title="Unharmed", fatalities_low=1, fatalities_best=1, fatalities_high=1)
     CasualtyRecord.objects.create(
         incident=unharmed, harm=Harm.KILLED, victim_status=CIVILIAN, count_low=1, count_best=1, count_high=1
