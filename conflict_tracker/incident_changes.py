@@ -8,12 +8,10 @@ listener writes commits or rolls back with the change itself. A writer of many r
 those tables too, to refresh the planner's statistics of everything its transaction wrote.
 """
 
-import datetime
 from collections.abc import Callable, Iterable
 
-# One changed incident: its id, every actor it had or has, every start date it had or has.
-IncidentChange = tuple[int, Iterable[int], Iterable[datetime.date]]
-Listener = Callable[[list[IncidentChange]], None]
+# A listener is given the ids of the changed incidents, each once, in order.
+Listener = Callable[[list[int]], None]
 LISTENERS: dict[Listener, tuple[str, ...]] = {}
 
 
@@ -27,9 +25,11 @@ def incident_changes_tables() -> list[str]:
     return sorted({table for tables in LISTENERS.values() for table in tables})
 
 
-def incident_changes_announce(changes: Iterable[IncidentChange]) -> None:
-    changes = list(changes)
-    if not changes:
+def incident_changes_announce(incident_ids: Iterable[int]) -> None:
+    """Announce that the incidents `incident_ids` changed. A writer of many announces them together (an import, all
+    it created): a listener may then rewrite everything at once rather than incident by incident."""
+    incident_ids = sorted(set(incident_ids))
+    if not incident_ids:
         return
     for listener in LISTENERS:
-        listener(changes)
+        listener(incident_ids)

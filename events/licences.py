@@ -60,8 +60,11 @@ def _by_index(statement: str) -> str:
 
 def _refresh(incident_ids: str) -> str:
     """The statements writing the facts of `incident_ids` where they changed (so an unchanged incident is not
-    written, nor rendered again by its own triggers); the incidents read by key, as their facts are."""
-    return f"""_ids := ARRAY(SELECT DISTINCT x FROM unnest({incident_ids}) AS x(x));
+    written, nor rendered again by its own triggers); the incidents read by key, as their facts are. Only the
+    incidents already written are looked at: an import writes its claims before their incidents, whose facts are
+    then computed as each is inserted (TRIGGERS), not once for nothing and again by an update of every row."""
+    return f"""_ids := ARRAY(SELECT i.id FROM events_incident i
+              WHERE i.id = ANY(ARRAY(SELECT DISTINCT x FROM unnest({incident_ids}) AS x(x))));
 UPDATE events_incident i
 SET open_provenance = f.open_provenance, restricted_sources = f.restricted_sources
 FROM ({FACTS_SQL.replace("{incident_ids}", "_ids")}) f
@@ -97,23 +100,41 @@ def _incidents_of_sources(sources: str) -> str:
     return _incidents_of_documents(f"SELECT d.id FROM sources_document d WHERE d.source_id = ANY(ARRAY({sources}))")
 
 
+_COMPUTED = (
+    _by_index(
+        "SELECT f.open_provenance, f.restricted_sources INTO NEW.open_provenance, NEW.restricted_sources\n"
+        f"FROM ({FACTS_SQL.replace('{incident_ids}', 'ARRAY[NEW.id]')}) f;"
+    )
+    + "\nRETURN NEW;"
+)
+
 TRIGGERS = {
-    # An incident's claim can be recorded before it in a transaction (the foreign keys are checked at commit), and
-    # a model saved after its claims changed would write stale facts back: the row's facts are computed as it is
-    # written.
+    # A new incident's facts are computed as it is written: its claims can be recorded before it in a transaction
+    # (the foreign keys are checked at commit; an import does so). An update recomputes them only when it writes
+    # other facts than the row holds, and only when it is a statement's own: a model saved after its claims changed
+    # would write stale facts back, while the refresh below writes facts it has just computed (it runs at trigger
+    # depth 1). Other updates (the edits of an incident's fields) leave them alone, unread.
     "events.Incident": [
         pgtrigger.Trigger(
-            name="licences_computed",
+            name="licences_inserted",
             level=pgtrigger.Row,
             when=pgtrigger.Before,
-            operation=pgtrigger.Insert | pgtrigger.Update,
+            operation=pgtrigger.Insert,
             declare=_DECLARE,
-            func=_by_index(
-                "SELECT f.open_provenance, f.restricted_sources INTO NEW.open_provenance, NEW.restricted_sources\n"
-                f"FROM ({FACTS_SQL.replace('{incident_ids}', 'ARRAY[NEW.id]')}) f;"
-            )
-            + "\nRETURN NEW;",
-        )
+            func=_COMPUTED,
+        ),
+        pgtrigger.Trigger(
+            name="licences_rewritten",
+            level=pgtrigger.Row,
+            when=pgtrigger.Before,
+            operation=pgtrigger.Update,
+            condition=pgtrigger.Condition(
+                "((OLD.open_provenance IS DISTINCT FROM NEW.open_provenance"
+                " OR OLD.restricted_sources IS DISTINCT FROM NEW.restricted_sources) AND pg_trigger_depth() = 0)"
+            ),
+            declare=_DECLARE,
+            func=_COMPUTED,
+        ),
     ],
     # A claim's review or document may change; its incident never does (a trigger refuses it).
     "events.LicenceClaim": [

@@ -10,11 +10,11 @@ count of the records.
 """
 
 import logging
-from collections.abc import Iterable
 
 from django.db import transaction
 
-from conflict_tracker.incident_changes import IncidentChange
+from events.choices import IncidentStatus
+from events.models import Incident
 
 from .queries import (
     FACT_TABLE,
@@ -34,15 +34,32 @@ from .queries import (
 logger = logging.getLogger(__name__)
 
 
-def casualty_facts_refresh(changes: Iterable[IncidentChange]) -> None:
-    """Rewrite the facts of the changed incidents and their sums, in the transaction of the change: five statements,
-    however many incidents (an import's batch)."""
-    incident_ids = sorted({incident_id for incident_id, _actors, _dates in changes})
-    if incident_ids:
-        sums_add(incident_ids, -1)
-        facts_delete(incident_ids)
-        facts_write(incident_ids)
-        sums_add(incident_ids, 1)
+# The changed incidents are rewritten REFRESH_CHUNK at a time: four statements per chunk.
+REFRESH_CHUNK = 20_000
+# Rewriting a changed incident's facts and sums costs about seven times its share of a full rebuild (20,000 new
+# incidents among 20,000: 8.4 s against 1.4 s; the sums' upserts are most of it). From REBUILD_FROM changed
+# incidents, when they are at least a fifth of the published ones (a first import, a large file into a small
+# database), everything is rebuilt instead. The rebuild then holds the tallies exclusively until the change commits:
+# a tally asked meanwhile waits for it.
+REBUILD_FROM = 10_000
+REBUILD_SHARE = 5
+
+
+def casualty_facts_refresh(incident_ids: list[int]) -> None:
+    """Rewrite the facts of the changed incidents and their sums, in the transaction of the change."""
+    if len(incident_ids) >= REBUILD_FROM and len(incident_ids) * REBUILD_SHARE >= _published():
+        tallies_rebuild()
+        return
+    for start in range(0, len(incident_ids), REFRESH_CHUNK):
+        chunk = incident_ids[start : start + REFRESH_CHUNK]
+        sums_add(chunk, -1)
+        facts_delete(chunk)
+        facts_write(chunk)
+        sums_add(chunk, 1)
+
+
+def _published() -> int:
+    return Incident.objects.filter(status=IncidentStatus.PUBLISHED).count()
 
 
 def tallies_rebuild() -> int:

@@ -14,7 +14,6 @@ from .codes import incident_codes_reserve
 from .evidence import EvidenceData, incident_save_with_evidence
 from .incidents import (
     EDITABLE_FIELDS,
-    incident_change_announce,
     incident_create,
     incident_editable_by,
     incident_require_editable,
@@ -58,7 +57,6 @@ __all__ = [
     "claim_editable_by",
     "claim_review",
     "claim_update",
-    "incident_change_announce",
     "incident_codes_reserve",
     "incident_create",
     "incident_editable_by",

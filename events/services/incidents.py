@@ -2,8 +2,6 @@
 to an earlier version, and the form's one save with the sources, documents and claims entered alongside.
 """
 
-import datetime
-from collections.abc import Iterable
 from typing import Any
 
 import pghistory
@@ -24,13 +22,6 @@ from .codes import incident_codes_reserve
 from .parts import IncidentParts, _recount_fatalities, _write_parts
 
 EDITABLE_FIELDS = ("title", "notes", *INCIDENT_FACTS)
-
-
-def incident_change_announce(*, incident: Incident, actors_before: Iterable[int], start_before: datetime.date | None):
-    """Announce a change to a published (or formerly published) incident, given its actors and start date before
-    the change, to whoever keeps figures derived from it (the tallies)."""
-    actors = set(actors_before) | set(incident.participants.values_list("actor_id", flat=True))
-    incident_changes_announce([(incident.pk, actors, {day for day in (start_before, incident.start_date) if day})])
 
 
 def _require_role(user: User, *roles: Role, action: str) -> None:
@@ -154,8 +145,6 @@ def _save(
     with transaction.atomic(), pghistory.context(user=by.pk, **context):
         candidate = Incident.objects.get(pk=incident.pk)
         counted = candidate.status == IncidentStatus.PUBLISHED
-        actors_before = list(candidate.participants.values_list("actor_id", flat=True)) if counted else []
-        start_before = candidate.start_date
         for name, value in fields.items():
             setattr(candidate, name, value)
         _validated(candidate)
@@ -169,6 +158,6 @@ def _save(
             _write_parts(candidate, parts)
             _recount_fatalities(candidate)
         if counted:
-            incident_change_announce(incident=candidate, actors_before=actors_before, start_before=start_before)
+            incident_changes_announce([candidate.pk])
     incident.refresh_from_db()
     return incident

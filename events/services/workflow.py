@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conflict_tracker.exceptions import EditConflict, TransitionNotAllowed
+from conflict_tracker.incident_changes import incident_changes_announce
 from conflict_tracker.roles import Role
 from sources.choices import ReviewStatus
 
 from ..choices import IncidentStatus
 from ..models import Incident
-from .incidents import _require_role, incident_change_announce, incident_works_on
+from .incidents import _require_role, incident_works_on
 
 
 def _transition(
@@ -47,7 +48,7 @@ def _transition(
             )
         if IncidentStatus.PUBLISHED in (to_status, *from_statuses):
             # Entering or leaving the published record changes the tallies.
-            incident_change_announce(incident=incident, actors_before=[], start_before=None)
+            incident_changes_announce([incident.pk])
     incident.refresh_from_db()
     return incident
 

@@ -127,7 +127,7 @@ def actor_merge(*, actor: int, into: int, by: User) -> ActorMerge:
             moved=moved,
         )
         pghistory.context(merge=record.pk)
-        record.incident_versions = _new_versions(incident_ids, actors=(merged_id, target.pk))
+        record.incident_versions = _new_versions(incident_ids)
         record.save(update_fields=["incident_versions"])
     return record
 
@@ -220,7 +220,7 @@ def _claim_links_to(target: Actor, links: list[dict[str, Any]]) -> dict[str, lis
     return {"claim_links": moved}
 
 
-def _new_versions(incident_ids: list[int], *, actors: tuple[int, ...]) -> dict[str, int]:
+def _new_versions(incident_ids: list[int]) -> dict[str, int]:
     """Raise the incidents' versions (each gets a revision), keep their imported events' versions in step (a merge
     is not an edit that a later import should leave alone), and refresh the incidents' tallies. The new versions."""
     if not incident_ids:
@@ -233,9 +233,9 @@ def _new_versions(incident_ids: list[int], *, actors: tuple[int, ...]) -> dict[s
             "AND e.incident_version = i.version - 1",
             [incident_ids],
         )
-    incidents = list(Incident.objects.filter(pk__in=incident_ids).values_list("pk", "version", "start_date"))
-    incident_changes_announce((pk, actors, [start]) for pk, _version, start in incidents)
-    return {str(pk): version for pk, version, _start in incidents}
+    incidents = list(Incident.objects.filter(pk__in=incident_ids).values_list("pk", "version"))
+    incident_changes_announce(pk for pk, _version in incidents)
+    return {str(pk): version for pk, version in incidents}
 
 
 def actor_merge_undo(*, merge: int, by: User) -> ActorMerge:
@@ -306,7 +306,7 @@ def actor_merge_undo(*, merge: int, by: User) -> ActorMerge:
             for link in before["claim_links"]
             if link["id"] not in moved["claim_links"]
         )
-        _new_versions(incident_ids, actors=(actor.pk, record.into_actor_id))
+        _new_versions(incident_ids)
         record.undone_by, record.undone_at = by, timezone.now()
         record.save(update_fields=["undone_by", "undone_at"])
     return record

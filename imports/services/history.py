@@ -52,13 +52,20 @@ def event_model(model):
     )
 
 
-def copy_insert(model, rows: list[dict], now) -> list[int]:
+def ids_reserve(model, count: int) -> list[int]:
+    """`count` new ids of the model's table, drawn from its sequence."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(model), count])
+        return [value for (value,) in cursor.fetchall()]
+
+
+def copy_insert(model, rows: list[dict], now, ids: list[int] | None = None) -> list[int]:
     """Insert `rows` (column values by attname, the same columns in each row; the model's defaults for the others)
-    with PostgreSQL COPY, ids drawn from the table's sequence first; returns the ids, in order. Defaults are
-    computed once per call: a value that must differ per row (a uuid4) has to be given in the rows. What bulk_create
-    does, without a model instance, a prepared value and a parsed VALUES list per row: on an import's hundreds of
-    thousands of rows, that was most of the time. Run it under conflict_tracker.history.insert_snapshots_by_caller
-    to keep the history triggers off: see record_inserts."""
+    with PostgreSQL COPY, under `ids` or ids drawn from the table's sequence first; returns the ids, in order.
+    Defaults are computed once per call: a value that must differ per row (a uuid4) has to be given in the rows.
+    What bulk_create does, without a model instance, a prepared value and a parsed VALUES list per row: on an
+    import's hundreds of thousands of rows, that was most of the time. Run it under
+    conflict_tracker.history.insert_snapshots_by_caller to keep the history triggers off: see record_inserts."""
     if not rows:
         return []
     pk = model._meta.pk
@@ -80,9 +87,9 @@ def copy_insert(model, rows: list[dict], now) -> list[int]:
     columns = ", ".join(
         connection.ops.quote_name(field.column) for field in [pk, *map(by_attname.get, given), *defaulted]
     )
+    if ids is None:
+        ids = ids_reserve(model, len(rows))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [_sequence(model), len(rows)])
-        ids = [value for (value,) in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             values_of = operator.itemgetter(*given)  # the given columns' values of a row, in one C call
             for row_id, row in zip(ids, rows, strict=True):

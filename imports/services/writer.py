@@ -16,15 +16,13 @@ from events.models import (
     Incident,
     IncidentParticipant,
 )
-from events.services import incident_change_announce, incident_codes_reserve
+from events.services import incident_codes_reserve
 from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor, Document
 
 from ..models import ImportedEvent
 from .file_events import FileEvent, KilledRecord
-from .history import copy_insert, record_inserts
-
-ANNOUNCE_CHUNK = 20_000
+from .history import copy_insert, ids_reserve, record_inserts
 
 # The tracked models the bulk path writes with pghistory's insert trigger off, recording their snapshots itself (see
 # history.record_inserts).
@@ -75,21 +73,10 @@ class EventWriter:
         model."""
         user_id, now = self.job.user_id, self.now
         codes = incident_codes_reserve([_code_key(event) for event in events])
-        incidents = copy_insert(
-            Incident,
-            [
-                {
-                    "code": code,
-                    "status": IncidentStatus.PUBLISHED,
-                    "published_at": now,
-                    "created_by_id": user_id,
-                    **event.totals(),
-                    **event.fields,
-                }
-                for code, event in zip(codes, events, strict=True)
-            ],
-            now,
-        )
+        # The claims before their incidents (their foreign keys are checked at commit): each incident's licence facts
+        # are then computed as it is inserted, where claims written after it had their trigger update every
+        # incident again (events/licences.py).
+        incidents = ids_reserve(Incident, len(events))
         documents = copy_insert(
             Document, [{"source_id": self.source.pk, **self.document_fields(event)} for event in events], now
         )
@@ -108,6 +95,22 @@ class EventWriter:
                 for event, incident, document in zip(events, incidents, documents, strict=True)
             ],
             now,
+        )
+        copy_insert(
+            Incident,
+            [
+                {
+                    "code": code,
+                    "status": IncidentStatus.PUBLISHED,
+                    "published_at": now,
+                    "created_by_id": user_id,
+                    **event.totals(),
+                    **event.fields,
+                }
+                for code, event in zip(codes, events, strict=True)
+            ],
+            now,
+            ids=incidents,
         )
         claim_actors = copy_insert(
             ClaimActor,
@@ -214,39 +217,21 @@ class EventWriter:
         }
 
     def announce_created(self) -> None:
-        """Announce the incidents this job created (conflict_tracker.incident_changes), ANNOUNCE_CHUNK at a time,
-        once all are written and the planner's statistics count them: their listeners' set-based writes then
-        take a third of the time they took per batch, planned on the statistics of nearly empty tables."""
-        last = 0
+        """Announce the incidents this job created (conflict_tracker.incident_changes), together, once all are written
+        and the planner's statistics count them: their listeners' set-based writes then take a third of the time
+        they took per batch, planned on the statistics of nearly empty tables, and a listener may rewrite
+        everything at once where that is cheaper (the tallies, after a first import)."""
         with connection.cursor() as cursor:
-            while True:
-                cursor.execute(
-                    "SELECT e.incident_id, i.start_date FROM imports_importedevent e "
-                    "JOIN events_incident i ON i.id = e.incident_id "
-                    "WHERE e.first_job_id = %s AND e.kind = %s AND e.incident_id > %s "
-                    "ORDER BY e.incident_id LIMIT %s",
-                    [self.job.pk, self.kind, last, ANNOUNCE_CHUNK],
-                )
-                dates = dict(cursor.fetchall())
-                if not dates:
-                    return
-                last = max(dates)
-                cursor.execute(
-                    "SELECT incident_id, array_agg(DISTINCT actor_id) FROM events_incidentparticipant "
-                    "WHERE incident_id = ANY(%s) GROUP BY incident_id",
-                    [list(dates)],
-                )
-                actors = dict(cursor.fetchall())
-                incident_changes_announce(
-                    (incident, actors.get(incident, []), [start]) for incident, start in dates.items()
-                )
+            cursor.execute(
+                "SELECT incident_id FROM imports_importedevent WHERE first_job_id = %s AND kind = %s",
+                [self.job.pk, self.kind],
+            )
+            incident_changes_announce(incident_id for (incident_id,) in cursor.fetchall())
 
     def update(self, event: FileEvent, imported: ImportedEvent) -> None:
         """Make the incident, its parts, document and claim what the new release says; ids kept, rows that did
         not change left alone (so the revision shows only what changed)."""
         incident = imported.incident
-        actors_before = list(incident.participants.values_list("actor_id", flat=True))
-        start_before = incident.start_date
         updated = Incident.objects.filter(pk=incident.pk, version=imported.incident_version).update(
             **event.fields,
             **event.totals(),
@@ -299,7 +284,7 @@ class EventWriter:
             last_job=self.job,
         )
         if incident.status == IncidentStatus.PUBLISHED:
-            incident_change_announce(incident=incident, actors_before=actors_before, start_before=start_before)
+            incident_changes_announce([incident.pk])
             self.job.updated += 1
 
     def _update_records(

@@ -21,6 +21,7 @@ from imports.models import ImportedEvent, ImportJob
 from imports.services import history, pipeline, writer
 from imports.services.acled_import import AcledImport
 from sources.models import Claim, Document, Source
+from tallies import services as tally_services
 from tallies.models import CasualtyFact
 from tallies.selectors import TallyQuestion, tally_answer
 from tallies.services import tallies_rebuild, tallies_verify
@@ -553,11 +554,29 @@ def test_a_failure_in_the_middle_of_the_merge_leaves_nothing(known_actors, run_i
 
 
 def test_the_new_incidents_are_counted_in_the_tallies_chunk_after_chunk(known_actors, run_import, monkeypatch):
-    monkeypatch.setattr(writer, "ANNOUNCE_CHUNK", 1)
+    monkeypatch.setattr(tally_services, "REFRESH_CHUNK", 1)
 
     job = run_import("acled_current.csv")
 
     assert job.created == 3
+    assert set(CasualtyFact.objects.values_list("incident_id", flat=True)) == set(
+        Incident.objects.values_list("pk", flat=True)
+    )
+    assert tallies_verify() == 0
+
+
+@pytest.mark.parametrize(("rebuild_from", "rebuilt"), [(3, True), (4, False)])
+def test_an_import_of_many_incidents_among_few_rebuilds_the_tallies(
+    known_actors, run_import, monkeypatch, rebuild_from, rebuilt
+):
+    """Three new incidents, all the published ones: rebuilt from three, rewritten one by one below."""
+    monkeypatch.setattr(tally_services, "REBUILD_FROM", rebuild_from)
+
+    with CaptureQueriesContext(connection) as queries:
+        job = run_import("acled_current.csv")
+
+    assert job.created == 3
+    assert any("TRUNCATE tallies_casualtysum" in query["sql"] for query in queries) == rebuilt
     assert set(CasualtyFact.objects.values_list("incident_id", flat=True)) == set(
         Incident.objects.values_list("pk", flat=True)
     )
