@@ -186,3 +186,26 @@ def test_a_claim_written_before_its_document_in_one_transaction_counts_once_the_
         Document.objects.create(pk=document_id, source=own, title="Field report")
 
     assert incident.pk in _passed_on(settings)
+
+
+def test_an_incident_written_after_its_claim_in_one_transaction_gets_the_facts_of_its_claim(acled, settings):
+    """As an import writes them: the claims first, the incidents after, the foreign keys checked at commit."""
+    cited = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now())
+    cite(cited, acled)
+    document = Document.objects.get()
+    incident_id = cited.pk + 1000
+
+    with transaction.atomic():
+        Claim.objects.create(
+            document=document,
+            incident_id=incident_id,
+            quote="Three killed.",
+            review_status=ReviewStatus.ACCEPTED,
+            reviewed_by=cited.created_by,
+            reviewed_at=timezone.now(),
+        )
+        written = IncidentFactory(pk=incident_id, status=IncidentStatus.PUBLISHED, published_at=timezone.now())
+
+    written.refresh_from_db()
+    assert (written.open_provenance, written.restricted_sources) == (False, ["ACLED"])
+    assert written.pk not in _passed_on(settings)
