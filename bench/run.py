@@ -933,8 +933,8 @@ def write_report(context: dict) -> None:
     )
 
     label = (
-        f"**A small smoke run ({config['n']:,} incidents), not the issue's measurement**: it shows the harness "
-        "works end to end; its figures say little about 2,000,000 incidents. "
+        f"**A run at {config['n']:,} incidents, not the issue's measurement** (2,000,000): the figures of what "
+        "grows with the data (tallies, rebuild, exports, storage) say little about that size. "
         if smoke
         else ""
     )
