@@ -169,20 +169,25 @@ def test_an_incident_saved_from_a_copy_loaded_before_its_claims_changed_keeps_th
     assert stale.open_provenance is True
 
 
+def _accepted_claim(*, document_id: int, incident_id: int, by) -> Claim:
+    """An accepted claim written by id, so its document or incident may come later in the transaction."""
+    return Claim.objects.create(
+        document_id=document_id,
+        incident_id=incident_id,
+        quote="Three killed.",
+        review_status=ReviewStatus.ACCEPTED,
+        reviewed_by=by,
+        reviewed_at=timezone.now(),
+    )
+
+
 def test_a_claim_written_before_its_document_in_one_transaction_counts_once_the_document_is(acled, own, settings):
     incident = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now())
     cite(incident, acled)
     document_id = Document.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
 
     with transaction.atomic():
-        Claim.objects.create(
-            document_id=document_id,
-            incident=incident,
-            quote="Three killed.",
-            review_status=ReviewStatus.ACCEPTED,
-            reviewed_by=incident.created_by,
-            reviewed_at=timezone.now(),
-        )
+        _accepted_claim(document_id=document_id, incident_id=incident.pk, by=incident.created_by)
         Document.objects.create(pk=document_id, source=own, title="Field report")
 
     assert incident.pk in _passed_on(settings)
@@ -196,14 +201,7 @@ def test_an_incident_written_after_its_claim_in_one_transaction_gets_the_facts_o
     incident_id = cited.pk + 1000
 
     with transaction.atomic():
-        Claim.objects.create(
-            document=document,
-            incident_id=incident_id,
-            quote="Three killed.",
-            review_status=ReviewStatus.ACCEPTED,
-            reviewed_by=cited.created_by,
-            reviewed_at=timezone.now(),
-        )
+        _accepted_claim(document_id=document.pk, incident_id=incident_id, by=cited.created_by)
         written = IncidentFactory(pk=incident_id, status=IncidentStatus.PUBLISHED, published_at=timezone.now())
 
     written.refresh_from_db()
