@@ -24,8 +24,8 @@ incident gets one revision authored by the import; an update is a conditional UP
 last wrote (an incident edited here since is left alone and reported, never overwritten); and every change to a
 published incident is announced to the tallies (conflict_tracker.incident_changes), which rewrite the casualty
 facts of its incidents in the same transaction: an updated incident's as it is updated, the new ones' once all
-are written (writer.announce_created; all of them are rebuilt when the new incidents are many and a large share of
-the published ones, as after a first import: tallies/services.py).
+are written (writer.announce_created; all of them are rebuilt when the new incidents are many and most of the
+published ones, as after a first import: tallies/services.py).
 
 pghistory's row triggers stay on for updates and for the few rows written one at a time (new actors); the bulk
 inserts of new events turn the insert trigger off (its WHEN condition: conflict_tracker.history) and write the
