@@ -19,7 +19,7 @@ from ..selectors import (
     PERIOD_PARAMETERS,
     TallyQuestion,
     cell_incidents_query,
-    counted_sources,
+    counted_attributions_sql,
     tally_echo,
     tally_query,
 )
@@ -49,13 +49,14 @@ _FIELDS = {
     "stale": "FALSE",
     "incidents_url": "%(cell_incidents_url)s || e.period_query",
     "records_url": "%(cell_records_url)s || e.period_query",
-    "source_attributions": "%(cell_source_attributions)s::json",
+    "source_attributions": "attributions.lines",
 }
 _AFTER, _BEFORE = PERIOD_PARAMETERS
 _JSON_SQL = f"""
 SELECT COALESCE(json_agg(json_build_object({", ".join(f"'{name}', {sql}" for name, sql in _FIELDS.items())})
                 ORDER BY c.period_start), '[]')::text
 FROM ({{rows}}) AS c
+CROSS JOIN (SELECT {{attributions}}) AS attributions (lines)
 CROSS JOIN LATERAL (SELECT (c.period_start + make_interval(months => %(cell_months)s))::date - 1) AS p (period_end)
 CROSS JOIN LATERAL (
     SELECT p.period_end, CASE WHEN c.period_start IS NULL THEN '' ELSE
@@ -79,11 +80,10 @@ def tally_json(question: TallyQuestion, request) -> RawJSON:
         "computed_at": TallySerializer().fields["computed_at"].to_representation(timezone.now()),
         "incidents_url": f"{request.build_absolute_uri(reverse('api:incident-list'))}?{links}",
         "records_url": f"{request.build_absolute_uri(reverse('api:tally-records'))}?{links}",
-        "source_attributions": orjson.dumps([source.attribution for source in counted_sources()]).decode(),
     }
     with connection.cursor() as cursor:
         cursor.execute(
-            _JSON_SQL.format(rows=query.sql),
+            _JSON_SQL.format(rows=query.sql, attributions=counted_attributions_sql().replace("%", "%%")),
             query.params | {f"cell_{name}": value for name, value in values.items()},
         )
         return RawJSON(cursor.fetchone()[0].encode())
