@@ -452,8 +452,9 @@ def _get(url: str, headers: dict | None = None) -> dict:
     return json.loads(_fetch(url, headers))
 
 
-def _same_rows(name: str, ours: list[dict], theirs: list[dict]) -> None:
-    """The same incidents in the same order, and every column the same value."""
+def _same_rows(name: str, ours: list[dict], theirs: list[dict], staff: bool = False) -> None:
+    """The same incidents in the same order, and every column the same value. For `staff`, who also see the parts
+    the public may not (claims still in review), each part list is compared on the parts the peer holds."""
     from bench.export import COLUMNS, EXTRA
     from events.columns import PART_NAMES as NESTED
 
@@ -469,6 +470,9 @@ def _same_rows(name: str, ours: list[dict], theirs: list[dict]) -> None:
             elif column == "civilian_targeting":
                 value = bool(value)
             ours_value = our_row[column]
+            if staff and column in NESTED and all(isinstance(part, dict) and "id" in part for part in ours_value):
+                shown = {part["id"] for part in value}
+                ours_value = [part for part in ours_value if part["id"] in shown]
             if column in NESTED and len(ours_value) == len(value):
                 # Staff see more of each part (a record's note, its named victims): compared on the public's fields.
                 ours_value = [
@@ -524,7 +528,7 @@ def resolve_urls(query: Query, ours_base: str, datasette_base: str, tokens: dict
         # the public's among the editor's rows must be the peer's first rows, in the same order.
         ours = _public_rows(ours)
         theirs = theirs[: len(ours)]
-    _same_rows(query.name, ours, theirs)
+    _same_rows(query.name, ours, theirs, staff=query.token == "editor")
     return ours_url, datasette_url
 
 
