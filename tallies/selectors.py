@@ -150,10 +150,7 @@ def tally_answer(question: TallyQuestion) -> TallyAnswer:
     now = timezone.now()
     rows = tally_rows(query.sql, query.params)
     cells = [{**echoed, **row, "computed_at": now, "reflects_change": None} for row in rows]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {counted_attributions_sql()}::text")
-        attributions = orjson.loads(cursor.fetchone()[0])
-    return TallyAnswer(query.subject, cells, attributions)
+    return TallyAnswer(query.subject, cells, counted_attributions())
 
 
 # The incidents query's parameters naming a cell's period, last in its query (tallies.api.rendering writes them in SQL).
@@ -188,6 +185,13 @@ def counted_attributions_sql() -> str:
     sql, params = _counted().values("name", "attribution").query.sql_with_params()
     counted = connection.ops.compose_sql(sql, params)
     return f"(SELECT COALESCE(json_agg(s.attribution ORDER BY s.name), '[]') FROM ({counted}) AS s)"
+
+
+def counted_attributions() -> list[str]:
+    """The counted sources' attribution lines, by source name, read on their own (`counted_attributions_sql`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {counted_attributions_sql()}::text")
+        return orjson.loads(cursor.fetchone()[0])
 
 
 def cell_incidents_query(members: list[int], cell: dict) -> str:
