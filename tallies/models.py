@@ -37,7 +37,9 @@ class CasualtyFact(models.Model):
 
     # Derived rows, rewritten with the incident they come from: no foreign-key checks or cascades on the writes
     # of the records, participants and incidents themselves.
-    # Indexed by the constraints and indexes below, not one index per key.
+    # Identified by the actor, measure and record: its primary key, which is also the index of a tally (one actor's
+    # or a set's facts in one measure, record by record). Indexed by it and the index below, not one index per key.
+    pk = models.CompositePrimaryKey("actor", "measure", "record")
     record = models.ForeignKey(
         "events.CasualtyRecord", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
     )
@@ -63,8 +65,6 @@ class CasualtyFact(models.Model):
 
     class Meta:
         constraints = [
-            # Also the index of a tally: one actor's (or a set's) facts in one measure, record by record.
-            models.UniqueConstraint(fields=["actor", "measure", "record"], name="casualty_fact_unique"),
             models.CheckConstraint(condition=Q(measure__in=Measure.values), name="casualty_fact_measure"),
         ]
         indexes = [models.Index(fields=["incident"], name="casualty_fact_incident")]

@@ -92,17 +92,17 @@ def rebuild_settings() -> None:
 
 @contextmanager
 def indexes_set_aside(table: str):
-    """Drop the table's secondary indexes and unique constraints for a bulk write, then make them again: building an
-    index once over every row is several times faster than keeping it row by row. Within the caller's transaction,
-    which must hold the table exclusively (a rebuild's TRUNCATE)."""
+    """Drop the table's indexes, its primary key and unique constraints included, for a bulk write, then make them
+    again: building an index once over every row is several times faster than keeping it row by row. Within the
+    caller's transaction, which must hold the table exclusively (a rebuild's TRUNCATE)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT format('ALTER TABLE %%I DROP CONSTRAINT %%I', %(table)s, conname),"
             " format('ALTER TABLE %%I ADD CONSTRAINT %%I ', %(table)s, conname) || pg_get_constraintdef(oid)"
-            " FROM pg_constraint WHERE conrelid = %(table)s::regclass AND contype = 'u'"
+            " FROM pg_constraint WHERE conrelid = %(table)s::regclass AND contype IN ('p', 'u')"
             " UNION ALL"
             " SELECT format('DROP INDEX %%s', indexrelid::regclass), pg_get_indexdef(indexrelid)"
-            " FROM pg_index WHERE indrelid = %(table)s::regclass AND NOT indisprimary"
+            " FROM pg_index WHERE indrelid = %(table)s::regclass"
             " AND indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE conrelid = %(table)s::regclass)",
             {"table": table},
         )

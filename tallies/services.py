@@ -69,7 +69,7 @@ def tallies_rebuild() -> int:
     Emptied with TRUNCATE, which locks the table until the rebuild commits: it reads every change committed
     before it; a change committing meanwhile waits to rewrite its incident's facts after it, and a tally asked
     meanwhile waits for the new facts. Two rebuilds run one after the other. Under that lock, each table is written
-    without its secondary indexes, made again once it is full (rolled back with the rest if the rebuild fails)."""
+    without its indexes, made again once it is full (rolled back with the rest if the rebuild fails)."""
     with transaction.atomic():
         sums_truncate()  # first, as a change's refresh locks them
         facts_truncate()

@@ -476,6 +476,35 @@ def test_the_rebuild_runs_the_same_queries_for_few_incidents_and_many(cast):
     assert queries_of_a_rebuild() == few
 
 
+def test_the_rebuild_makes_again_every_index_and_key_it_set_aside(cast):
+    """The rebuild writes each table without its indexes: each comes back as the migrations made it, the facts'
+    primary key (actor, measure, record) included."""
+    from django.db import connection
+
+    def indexes() -> set[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+                " WHERE indrelid IN ('tallies_casualtyfact'::regclass, 'tallies_casualtysum'::regclass)"
+                " UNION ALL SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid IN ('tallies_casualtyfact'::regclass, 'tallies_casualtysum'::regclass)"
+            )
+            return set(cursor.fetchall())
+
+    analyst, _ = cast
+    incident = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now(), created_by=analyst)
+    IncidentParticipant.objects.create(incident=incident, actor=ActorFactory(), role="perpetrator")
+    CasualtyRecord.objects.create(
+        incident=incident, harm="killed", victim_status="civilian", count_low=1, count_best=1, count_high=1
+    )
+    before = indexes()
+
+    assert tallies_rebuild() == 1
+    assert indexes() == before
+    assert ("tallies_casualtyfact_pkey", "PRIMARY KEY (actor_id, measure, record_id)") in before
+    assert tallies_verify() == 0
+
+
 @pytest.mark.parametrize(
     ("after", "before", "quarters"),
     [
