@@ -4,6 +4,7 @@ A trigger per row costs several times a COPY of the row; pgtrigger.ignore still 
 early), queueing an event per row. The insert trigger's WHEN condition reads a transaction's setting instead, so
 inside `insert_snapshots_by_caller()` PostgreSQL does not fire it at all."""
 
+import re
 from contextlib import contextmanager
 
 import pghistory
@@ -30,3 +31,11 @@ def insert_snapshots_by_caller():
     yield
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, 'off', true)", [INSERT_SNAPSHOTS_SETTING])
+
+
+def positional(sql: str, values: dict) -> tuple[str, list]:
+    """`sql` written with named parameters (`%(name)s`) turned into positional ones, with their values in order:
+    within pghistory's context (the services' writes), pghistory prepends its own parameter to every statement,
+    which a statement with named parameters cannot take."""
+    names = re.findall(r"%\((\w+)\)s", sql)
+    return re.sub(r"%\(\w+\)s", "%s", sql), [values[name] for name in names]

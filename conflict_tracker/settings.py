@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "events",
     "tallies",
     "imports",
+    "reconciliation",
     "demo",
 ]
 
@@ -247,6 +248,12 @@ CELERY_TIMEZONE = TIME_ZONE
 # The casualty facts are checked against an independent count of the records every TALLY_VERIFY_HOURS
 # (and rebuilt if they disagree).
 TALLY_VERIFY_HOURS = env.int("TALLY_VERIFY_HOURS", default=24)
+# Reconciliation (reconciliation/queries.py): the days by which two incidents' dates may miss each other, and the
+# distances between two exact places, and between two places of which one is only near the place named, within
+# which two incidents may be one event.
+RECONCILE_DAYS = env.int("RECONCILE_DAYS", default=2)
+RECONCILE_EXACT_KM = env.int("RECONCILE_EXACT_KM", default=25)
+RECONCILE_NEAR_KM = env.int("RECONCILE_NEAR_KM", default=50)
 # The worker's heartbeat (a task beat sends, conflict_tracker.tasks.worker_heartbeat), and the age past which
 # /health/ready/ fails.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)

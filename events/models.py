@@ -364,6 +364,9 @@ class Incident(models.Model):
             ),
             # A date window (date_after / date_before) is an overlap of ranges: a btree can bound only one end.
             GistIndex(incident_period(), name="incident_period"),
+            # The incidents of one country that may have happened in a window: where reconciliation looks for the same
+            # event in another dataset (btree_gist puts the country in the GiST index).
+            GistIndex(F("country"), incident_period(), name="incident_country_period"),
             # Each filter in the default order (newest first). Before PostgreSQL 18 (and its skip scan) a btree is read
             # from its first column on, so each filter leads an index of its own.
             models.Index(fields=["country", "start_date", "id"], name="incident_country_start"),

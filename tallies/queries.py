@@ -3,13 +3,13 @@ incidents a change touched), an independent count of the same to verify them, an
 tally from them. The casualty records behind a tally, as a queryset with the same rules, are
 events.casualties.cell_records."""
 
-import re
 from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.db import connection, transaction
 
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType
+from conflict_tracker.history import positional
 from events.casualties import ACCEPTED_ATTRIBUTIONS
 from events.choices import Attribution, IncidentStatus, ParticipantRole
 
@@ -70,11 +70,8 @@ def facts_write(incident_ids: list[int] | None) -> int:
     if incident_ids is None:
         # Each actor's facts side by side on disk: a tally reads a few pages, not one per fact.
         sql += " ORDER BY c.actor_id, c.measure, i.start_date"
-    # Positional parameters: within pghistory's context (the services' writes), it prepends its own to the SQL.
-    values = _fact_params(incident_ids)
-    names = re.findall(r"%\((\w+)\)s", sql)
     with connection.cursor() as cursor:
-        cursor.execute(re.sub(r"%\(\w+\)s", "%s", sql), [values[name] for name in names])
+        cursor.execute(*positional(sql, _fact_params(incident_ids)))
         return cursor.rowcount
 
 
@@ -275,12 +272,10 @@ _ALL_PLACES = "GROUPING SETS ((country, admin1), (country), ())"
 
 def _sums_sql(incident_ids: list[int] | None, sign: int, places: str = _ALL_PLACES) -> tuple[str, list]:
     """What the facts of these incidents (all when None) add to the sums, times `sign`: SQL and positional
-    parameters (see facts_write)."""
+    parameters (conflict_tracker.history.positional)."""
     incidents = "TRUE" if incident_ids is None else "f.incident_id = ANY(%(incident_ids)s)"
     sql = _SUMS_SQL.format(incidents=incidents, places=places)
-    values = {"incident_ids": incident_ids, "sign": sign}
-    names = re.findall(r"%\((\w+)\)s", sql)
-    return re.sub(r"%\(\w+\)s", "%s", sql), [values[name] for name in names]
+    return positional(sql, {"incident_ids": incident_ids, "sign": sign})
 
 
 def sums_add(incident_ids: list[int], sign: int) -> None:

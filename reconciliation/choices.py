@@ -1,0 +1,12 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from conflict_tracker.choices import ImportKind
+
+
+class Dataset(models.TextChoices):
+    """Where an incident's record comes from: an external dataset's import, or our own analysts."""
+
+    ACLED = ImportKind.ACLED.value, _("ACLED")
+    UCDP = ImportKind.UCDP.value, _("UCDP GED")
+    OWN = "own", _("our own records")
