@@ -10,3 +10,11 @@ class Dataset(models.TextChoices):
     ACLED = ImportKind.ACLED.value, _("ACLED")
     UCDP = ImportKind.UCDP.value, _("UCDP GED")
     OWN = "own", _("our own records")
+
+
+class Verdict(models.TextChoices):
+    """An answer to whether two incidents record one event."""
+
+    SAME = "same", _("same event")
+    DIFFERENT = "different", _("different events")
+    UNSURE = "unsure", _("unsure")

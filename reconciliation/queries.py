@@ -34,12 +34,16 @@ from conflict_tracker.history import positional
 from events.choices import EventType, GeoPrecision, IncidentStatus, ViolenceType
 from events.models import incident_period_sql
 
-from .choices import Dataset
+from .choices import Dataset, Verdict
 
 CANDIDATE_TABLE = "reconciliation_matchcandidate"
+DECISION_TABLE = "reconciliation_matchdecision"
 
 # The parts of the score and their weights, which sum to 1.
 WEIGHTS = {"date": 0.3, "place": 0.25, "actors": 0.25, "types": 0.1, "figures": 0.1}
+
+# How far ahead of any other candidate of its incidents a candidate decided without an editor must be.
+AUTOMATIC_LEAD = 0.15
 
 # UCDP's types of violence and the ACLED event types that may record the same event: fighting between armed groups
 # (with or without a state) is a battle or a strike from afar; one-sided violence is violence against civilians or
@@ -202,3 +206,39 @@ def candidates_delete(incident_ids: list[int]) -> None:
 def candidates_truncate() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {CANDIDATE_TABLE}")
+
+
+# The candidates of these incidents decided `same` without an editor: scored RECONCILE_AUTO_SAME or more, ahead of
+# every other candidate of either incident by AUTOMATIC_LEAD at least (where an event has several likely twins, as in
+# UCDP's files, which give many events of one day at one place, an editor chooses), and never decided before, so that
+# an undone automatic decision is not made again.
+_AUTOMATIC_SQL = f"""
+INSERT INTO {DECISION_TABLE} (incident_id, other_id, verdict, note, score, automatic)
+SELECT c.incident_id, c.other_id, %(same)s, '', c.score, true
+FROM {CANDIDATE_TABLE} c
+WHERE {{touching}} AND c.score >= %(score)s
+    AND NOT EXISTS (SELECT 1 FROM {DECISION_TABLE} d WHERE d.incident_id = c.incident_id AND d.other_id = c.other_id)
+    AND NOT EXISTS (
+        SELECT 1 FROM {CANDIDATE_TABLE} o
+        WHERE o.score > c.score - %(lead)s AND o.id <> c.id
+            AND (o.incident_id IN (c.incident_id, c.other_id) OR o.other_id IN (c.incident_id, c.other_id)))
+ORDER BY c.incident_id, c.other_id
+ON CONFLICT DO NOTHING
+"""
+
+
+def decisions_automatic(incident_ids: list[int] | None) -> int:
+    """Decide `same` the clearest candidates of these incidents (of every one when None); returns how many."""
+    touching = "TRUE"
+    if incident_ids is not None:
+        touching = "(c.incident_id = ANY(%(incident_ids)s) OR c.other_id = ANY(%(incident_ids)s))"
+    sql = _AUTOMATIC_SQL.format(touching=touching)
+    values = {
+        "incident_ids": incident_ids,
+        "same": Verdict.SAME,
+        "score": settings.RECONCILE_AUTO_SAME,
+        "lead": AUTOMATIC_LEAD,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(*positional(sql, values))
+        return cursor.rowcount

@@ -12,48 +12,13 @@ from actors.models import ActorRelation
 from conflict_tracker.choices import ImportKind
 from events.choices import EventType, GeoPrecision, IncidentStatus, ViolenceType
 from events.services import incident_retract
-from imports.models import ImportedEvent
 from reconciliation.models import MatchCandidate
 from reconciliation.services import match_candidates_rebuild, match_candidates_refresh
-from tests.factories import ActorFactory, ClaimFactory, ParticipantFactory
+from tests.factories import ActorFactory
 from tests.helpers.geo import great_circle
-from tests.helpers.incidents import incident
+from tests.helpers.reconciliation import DAY, GAO, record
 
 pytestmark = pytest.mark.django_db
-
-DAY = datetime.date(2024, 3, 12)
-GAO = (Decimal("16.27170"), Decimal("-0.04470"))
-
-
-def record(dataset: str, *actors, day=DAY, place=GAO, precision=GeoPrecision.EXACT, **fields):
-    """A published incident of `dataset` (an import's, or our own), with `actors` as its participants."""
-    latitude, longitude = place if place else (None, None)
-    fields.setdefault("event_type", EventType.VIOLENCE_AGAINST_CIVILIANS)
-    fields.setdefault(
-        "sub_event_type", "Attack" if fields["event_type"] == EventType.VIOLENCE_AGAINST_CIVILIANS else ""
-    )
-    made = incident(
-        start_date=day,
-        end_date=day,
-        latitude=latitude,
-        longitude=longitude,
-        geo_precision=precision,
-        **fields,
-    )
-    for actor in actors:
-        ParticipantFactory(incident=made, actor=actor)
-    if dataset != "own":
-        claim = ClaimFactory(incident=made)
-        ImportedEvent.objects.create(
-            kind=dataset,
-            external_id=f"{dataset}-{made.pk}",
-            incident=made,
-            document=claim.document,
-            claim=claim,
-            digest="0" * 64,
-            incident_version=made.version,
-        )
-    return made
 
 
 def pairs() -> dict[tuple[int, int], MatchCandidate]:

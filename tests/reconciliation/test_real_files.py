@@ -12,7 +12,7 @@ from conflict_tracker.choices import ImportKind
 from imports.choices import ImportStatus
 from imports.models import ImportedEvent
 from imports.services import import_job_create, import_job_run
-from reconciliation.models import MatchCandidate
+from reconciliation.models import MatchCandidate, MatchDecision
 from reconciliation.services import match_candidates_rebuild
 from tests.helpers.twin_files import write_acled_twins
 
@@ -65,6 +65,15 @@ def test_each_acled_twin_of_a_ucdp_event_is_found_at_the_end_of_its_import_and_n
             assert reasons["shared_actors"]
     # Every pair joins a UCDP event and an ACLED one.
     assert {tuple(reasons["datasets"]) for reasons in found.values()} == {("ucdp", "acled")}
+    # Decided without an editor: a twin only with its own UCDP event. A decoy may meet another event of its actors at
+    # its new date or place, which nothing tells from the same event.
+    origin = {incident_of[ImportKind.ACLED, t.acled_id]: incident_of[ImportKind.UCDP, t.ucdp_id] for t in twins}
+    decoys = {incident_of[ImportKind.ACLED, t.acled_id] for t in twins if t.decoy}
+    automatic = dict(MatchDecision.objects.filter(automatic=True).values_list("other_id", "incident_id"))
+    assert len(automatic) >= 10
+    assert {acled: ucdp for acled, ucdp in automatic.items() if acled not in decoys} == {
+        acled: origin[acled] for acled in automatic if acled not in decoys
+    }
 
     # Importing the same file again changes nothing, and a full rebuild finds the same.
     run(editor, ImportKind.ACLED, tmp_path / "acled-ukraine.csv")
