@@ -8,6 +8,7 @@ from events.api.changes import ChangesView
 from events.api.claims import ClaimViewSet
 from events.api.views import IncidentViewSet
 from imports.api.views import ActorMergeViewSet, ImportJobViewSet
+from reconciliation.api.views import MatchCandidateViewSet, MatchDecisionViewSet
 from sources.api.views import DocumentViewSet, SourceViewSet
 from tallies.api.actors import ActorViewSet
 from tallies.api.views import TallyListView, TallyRecordListView
@@ -24,6 +25,8 @@ router.register("documents", DocumentViewSet)
 router.register("claims", ClaimViewSet)
 router.register("imports", ImportJobViewSet)
 router.register("actor-merges", ActorMergeViewSet)
+router.register("matches", MatchCandidateViewSet)
+router.register("match-decisions", MatchDecisionViewSet)
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -15,6 +15,7 @@ from events.choices import IncidentStatus, ParticipantRole
 from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
 from imports.models import ImportJob
 from imports.services.actor_merge import actor_merge
+from reconciliation.services import match_decide
 from sources.choices import ReviewStatus
 from tests.factories import (
     ActorFactory,
@@ -133,6 +134,28 @@ def _import_job(world) -> int:
 
 MERGES = "/api/v1/actor-merges/"
 MERGE = "/api/v1/actor-merges/{id}/"
+
+
+MATCHES = "/api/v1/matches/"
+DECISIONS = "/api/v1/match-decisions/"
+DECISION = "/api/v1/match-decisions/{id}/"
+STAFF_READ = {**PUBLIC_NO, "analyst": 200, "editor": 200, "admin_user": 200}
+
+
+def _twin(world):
+    """A second published incident, the published one's twin."""
+    if "twin" not in world:
+        world["twin"] = IncidentFactory(status=IncidentStatus.PUBLISHED, published_at=timezone.now())
+    return world["twin"]
+
+
+def _match_decision(world) -> int:
+    """An editor's decision that the published incident and its twin are one event."""
+    if "match_decision" not in world:
+        world["match_decision"] = match_decide(
+            incident=world["published"], other=_twin(world), verdict="same", by=UserFactory(role="editor")
+        )
+    return world["match_decision"].pk
 
 
 def _actor_merge(world) -> int:
@@ -384,6 +407,25 @@ CASES = [
         "post",
         f"{MERGE}undo/",
         lambda w: f"{MERGES}{_actor_merge(w)}/undo/",
+        None,
+        EDITORS_ONLY,
+    ),
+    Case("match candidates", "get", MATCHES, lambda w: MATCHES, None, STAFF_READ),
+    Case("match decisions", "get", DECISIONS, lambda w: DECISIONS, None, STAFF_READ),
+    Case("match decision", "get", DECISION, lambda w: f"{DECISIONS}{_match_decision(w)}/", None, STAFF_READ),
+    Case(
+        "decide a match",
+        "post",
+        DECISIONS,
+        lambda w: DECISIONS,
+        lambda w: {"incident": w["published"].code, "other": _twin(w).code, "verdict": "different"},
+        {**EDITORS_ONLY, "editor": 201, "admin_user": 201},
+    ),
+    Case(
+        "undo a match decision",
+        "post",
+        f"{DECISION}undo/",
+        lambda w: f"{DECISIONS}{_match_decision(w)}/undo/",
         None,
         EDITORS_ONLY,
     ),

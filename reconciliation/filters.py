@@ -1,0 +1,69 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from conflict_tracker.filters import FilterSet, StrictBooleanFilter
+
+from .choices import Dataset, Verdict
+from .models import MatchCandidate, MatchDecision
+
+
+def _standing(**conditions) -> Exists:
+    """Whether the candidate's pair has a standing decision (with `conditions`)."""
+    return Exists(
+        MatchDecision.objects.filter(
+            incident=OuterRef("incident"), other=OuterRef("other"), undone_at__isnull=True, **conditions
+        )
+    )
+
+
+def _of_dataset(side: str, dataset: str) -> Q:
+    if dataset == Dataset.OWN:
+        return Q(**{f"{side}__imported_as__isnull": True})
+    return Q(**{f"{side}__imported_as__kind": dataset})
+
+
+class MatchCandidateFilterSet(FilterSet):
+    score_min = django_filters.NumberFilter(
+        field_name="score", lookup_expr="gte", help_text=_("Candidates scored this much or more (0 to 1).")
+    )
+    incident = django_filters.CharFilter(method="filter_incident", help_text=_("An incident's code, on either side."))
+    dataset = django_filters.ChoiceFilter(
+        choices=Dataset.choices, method="filter_dataset", help_text=_("Pairs with an incident of this dataset.")
+    )
+    decided = StrictBooleanFilter(method="filter_decided", help_text=_("Pairs with a standing decision, or without."))
+    verdict = django_filters.ChoiceFilter(
+        choices=Verdict.choices, method="filter_verdict", help_text=_("Pairs whose standing decision is this.")
+    )
+
+    class Meta:
+        model = MatchCandidate
+        fields = []
+
+    def filter_incident(self, queryset, name, value):
+        return queryset.filter(Q(incident__code=value) | Q(other__code=value))
+
+    def filter_dataset(self, queryset, name, value):
+        return queryset.filter(_of_dataset("incident", value) | _of_dataset("other", value))
+
+    def filter_decided(self, queryset, name, value):
+        return queryset.filter(_standing()) if value else queryset.exclude(_standing())
+
+    def filter_verdict(self, queryset, name, value):
+        return queryset.filter(_standing(verdict=value))
+
+
+class MatchDecisionFilterSet(FilterSet):
+    incident = django_filters.CharFilter(method="filter_incident", help_text=_("An incident's code, on either side."))
+    verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
+    automatic = StrictBooleanFilter()
+    standing = StrictBooleanFilter(
+        field_name="undone_at", lookup_expr="isnull", help_text=_("Decisions not undone, or undone ones.")
+    )
+
+    class Meta:
+        model = MatchDecision
+        fields = []
+
+    def filter_incident(self, queryset, name, value):
+        return queryset.filter(Q(incident__code=value) | Q(other__code=value))
