@@ -88,6 +88,7 @@ services-down: $(STAMP)
 # The peers (Datasette, DuckDB) install themselves into var/bench/peers-venv from bench/requirements-peers.txt.
 bench: $(STAMP)
 	$(PY) bench/import_bench.py
+	$(PY) bench/reconcile_bench.py
 	$(PY) bench/run.py
 
 clean:

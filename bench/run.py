@@ -1,5 +1,5 @@
 """A fair race of the API against the tools a researcher would pick instead, on the same data and the same
-machine (issue 14): `make bench`, which runs bench/import_bench.py first and then this.
+machine (issue 14): `make bench`, which runs bench/import_bench.py and bench/reconcile_bench.py first and then this.
 
     BENCH_INCIDENTS=20000 BENCH_SECONDS=3 make bench    # a quick smoke run (default 2,000,000 incidents)
 
@@ -19,8 +19,8 @@ machine (issue 14): `make bench`, which runs bench/import_bench.py first and the
    the CSV export downloaded whole. Then the gunicorn workers' RSS, one edit reaching its tally, and the full
    rebuild against one GROUP BY (PostgreSQL's and DuckDB's), alternated over the rounds.
 5. docs/benchmarks.md is written anew, each figure beside the issue's target with "met" or "not met", the import's
-   figures (var/bench/import.json) included. The exit status is 1 if two sides disagree, 0 otherwise: whether a
-   target holds is written, not asserted.
+   figures (var/bench/import.json) and reconciliation's (var/bench/reconcile.json) included. The exit status is 1
+   if two sides disagree, 0 otherwise: whether a target holds is written, not asserted.
 """
 
 import csv
@@ -60,6 +60,7 @@ REQUIREMENTS = Path(__file__).with_name("requirements-peers.txt")
 CSV_DIR = BENCH_DIR / "csv"
 DUCKDB_PATH = BENCH_DIR / "tallies.duckdb"
 IMPORT_RESULT = BENCH_DIR / "import.json"
+RECONCILE_RESULT = BENCH_DIR / "reconcile.json"
 PAGE = 50
 DEPTH = 5000
 ACTOR = "Wagner Group"
@@ -1045,6 +1046,7 @@ def write_report(context: dict) -> None:
         f"- Gunicorn workers' RSS after the load: {', '.join(f'{size:.0f} MB' for size in rss['workers'])}; "
         f"Datasette's process {rss['datasette']:.0f} MB.",
         "",
+        *_reconcile_lines(),
         "## Indexes",
         "",
         "The API's (PostgreSQL, from pg_indexes):",
@@ -1072,6 +1074,41 @@ def write_report(context: dict) -> None:
     lines.append("")
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text("\n".join(lines))
+
+
+def _reconcile_lines() -> list[str]:
+    """The reconciliation benchmark's figures (bench/reconcile_bench.py), if it ran."""
+    if not RECONCILE_RESULT.exists():
+        return [
+            "## Reconciliation",
+            "",
+            "Not measured (var/bench/reconcile.json missing: run bench/reconcile_bench.py).",
+            "",
+        ]
+    result = json.loads(RECONCILE_RESULT.read_text())
+    imports = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in result["imports_seconds"].items())
+    return [
+        "## Reconciliation",
+        "",
+        f"bench/reconcile_bench.py ({result['when']}, load average {result['load_average']:.2f}): "
+        f"{result['ucdp_events']:,} generated UCDP events, an ACLED file describing each again (a day off, up to "
+        f"3 km away, actors spelled otherwise, one in six a decoy 20 days later or 300 km away) and "
+        f"{result['ucdp_events']:,} ACLED events of their own: {result['incidents']:,} incidents.",
+        "",
+        "| measured | figure |",
+        "|---|---:|",
+        f"| every candidate found anew (`manage.py reconcile`), s | "
+        f"{', '.join(f'{value:.1f}' for value in result['rebuild_seconds'])} |",
+        f"| one incident's candidates found anew (an edit), median ms | "
+        f"{', '.join(f'{value:.1f}' for value in result['single_ms'])} |",
+        f"| the imports, each finding its candidates at its end | {imports} |",
+        f"| twins that found their UCDP event | {result['twins_found']:,} of {result['twins']:,} |",
+        f"| decoys that found their UCDP event | {result['decoys_found']:,} of {result['decoys']:,} |",
+        f"| candidates (median per incident) | {result['candidates']:,} ({result['candidates_per_incident_median']}) |",
+        f"| decided same without an editor (joining a twin and its event) | {result['automatic']:,} "
+        f"({result['automatic_right']:,}) |",
+        "",
+    ]
 
 
 def _path(url: str) -> str:

@@ -6,12 +6,15 @@ import csv
 import datetime
 import math
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.helpers.acled_file import HEADER
 
 KM_PER_DEGREE = 111.195
+# ACLED's `iso` (ISO 3166 numeric) of the countries the files here describe.
+ISO_NUMERIC = {"UKR": "804", "MLI": "466", "BFA": "854", "NER": "562"}
 
 
 @dataclass
@@ -33,10 +36,12 @@ def _moved(lat: float, lon: float, km: float, rng: random.Random) -> tuple[float
     return lat + north / KM_PER_DEGREE, lon + east / (KM_PER_DEGREE * math.cos(math.radians(lat)))
 
 
-def write_acled_twins(ucdp: Path, path: Path, *, every: int = 10, decoy_every: int = 6, seed: int = 16) -> list[Twin]:
-    """Every `every`th event of `ucdp` located to a place or a region, written again in ACLED's columns to `path`;
-    every `decoy_every`th of those (among single-day events known to the place) a decoy: 20 days later, or 300 km
-    away in another region."""
+def write_acled_twins(
+    ucdp: Path, path: Path, *, every: int = 10, decoy_every: int = 6, seed: int = 16, prefix: str = ""
+) -> list[Twin]:
+    """Every `every`th event of `ucdp` located to a place or a region, written again in ACLED's columns to `path`
+    (event ids: the country's code, `prefix`, a number); every `decoy_every`th of those (among single-day events
+    known to the place) a decoy: 20 days later, or 300 km away in another region."""
     rng = random.Random(seed)
     with ucdp.open(newline="", encoding="utf-8") as stream:
         events = [row for row in csv.DictReader(stream) if row["id"].isdigit()]
@@ -52,7 +57,7 @@ def write_acled_twins(ucdp: Path, path: Path, *, every: int = 10, decoy_every: i
             decoy = single_day and exact and number % decoy_every == 0
             day = start + datetime.timedelta(days=rng.choice((-1, 0, 0, 1)))
             km = rng.uniform(0, 3)
-            admin1 = event["adm_1"].removesuffix(" oblast")
+            admin1 = re.sub(r"\s+(oblast|region)$", "", event["adm_1"])
             if decoy and number % (2 * decoy_every) == 0:
                 day = start + datetime.timedelta(days=20)
             elif decoy:
@@ -61,7 +66,7 @@ def write_acled_twins(ucdp: Path, path: Path, *, every: int = 10, decoy_every: i
             one_sided = event["type_of_violence"] == "3"
             best = int(event["best"])
             row = {
-                "event_id_cnty": f"UKR{number}",
+                "event_id_cnty": f"{event['iso3']}{prefix}{number}",
                 "event_date": day.isoformat(),
                 "year": str(day.year),
                 "time_precision": "1",
@@ -71,14 +76,14 @@ def write_acled_twins(ucdp: Path, path: Path, *, every: int = 10, decoy_every: i
                 "actor1": _respelled(event["side_a"], rng),
                 "assoc_actor_1": "",
                 "inter1": "",
-                "actor2": "Civilians (Ukraine)" if one_sided else _respelled(event["side_b"], rng),
+                "actor2": f"Civilians ({event['country']})" if one_sided else _respelled(event["side_b"], rng),
                 "assoc_actor_2": "",
                 "inter2": "7" if one_sided else "",
                 "interaction": "",
                 "civilian_targeting": "Civilian targeting" if one_sided else "",
-                "iso": "804",
-                "region": "Europe",
-                "country": "Ukraine",
+                "iso": ISO_NUMERIC.get(event["iso3"], ""),
+                "region": "",
+                "country": event["country"],
                 "admin1": admin1,
                 "admin2": event["adm_2"],
                 "admin3": "",
@@ -86,7 +91,7 @@ def write_acled_twins(ucdp: Path, path: Path, *, every: int = 10, decoy_every: i
                 "latitude": f"{lat:.4f}",
                 "longitude": f"{lon:.4f}",
                 "geo_precision": {"1": "1", "2": "2"}.get(event["where_prec"], "3"),
-                "source": "Kyiv Post",
+                "source": "Local media",
                 "source_scale": "National",
                 "notes": f"Described by UCDP as event {event['id']}.",
                 "fatalities": str(max(best + rng.choice((-1, 0, 0, 1)), 0)),
