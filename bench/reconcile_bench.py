@@ -57,7 +57,7 @@ def _import(kind: str, path: Path) -> float:
 
 
 def _quality(twins) -> dict:
-    from django.db.models import Count, F
+    from django.db.models import Count
 
     from imports.models import ImportedEvent
     from reconciliation.models import MatchCandidate, MatchDecision
@@ -79,7 +79,7 @@ def _quality(twins) -> dict:
             found += matched
     automatic = list(MatchDecision.objects.filter(automatic=True).values_list("incident_id", "other_id"))
     right = sum(origin.get(other) == incident for incident, other in automatic)
-    per_incident = MatchCandidate.objects.values(incident_id=F("incident")).annotate(n=Count("id"))
+    per_incident = MatchCandidate.objects.values("incident").annotate(n=Count("id")).order_by()
     counts = [row["n"] for row in per_incident]
     return {
         "twins": sum(not twin.decoy for twin in twins),
