@@ -36,6 +36,8 @@ class MatchCandidateFilterSet(FilterSet):
         choices=Verdict.choices, method="filter_verdict", help_text=_("Pairs whose standing decision is this.")
     )
 
+    examples = {"score_min": "0.8", "incident": "MLI-2024-0012", "dataset": "acled", "decided": "false"}
+
     class Meta:
         model = MatchCandidate
         fields = []
@@ -56,10 +58,12 @@ class MatchCandidateFilterSet(FilterSet):
 class MatchDecisionFilterSet(FilterSet):
     incident = django_filters.CharFilter(method="filter_incident", help_text=_("An incident's code, on either side."))
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
-    automatic = StrictBooleanFilter()
+    automatic = StrictBooleanFilter(help_text=_("Decisions made without an editor, or by one."))
     standing = StrictBooleanFilter(
         field_name="undone_at", lookup_expr="isnull", help_text=_("Decisions not undone, or undone ones.")
     )
+
+    examples = {"incident": "MLI-2024-0012", "automatic": "false", "standing": "true"}
 
     class Meta:
         model = MatchDecision
