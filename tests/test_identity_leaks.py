@@ -30,6 +30,7 @@ from events.choices import IncidentStatus
 from events.exports import EXPORT_FORMATS
 from events.models import CasualtyClaim, CasualtyRecord, Incident, NamedVictim, PropertyHarm
 from imports.models import ActorMerge, ImportedEvent, ImportJob
+from reconciliation.models import MatchDecision
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 from tests.factories import ActorFactory, ClaimFactory, DocumentFactory, IncidentFactory
@@ -183,6 +184,7 @@ def _values(parameter: str, path: str) -> list[str]:
         ("/api/v1/actors/", Actor),
         ("/api/v1/imports/", ImportJob),
         ("/api/v1/actor-merges/", ActorMerge),
+        ("/api/v1/match-decisions/", MatchDecision),
         ("/actors/", Actor),
         ("/imports/", ImportJob),
         ("/incidents/", Claim),  # the claim of a review page
