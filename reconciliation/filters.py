@@ -17,6 +17,11 @@ def _standing(**conditions) -> Exists:
     )
 
 
+def _either_incident(queryset, name, value):
+    """The pairs (candidates or decisions) with the incident of this code on either side."""
+    return queryset.filter(Q(incident__code=value) | Q(other__code=value))
+
+
 def _of_dataset(side: str, dataset: str) -> Q:
     if dataset == Dataset.OWN:
         return Q(**{f"{side}__imported_as__isnull": True})
@@ -27,7 +32,7 @@ class MatchCandidateFilterSet(FilterSet):
     score_min = django_filters.NumberFilter(
         field_name="score", lookup_expr="gte", help_text=_("Candidates scored this much or more (0 to 1).")
     )
-    incident = django_filters.CharFilter(method="filter_incident", help_text=_("An incident's code, on either side."))
+    incident = django_filters.CharFilter(method=_either_incident, help_text=_("An incident's code, on either side."))
     dataset = django_filters.ChoiceFilter(
         choices=Dataset.choices, method="filter_dataset", help_text=_("Pairs with an incident of this dataset.")
     )
@@ -42,9 +47,6 @@ class MatchCandidateFilterSet(FilterSet):
         model = MatchCandidate
         fields = []
 
-    def filter_incident(self, queryset, name, value):
-        return queryset.filter(Q(incident__code=value) | Q(other__code=value))
-
     def filter_dataset(self, queryset, name, value):
         return queryset.filter(_of_dataset("incident", value) | _of_dataset("other", value))
 
@@ -56,7 +58,7 @@ class MatchCandidateFilterSet(FilterSet):
 
 
 class MatchDecisionFilterSet(FilterSet):
-    incident = django_filters.CharFilter(method="filter_incident", help_text=_("An incident's code, on either side."))
+    incident = django_filters.CharFilter(method=_either_incident, help_text=_("An incident's code, on either side."))
     verdict = django_filters.ChoiceFilter(choices=Verdict.choices)
     automatic = StrictBooleanFilter(help_text=_("Decisions made without an editor, or by one."))
     standing = StrictBooleanFilter(
@@ -68,6 +70,3 @@ class MatchDecisionFilterSet(FilterSet):
     class Meta:
         model = MatchDecision
         fields = []
-
-    def filter_incident(self, queryset, name, value):
-        return queryset.filter(Q(incident__code=value) | Q(other__code=value))

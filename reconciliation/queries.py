@@ -85,14 +85,17 @@ _HALF_CHORD = """power(sin(radians(b.lat - a.lat) / 2), 2)
 # Every candidate of the incidents `a` ({compared}), found in the index as the module says, with its measures `m`.
 _CANDIDATES_SQL = f"""
 WITH a AS MATERIALIZED (
-    SELECT {_incident_columns("events_incident")}, {{period}} AS period
-    FROM events_incident
-    WHERE events_incident.status = %(published)s AND {{compared}}
+    SELECT s.*, {_kin("s.actors")} AS kin
+    FROM (
+        SELECT {_incident_columns("events_incident")}, {{period}} AS period
+        FROM events_incident
+        WHERE events_incident.status = %(published)s AND {{compared}}
+    ) s
 )
 SELECT least(a.id, b.id) AS incident_id, greatest(a.id, b.id) AS other_id, a.id < b.id AS a_first, a.dataset AS
     a_dataset, b.dataset AS b_dataset, a.killed AS a_killed, b.killed AS b_killed, m.*,
     ARRAY(SELECT DISTINCT x FROM unnest(a.actors || b.actors) AS x
-        WHERE x = ANY({_kin("a.actors")}) AND x = ANY({_kin("b.actors")}) ORDER BY x) AS shared
+        WHERE x = ANY(a.kin) AND x = ANY({_kin("b.actors")}) ORDER BY x) AS shared
 FROM a
 CROSS JOIN LATERAL (
     SELECT {_incident_columns("events_incident")}, {{period}} AS period
