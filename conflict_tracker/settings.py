@@ -254,8 +254,8 @@ TALLY_VERIFY_HOURS = env.int("TALLY_VERIFY_HOURS", default=24)
 RECONCILE_DAYS = env.int("RECONCILE_DAYS", default=2)
 RECONCILE_EXACT_KM = env.int("RECONCILE_EXACT_KM", default=25)
 RECONCILE_NEAR_KM = env.int("RECONCILE_NEAR_KM", default=50)
-# The score from which a candidate that is the only such candidate of both its incidents is decided "same event"
-# without an editor (above 1: never).
+# The score from which a candidate well ahead of every other candidate of both its incidents
+# (reconciliation.queries.AUTOMATIC_LEAD) is decided "same event" without an editor (above 1: never).
 RECONCILE_AUTO_SAME = env.float("RECONCILE_AUTO_SAME", default=0.95)
 # The worker's heartbeat (a task beat sends, conflict_tracker.tasks.worker_heartbeat), and the age past which
 # /health/ready/ fails.
