@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from events.api.changes import ChangesView
 from events.api.claims import ClaimViewSet
 from events.api.views import IncidentViewSet
-from imports.api.views import ActorMergeViewSet, ImportJobViewSet
+from imports.api.views import ActorCrosswalkViewSet, ActorMergeViewSet, ImportJobViewSet
 from reconciliation.api.views import MatchCandidateViewSet, MatchDecisionViewSet
 from sources.api.views import DocumentViewSet, SourceViewSet
 from tallies.api.actors import ActorViewSet
@@ -25,6 +25,7 @@ router.register("documents", DocumentViewSet)
 router.register("claims", ClaimViewSet)
 router.register("imports", ImportJobViewSet)
 router.register("actor-merges", ActorMergeViewSet)
+router.register("actor-crosswalk", ActorCrosswalkViewSet)
 router.register("matches", MatchCandidateViewSet)
 router.register("match-decisions", MatchDecisionViewSet)
 

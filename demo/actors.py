@@ -1,14 +1,17 @@
 """The actors of the article: forces, armed groups and victims' communities, with their aliases and dated
-relations (Wagner Group succeeded by Africa Corps, the CMA by the FLA).
+relations (Wagner Group succeeded by Africa Corps, the CMA by the FLA); and the Sahel's other main forces, which an
+import of ACLED's or UCDP's files for the region meets (Burkina Faso's and Niger's armies, the Dozo militias).
 
 Each carries ACLED's and UCDP GED's spellings of it as aliases (ACLED's dated labels for the years of their
-government), so that an import after the demo credits these actors instead of creating new ones."""
+government), so that an import after the demo credits these actors instead of creating new ones; and the same
+datasets' names as entries of the actor crosswalk (CROSSWALK), which an editor reviews and extends per dataset."""
 
 import datetime
 
 from actors.choices import ActorKind, RelationKind
+from conflict_tracker.choices import ImportKind
 
-from .specs import ActorSpec, AliasSpec, RelationSpec
+from .specs import ActorSpec, AliasSpec, CrosswalkSpec, RelationSpec
 
 Date = datetime.date
 
@@ -28,6 +31,9 @@ FLA = "Azawad Liberation Front"
 PRO_GOVERNMENT_MILITIAS = "Pro-government ethnic militias (Mali)"
 CIVILIANS = "Civilians (Mali)"
 TUAREG = "Tuareg Ethnic Group (Mali)"
+BURKINA_FASO_FORCES = "Armed Forces of Burkina Faso"
+NIGER_FORCES = "Armed Forces of Niger"
+DOZO = "Dozo militias (Mali)"
 
 ACTORS = (
     ActorSpec(
@@ -252,6 +258,35 @@ ACTORS = (
         description="Tuareg civilians, as ACLED names a community of civilian victims.",
         aliases=(AliasSpec("Tuareg civilians"),),
     ),
+    # Beyond the article: the Sahel's other main forces. ACLED's labels of an army carry its government's years
+    # ("Military Forces of Niger (2023-)"); the undated name as an alias ties every such label to the army.
+    ActorSpec(
+        name=BURKINA_FASO_FORCES,
+        kind=ActorKind.STATE_FORCES,
+        country="BFA",
+        description="Burkina Faso's army, under military governments since the coups of 2022.",
+        aliases=(
+            AliasSpec("Military Forces of Burkina Faso", note="ACLED's name, without its labels' years."),
+            AliasSpec("Government of Burkina Faso", note="UCDP's name."),
+        ),
+    ),
+    ActorSpec(
+        name=NIGER_FORCES,
+        kind=ActorKind.STATE_FORCES,
+        country="NER",
+        description="Niger's army, under a military government since the coup of July 2023.",
+        aliases=(
+            AliasSpec("Military Forces of Niger", note="ACLED's name, without its labels' years."),
+            AliasSpec("Government of Niger", note="UCDP's name."),
+        ),
+    ),
+    ActorSpec(
+        name=DOZO,
+        kind=ActorKind.IDENTITY_MILITIA,
+        country="MLI",
+        description="Traditional hunters' militias of central Mali, accused of killings of Fulani civilians.",
+        aliases=(AliasSpec("Dozo Communal Militia (Mali)", note="ACLED's name."),),
+    ),
 )
 
 RELATIONS = (
@@ -289,3 +324,46 @@ RELATIONS = (
 ACTOR_SETS = {
     "Malian Armed Forces + Wagner / Africa Corps": (FAMA, WAGNER, AFRICA_CORPS),
 }
+
+ACLED, UCDP = ImportKind.ACLED, ImportKind.UCDP
+
+# Each dataset's names of the main actors, as their aliases give them. UCDP's ids only where the shared UCDP extracts
+# give them (IS is 234 in the Iraq file); the other UCDP names are tied by name until an editor adds the id a Sahel
+# file gives.
+CROSSWALK = (
+    *(
+        CrosswalkSpec(ACLED, f"Military Forces of Mali ({years})", FAMA)
+        for years in ("2002-2012", "2012-2013", "2013-", "2013-2020", "2020-2021", "2021-")
+    ),
+    CrosswalkSpec(UCDP, "Government of Mali", FAMA),
+    CrosswalkSpec(ACLED, "Wagner Group", WAGNER),
+    CrosswalkSpec(UCDP, "Wagner Group", WAGNER),
+    CrosswalkSpec(ACLED, "Military Forces of Russia (2000-)", RUSSIA),
+    CrosswalkSpec(UCDP, "Government of Russia (Soviet Union)", RUSSIA),
+    CrosswalkSpec(ACLED, "Military Forces of France (2012-2017)", FRANCE),
+    CrosswalkSpec(ACLED, "Military Forces of France (2017-)", FRANCE),
+    CrosswalkSpec(UCDP, "Government of France", FRANCE),
+    CrosswalkSpec(
+        ACLED, "MINUSMA: United Nations Multidimensional Integrated Stabilization Mission in Mali (2013-)", MINUSMA
+    ),
+    CrosswalkSpec(ACLED, "JNIM: Group for Support of Islam and Muslims", JNIM),
+    CrosswalkSpec(UCDP, "JNIM", JNIM),
+    CrosswalkSpec(ACLED, "Islamic State (Greater Sahara)", ISGS),
+    CrosswalkSpec(ACLED, "Islamic State (West Africa) - Greater Sahara Faction", ISGS),
+    CrosswalkSpec(ACLED, "Islamic State (Sahel)", ISGS),
+    CrosswalkSpec(
+        UCDP,
+        "IS",
+        ISLAMIC_STATE,
+        external_id="234",
+        note="UCDP codes the Sahel affiliate's events as the Islamic State's too.",
+    ),
+    CrosswalkSpec(ACLED, "Al Qaeda", AL_QAEDA),
+    CrosswalkSpec(ACLED, "CMA: Coordination of Movements of the Azawad", CMA),
+    CrosswalkSpec(UCDP, "CMA", CMA),
+    CrosswalkSpec(ACLED, "FLA: Azawad Liberation Front", FLA),
+    CrosswalkSpec(ACLED, "Tuareg Ethnic Group (Mali)", TUAREG),
+    CrosswalkSpec(UCDP, "Government of Burkina Faso", BURKINA_FASO_FORCES),
+    CrosswalkSpec(UCDP, "Government of Niger", NIGER_FORCES),
+    CrosswalkSpec(ACLED, "Dozo Communal Militia (Mali)", DOZO),
+)

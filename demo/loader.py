@@ -1,9 +1,9 @@
 """Writes the demo dataset, in one transaction, through the services and as the demo's users.
 
 Every row is looked up by its natural key first (actor and source by name, alias by actor and normalized name,
-relation by its ends and kind, document by source and URL or else title, aggregate claim by document and
-content, incident by title) and only written when missing. An incident that exists is left alone, workflow
-included, so a second run changes nothing and writes no revision.
+relation by its ends and kind, crosswalk entry by dataset, normalized name and id, document by source and URL or else
+title, aggregate claim by document and content, incident by title) and only written when missing. An incident that
+exists is left alone, workflow included, so a second run changes nothing and writes no revision.
 """
 
 from collections import Counter
@@ -33,11 +33,13 @@ from events.services import (
     incident_submit,
     incident_update,
 )
+from imports.models import ActorCrosswalk
+from imports.services.actor_crosswalk import actor_crosswalk_create
 from sources.models import Claim, ClaimActor, Document, Source
 from tallies.models import ActorSet
 
 from . import training
-from .actors import ACTOR_SETS, ACTORS, RELATIONS
+from .actors import ACTOR_SETS, ACTORS, CROSSWALK, RELATIONS
 from .incidents import INCIDENTS as ARTICLE_INCIDENTS
 from .sources import AGGREGATE_CLAIMS
 from .sources import DOCUMENTS as ARTICLE_DOCUMENTS
@@ -60,6 +62,7 @@ SUMMARY_ORDER = (
     "actor aliases",
     "actor relations",
     "actor sets",
+    "actor crosswalk",
     "sources",
     "documents",
     "claims",
@@ -106,6 +109,7 @@ def load_demo(*, as_user: User | None = None) -> DemoSummary:
     with transaction.atomic():
         cast = _cast(as_user, summary)
         actors = _load_actors(cast.admin, summary)
+        _load_crosswalk(cast.editor, actors, summary)
         documents = _load_sources_and_documents(cast, summary)
         _load_aggregate_claims(cast, actors, documents, summary)
         for spec in INCIDENTS:
@@ -208,6 +212,29 @@ def _load_actors(admin: User, summary: DemoSummary) -> dict[str, Actor]:
             if created:
                 actor_set.members.set([actors[member] for member in members])
     return actors
+
+
+def _load_crosswalk(editor: User, actors: dict[str, Actor], summary: DemoSummary) -> None:
+    """The datasets' names of the demo's actors, tied by the editor (the crosswalk is theirs to keep)."""
+    label = str(ActorCrosswalk._meta.verbose_name_plural)
+    for spec in CROSSWALK:
+        key = {
+            "dataset": spec.dataset,
+            "normalized_name": normalize_actor_name(spec.name),
+            "external_id": spec.external_id,
+        }
+        if ActorCrosswalk.objects.filter(**key).exists():
+            summary.existing[label] += 1
+            continue
+        actor_crosswalk_create(
+            by=editor,
+            dataset=spec.dataset,
+            name=spec.name,
+            external_id=spec.external_id,
+            actor=actors[spec.actor].pk,
+            note=spec.note,
+        )
+        summary.created[label] += 1
 
 
 def _load_sources_and_documents(cast: _Cast, summary: DemoSummary) -> dict[str, Document]:

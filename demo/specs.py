@@ -32,6 +32,18 @@ class ActorSpec:
 
 
 @dataclass(frozen=True)
+class CrosswalkSpec:
+    """A dataset's name for one of the demo's actors (the actor by name); `external_id` only where one of the shared
+    UCDP extracts (tests/imports/test_ucdp_files.py) gives the side's id."""
+
+    dataset: str
+    name: str
+    actor: str
+    external_id: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class RelationSpec:
     subject: str
     kind: str

@@ -1,9 +1,11 @@
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from actors.models import normalize_actor_name
 from conflict_tracker.choices import ImportKind
 
 from .choices import ImportStatus
@@ -145,3 +147,96 @@ class ActorMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_name} -> {self.into_name}"
+
+
+@pghistory.track()
+class ActorCrosswalk(models.Model):
+    """A dataset's name for an actor (an ACLED label, a UCDP side's name and id) and the actor of ours it is.
+
+    A matched entry (an editor tied the name to the actor, or merged into it the actor an import had made for the
+    name) decides what its dataset's imports resolve the name to, before any alias
+    (imports/services/actor_resolver.py). An import records, unmatched, each name it could tie to no vetted actor,
+    with the actor flagged for review that it created (or found) for it: the names editors have still to tie."""
+
+    dataset = models.CharField(_("dataset"), max_length=10, choices=ImportKind.choices)
+    name = models.CharField(_("name in the dataset"), max_length=200)
+    normalized_name = models.CharField(max_length=200, editable=False)
+    external_id = models.CharField(
+        _("dataset's id"),
+        max_length=20,
+        blank=True,
+        help_text=_("UCDP's id of the side (side_a_new_id, side_b_new_id); ACLED gives its actors no id."),
+    )
+    # PROTECT: a name does not lose its actor silently; a merge moves it along (imports/services/actor_merge.py).
+    actor = models.ForeignKey(
+        "actors.Actor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="crosswalk_entries",
+        verbose_name=_("actor"),
+    )
+    matched = models.BooleanField(
+        _("matched"),
+        default=False,
+        help_text=_(
+            "Tied to its actor by an editor: the dataset's imports resolve the name to it. Unmatched, the name is "
+            "resolved by the actors' names and aliases, and the actor is the one an import found or made for it."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+        help_text=_("The editor who last changed the entry; empty when an import recorded it."),
+    )
+    at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("actor crosswalk entry")
+        verbose_name_plural = _("actor crosswalk")
+        ordering = ["dataset", "normalized_name", "external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "normalized_name", "external_id"],
+                name="actor_crosswalk_unique_name",
+                violation_error_message=_(
+                    "The crosswalk has this name (with this id) for this dataset already: change that entry."
+                ),
+            ),
+            models.CheckConstraint(condition=Q(dataset__in=ImportKind.values), name="actor_crosswalk_dataset_valid"),
+            # UCDP numbers its actors; ACLED has no ids.
+            models.CheckConstraint(
+                condition=Q(external_id="") | Q(dataset=ImportKind.UCDP, external_id__regex=r"^[0-9]+$"),
+                name="actor_crosswalk_external_id_ucdp",
+            ),
+            models.CheckConstraint(
+                condition=Q(matched=False) | Q(actor__isnull=False),
+                name="actor_crosswalk_matched_to_an_actor",
+                violation_error_message=_("A name is matched to an actor: choose one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.name} ({self.external_id})" if self.external_id else self.name
+        return f"{self.get_dataset_display()}: {name}"
+
+    def clean(self):
+        self.normalized_name = normalize_actor_name(self.name)  # the unique constraint is checked on it next
+        if self.external_id and self.dataset != ImportKind.UCDP:
+            raise ValidationError({"external_id": _("ACLED gives its actors no id: leave the dataset's id empty.")})
+        if self.external_id and not (self.external_id.isascii() and self.external_id.isdigit()):
+            raise ValidationError(
+                {
+                    "external_id": _("%(value)s is not a UCDP actor id: UCDP numbers its actors (IS is 234).")
+                    % {"value": self.external_id}
+                }
+            )
+
+    def save(self, *args, **kwargs):
+        self.normalized_name = normalize_actor_name(self.name)
+        super().save(*args, **kwargs)

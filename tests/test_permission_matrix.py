@@ -16,8 +16,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from actors.models import Actor
+from conflict_tracker.choices import ImportKind
 from events.choices import IncidentStatus
 from events.models import Incident
+from imports.models import ActorCrosswalk
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
 from tests.factories import (
@@ -104,6 +106,9 @@ TABLE = [
     # Actors are taxonomy, kept in the admin by editors and admins
     Row("actor", "admin add", "new", EDITORS),
     Row("actor", "admin change", "named", EDITORS),
+    # The actor crosswalk: the datasets' names tied to actors, by editors
+    Row("actor crosswalk", "api write", "unmatched", EDITORS),
+    Row("actor crosswalk", "admin change", "unmatched", EDITORS),
 ]
 
 
@@ -350,6 +355,24 @@ def actor_admin_change(world: World, state: str) -> bool:
     return actor.name == "Changed"
 
 
+def _crosswalk_tied(door: Callable[[World, ActorCrosswalk, Actor], None]) -> Callable[[World, str], bool]:
+    def attempt(world: World, state: str) -> bool:
+        entry, actor = ActorCrosswalk.objects.create(dataset=ImportKind.UCDP, name="JNIM"), ActorFactory()
+        door(world, entry, actor)
+        entry.refresh_from_db()
+        return entry.actor == actor
+
+    return attempt
+
+
+def crosswalk_api_write(world: World, entry: ActorCrosswalk, actor: Actor) -> None:
+    _api(world.api.patch(f"/api/v1/actor-crosswalk/{entry.pk}/", {"actor": actor.pk}, format="json"))
+
+
+def crosswalk_admin_change(world: World, entry: ActorCrosswalk, actor: Actor) -> None:
+    world.admin_post(admin_url(ActorCrosswalk, "change", entry.pk), actor=actor.pk)
+
+
 DOORS: dict[tuple[str, str], Callable[[World, str], bool]] = {
     ("incident", "admin add"): incident_admin_add,
     ("incident", "admin change"): incident_admin_change,
@@ -384,6 +407,8 @@ DOORS: dict[tuple[str, str], Callable[[World, str], bool]] = {
     ("source", "api add"): source_api_add,
     ("actor", "admin add"): actor_admin_add,
     ("actor", "admin change"): actor_admin_change,
+    ("actor crosswalk", "api write"): _crosswalk_tied(crosswalk_api_write),
+    ("actor crosswalk", "admin change"): _crosswalk_tied(crosswalk_admin_change),
 }
 
 

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from conflict_tracker.choices import ImportKind
 from imports.forms import validate_import_file
-from imports.models import ActorMerge, ImportJob
+from imports.models import ActorCrosswalk, ActorMerge, ImportJob
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -117,3 +117,46 @@ class ActorMergeInputSerializer(serializers.Serializer):
     into = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text="The id of the actor it is, which takes its names and records."
     )
+
+
+class CrosswalkActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    acronym = serializers.CharField()
+    needs_review = serializers.BooleanField(help_text="Flagged for review: an import created it for an unknown name.")
+
+
+class ActorCrosswalkSerializer(serializers.ModelSerializer):
+    """A dataset's name and the actor of ours it is: tied by an editor (`matched`), or the actor an import found or
+    created for it (flagged for review), or none."""
+
+    actor = CrosswalkActorSerializer(allow_null=True, read_only=True)
+    by = serializers.CharField(source="by.get_username", read_only=True, default=None)
+
+    class Meta:
+        model = ActorCrosswalk
+        fields = ["id", "dataset", "name", "external_id", "actor", "matched", "note", "by", "at"]
+        read_only_fields = fields
+
+
+# Ids are PostgreSQL bigints: a larger number names no actor, and is told so rather than sent to the database.
+_ACTOR_ID = {"min_value": 1, "max_value": 2**63 - 1, "allow_null": True}
+
+
+class ActorCrosswalkInputSerializer(serializers.Serializer):
+    """A dataset's name to add to the crosswalk, tied to one of our actors or to none yet."""
+
+    dataset = serializers.ChoiceField(choices=ImportKind.choices)
+    name = serializers.CharField(max_length=200, help_text="The name exactly as the dataset writes it.")
+    external_id = serializers.CharField(
+        max_length=20, required=False, default="", allow_blank=True, help_text="UCDP's actor id of the side, if any."
+    )
+    actor = serializers.IntegerField(required=False, default=None, help_text="Our actor's id, or null.", **_ACTOR_ID)
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+
+
+class ActorCrosswalkUpdateSerializer(serializers.Serializer):
+    """The actor to tie the name to (null unties it), and optionally a new note."""
+
+    actor = serializers.IntegerField(help_text="Our actor's id; null unties the name.", **_ACTOR_ID)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)

@@ -1,3 +1,7 @@
+import datetime
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -5,13 +9,19 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from conflict_tracker.csvcells import csv_dict_writer
 from conflict_tracker.permissions import StaffOnly
 from conflict_tracker.roles import Role, has_role
-from imports.models import ActorMerge, ImportJob
+from imports.filters import ActorCrosswalkFilterSet
+from imports.models import ActorCrosswalk, ActorMerge, ImportJob
 from imports.services import import_job_start
+from imports.services.actor_crosswalk import actor_crosswalk_create, actor_crosswalk_update
 from imports.services.actor_merge import actor_merge, actor_merge_undo
 
 from .serializers import (
+    ActorCrosswalkInputSerializer,
+    ActorCrosswalkSerializer,
+    ActorCrosswalkUpdateSerializer,
     ActorMergeInputSerializer,
     ActorMergeSerializer,
     ImportJobDetailSerializer,
@@ -89,3 +99,64 @@ class ActorMergeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Undo the merge: the actor comes back as it was; 409 if it was undone already or its incidents changed."""
         merge = self.get_object()
         return Response(ActorMergeSerializer(actor_merge_undo(merge=merge.pk, by=request.user)).data)
+
+
+# The crosswalk's CSV: each column and how an entry gives it.
+CROSSWALK_COLUMNS = {
+    "dataset": lambda entry: entry.dataset,
+    "name": lambda entry: entry.name,
+    "dataset_id": lambda entry: entry.external_id,
+    "actor_id": lambda entry: entry.actor_id or "",
+    "actor": lambda entry: entry.actor.name if entry.actor else "",
+    "matched": lambda entry: "true" if entry.matched else "false",
+    "note": lambda entry: entry.note,
+    "by": lambda entry: entry.by.get_username() if entry.by else "",
+    "at": lambda entry: entry.at.isoformat(),
+}
+
+
+class ActorCrosswalkViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The datasets' names of actors (ACLED's labels, UCDP's side names and ids) and the actors of ours they are:
+    staff read them, editors add them and tie or untie them. `unmatched=true` lists the names an import could tie to
+    no vetted actor, which an editor has still to tie (or whose flagged actor to merge, `/api/v1/actor-merges/`)."""
+
+    permission_classes = [StaffOnly]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    queryset = ActorCrosswalk.objects.select_related("actor", "by")
+    serializer_class = ActorCrosswalkSerializer
+    filterset_class = ActorCrosswalkFilterSet
+
+    @extend_schema(request=ActorCrosswalkInputSerializer, responses={201: ActorCrosswalkSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a dataset's name, tied to one of our actors (`actor`, an id; matched) or to none yet: 201 with it."""
+        serializer = ActorCrosswalkInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = actor_crosswalk_create(by=request.user, **serializer.validated_data)
+        return Response(ActorCrosswalkSerializer(self.get_queryset().get(pk=entry.pk)).data, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActorCrosswalkUpdateSerializer, responses={200: ActorCrosswalkSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Tie the name to one of our actors (`actor`, an id), which matches it, or untie it (`actor: null`); the
+        dataset's next imports resolve the name accordingly."""
+        entry = self.get_object()
+        serializer = ActorCrosswalkUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        actor_crosswalk_update(entry=entry.pk, by=request.user, **serializer.validated_data)
+        return Response(ActorCrosswalkSerializer(self.get_queryset().get(pk=entry.pk)).data)
+
+    @extend_schema(
+        filters=True,
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One row per entry.")},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def csv(self, request):
+        """The crosswalk as CSV, filtered as the list is: dataset, name, dataset_id (UCDP's), actor_id and actor
+        (ours), matched, note, by and at."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = datetime.date.today().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="actor-crosswalk-{stamp}.csv"'
+        writer = csv_dict_writer(list(CROSSWALK_COLUMNS), response)
+        writer.writeheader()
+        for entry in self.filter_queryset(self.get_queryset()).iterator(chunk_size=2000):
+            writer.writerow({column: value(entry) for column, value in CROSSWALK_COLUMNS.items()})
+        return response

@@ -1,10 +1,11 @@
 """Merging an actor an import created (flagged for review) into the actor it turns out to be, and undoing it.
 
 A merge, in one transaction: the flagged actor's name and aliases become aliases of the actor it is merged into,
-its relations, participations and claim links move there (a participation or link the other actor already has is
-folded into it), the flagged actor is deleted, and every incident it took part in gets a new version (the merge is
-one revision of each, under the action `actor.merge`) and fresh tallies. What it changed is kept on the ActorMerge,
-so that an undo restores the actor, its names, relations, participations and claim links exactly, with their ids,
+its relations, participations, claim links and crosswalk entries (the datasets' names tied to it) move there (a
+participation or link the other actor already has is folded into it), the flagged actor is deleted, and every
+incident it took part in gets a new version (the merge is one revision of each, under the action `actor.merge`) and
+fresh tallies. What it changed is kept on the ActorMerge, so that an undo restores the actor, its names, relations,
+participations, claim links and crosswalk entries (those nobody has tied elsewhere since) exactly, with their ids,
 as long as nobody has changed those incidents since.
 """
 
@@ -26,12 +27,13 @@ from conflict_tracker.roles import Role, has_role
 from events.models import CasualtyPerpetrator, Incident, IncidentParticipant
 from sources.models import ClaimActor
 
-from ..models import ActorMerge, ImportedEvent
+from ..models import ActorCrosswalk, ActorMerge, ImportedEvent
 from .actor_resolver import NAMES_LOCK
 
 _ALIAS_FIELDS = ("id", "name", "valid_from", "valid_until", "note")
 _RELATION_FIELDS = ("id", "subject_id", "kind", "object_id", "valid_from", "valid_until", "note")
 _PARTICIPANT_FIELDS = ("id", "incident_id", "role", "side", "attribution")
+_CROSSWALK_FIELDS = ("id", "matched", "by_id", "at")
 _ACTOR_FIELDS = tuple(field.attname for field in Actor._meta.concrete_fields if field.attname != "normalized_name")
 
 
@@ -106,6 +108,7 @@ def actor_merge(*, actor: int, into: int, by: User) -> ActorMerge:
                 for row in _rows(participants, _PARTICIPANT_FIELDS)
             ],
             "claim_links": _rows(claim_links, ("id", "claim_id")),
+            "crosswalk": _rows(merged.crosswalk_entries.all(), _CROSSWALK_FIELDS),
         }
         incident_ids = sorted({row["incident_id"] for row in before["participants"]})
         _lock_incidents(incident_ids)
@@ -114,7 +117,12 @@ def actor_merge(*, actor: int, into: int, by: User) -> ActorMerge:
             "relations": _relations_to(target, merged, before["relations"]),
             **_participants_to(target, before["participants"]),
             **_claim_links_to(target, before["claim_links"]),
+            # The datasets' names of the flagged actor are the target's: tied by the editor who merged.
+            "crosswalk": [entry["id"] for entry in before["crosswalk"]],
         }
+        ActorCrosswalk.objects.filter(pk__in=moved["crosswalk"]).update(
+            actor=target, matched=True, by=by, at=timezone.now()
+        )
         merged_id = merged.pk
         merged.delete()
         record = ActorMerge.objects.create(
@@ -301,6 +309,11 @@ def actor_merge_undo(*, merge: int, by: User) -> ActorMerge:
                 for link_id, record_id in row["perpetrator_of"]
             )
         ClaimActor.objects.filter(pk__in=moved["claim_links"]).update(actor=actor)
+        # A merge made before the crosswalk moved none of its entries.
+        for entry in before.get("crosswalk", []):
+            ActorCrosswalk.objects.filter(pk=entry["id"], actor=record.into_actor_id).update(
+                actor=actor, matched=entry["matched"], by_id=entry["by_id"], at=entry["at"]
+            )
         ClaimActor.objects.bulk_create(
             ClaimActor(id=link["id"], claim_id=link["claim_id"], actor=actor)
             for link in before["claim_links"]

@@ -187,7 +187,7 @@ class DatasetImport(EventWriter, ABC):
     # -- merging ---------------------------------------------------------------------------------------------
 
     def _merge(self) -> None:
-        self.resolver = ActorResolver(job_label=self.job_label)
+        self.resolver = ActorResolver(job_label=self.job_label, dataset=self.kind)
         self.source = self._source()
         self.now = timezone.now()
         for rows in self.staging.batches(BATCH_EVENTS):
@@ -221,16 +221,22 @@ class DatasetImport(EventWriter, ABC):
             source.save()
         return source
 
-    def add_participants(self, event: FileEvent, roles: dict[str, str]) -> dict[str, list[int]]:
+    def add_participants(
+        self, event: FileEvent, roles: dict[str, str], side_ids: dict[str, str] | None = None
+    ) -> dict[str, list[int]]:
         """The event's participants, in the file's order (side A's names, then side B's), so an export names them
-        as the file did; a side's role from `roles`, "other" if it has none. An actor named twice (two labels of
-        it, or the same group on both sides in one role) takes part once. Returns the actors each side names."""
+        as the file did; a side's role from `roles`, "other" if it has none; a side's actor id in the dataset from
+        `side_ids`, for a side of one actor. An actor named twice (two labels of it, or the same group on both sides
+        in one role) takes part once. Returns the actors each side names."""
         sides: dict[str, list[int]] = {"A": [], "B": []}
         seen = set()
         for side, names in (("A", event.side_a), ("B", event.side_b)):
             role = roles.get(side, ParticipantRole.OTHER)
+            external_id = (side_ids or {}).get(side, "")
             for name, kind in names:
-                actor_id = self.resolver.resolve(name, kind=kind, on=event.fields["start_date"])
+                actor_id = self.resolver.resolve(
+                    name, kind=kind, on=event.fields["start_date"], external_id=external_id
+                )
                 sides[side].append(actor_id)
                 if (actor_id, role) not in seen:
                     seen.add((actor_id, role))

@@ -92,6 +92,17 @@ def _checks() -> list[tuple[str, str, str]]:
     ]
 
 
+def _side_ids(row: dict) -> dict[str, str]:
+    """UCDP's actor id of each side that is one actor (side_a_new_id, side_b_new_id): a side of several governments
+    has one id for all of them, which names none of them."""
+    ids = {}
+    for side in "AB":
+        value = row["extra"].get(f"side_{side.lower()}_new_id", "")
+        if len(row[f"side_{side.lower()}"]) == 1 and value.isascii() and value.isdigit():
+            ids[side] = value
+    return ids
+
+
 class UcdpImport(DatasetImport):
     """One run of a UCDP GED import over one file, for one job."""
 
@@ -228,7 +239,7 @@ class UcdpImport(DatasetImport):
             "A": ParticipantRole.PERPETRATOR,
             "B": ParticipantRole.TARGET if one_sided else ParticipantRole.PERPETRATOR,
         }
-        sides = self.add_participants(event, roles)
+        sides = self.add_participants(event, roles, side_ids=_side_ids(row))
         event.records, event.ucdp_note = self._records(row, violence, sides)
         # The columns the UCDP export gives back (all of GED's); a version column is not the event's content.
         event.digest = self.digest(event, kept={name: value for name, value in row["extra"].items() if name in _GED})

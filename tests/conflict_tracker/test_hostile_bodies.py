@@ -12,7 +12,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 
+from conflict_tracker.choices import ImportKind
 from conflict_tracker.parsers import ORJSONParser, nested_deeper_than
+from imports.models import ActorCrosswalk
 from tests.factories import ClaimFactory, IncidentFactory
 
 JSON = "application/json"
@@ -44,7 +46,11 @@ def objects(editor):
     """Something that exists behind each path parameter, which the editor may write to: a body is read once the
     object is found and the caller allowed, and it is the body that is under test."""
     incident = IncidentFactory(created_by=editor)
-    return {"incidents": incident.code, "claims": ClaimFactory(incident=incident).pk}
+    return {
+        "incidents": incident.code,
+        "claims": ClaimFactory(incident=incident).pk,
+        "actor-crosswalk": ActorCrosswalk.objects.create(dataset=ImportKind.ACLED, name="Wagner Group").pk,
+    }
 
 
 def _url(path: str, objects: dict) -> str:

@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 
 from actors.models import Actor
 from conflict_tracker.choices import ImportKind
-from demo.actors import CMA, FAMA, ISGS, JNIM, RUSSIA
-from imports.models import ImportedEvent
+from demo.actors import BURKINA_FASO_FORCES, CMA, FAMA, ISGS, ISLAMIC_STATE, JNIM, NIGER_FORCES, RUSSIA
+from imports.models import ActorCrosswalk, ImportedEvent
 from imports.services import import_job_create, import_job_run
 from sources.models import Source
 from tallies.selectors import TallyQuestion, actor_tally_summary, tally_answer
@@ -91,10 +91,24 @@ def test_acled_s_spellings_of_the_seeded_actors_credit_them(demo, client_as):
         assert page.status_code == 200
 
 
-def test_ucdp_s_names_of_the_seeded_actors_credit_them(demo, tmp_path):
-    editor = User.objects.get(username="editor")
+def ucdp_template() -> dict:
     with (FILES / "ucdp_current.csv").open(newline="") as stream:
-        template = next(row for row in csv.DictReader(stream) if row["id"] == "900001")  # after the HXL row
+        return next(row for row in csv.DictReader(stream) if row["id"] == "900001")  # after the HXL row
+
+
+def import_ucdp_rows(path, rows: list[dict]):
+    """`rows` written as a UCDP GED file at `path` and imported by the demo's editor: the job."""
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    job = import_job_create(by=User.objects.get(username="editor"), kind=ImportKind.UCDP, file_name=path.name)
+    with path.open("rb") as stream:
+        return import_job_run(job=job, stream=stream)
+
+
+def test_ucdp_s_names_of_the_seeded_actors_credit_them(demo, tmp_path):
+    template = ucdp_template()
     rows = [
         {
             **template,
@@ -114,16 +128,28 @@ def test_ucdp_s_names_of_the_seeded_actors_credit_them(demo, tmp_path):
     for row in rows:
         row.update(country="Mali", iso3="MLI", country_id="432", region="Africa", conflict_name="Mali: Government")
         row.update(latitude="16.2700000", longitude="-0.0400000", where_coordinates="Gao", adm_1="Gao region")
-    path = tmp_path / "ged_mali.csv"
-    with path.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(template))
-        writer.writeheader()
-        writer.writerows(rows)
-    job = import_job_create(by=editor, kind=ImportKind.UCDP, file_name=path.name)
-    with path.open("rb") as stream:
-        job = import_job_run(job=job, stream=stream)
+    job = import_ucdp_rows(tmp_path / "ged_mali.csv", rows)
 
     assert (job.created, job.error_count, job.actors_created) == (2, 0, 0)
     for event, names in (("990001", {FAMA, RUSSIA, JNIM}), ("990002", {FAMA, CMA})):
         incident = ImportedEvent.objects.get(kind=ImportKind.UCDP, external_id=event).incident
         assert set(incident.participants.values_list("actor__name", flat=True)) == names
+
+
+def test_the_demo_s_crosswalk_ties_ucdp_s_sahel_names_and_is_s_id(demo, tmp_path):
+    assert not ActorCrosswalk.objects.filter(matched=False).exists()
+    template = ucdp_template()
+    rows = [
+        # UCDP's Islamic State under another spelling: its id (234, as the shared UCDP extracts give it) ties it.
+        {**template, "id": "990101", "side_a": "Government of Burkina Faso", "side_b": "ISGS", "side_b_new_id": "234"},
+        {**template, "id": "990102", "side_a": "Government of Niger", "side_b": "JNIM"},
+    ]
+    for row in rows:
+        row.update(country="Burkina Faso", iso3="BFA", country_id="439", region="Africa")
+    job = import_ucdp_rows(tmp_path / "ged_sahel.csv", rows)
+
+    assert (job.created, job.error_count, job.actors_created) == (2, 0, 0)
+    for event, names in (("990101", {BURKINA_FASO_FORCES, ISLAMIC_STATE}), ("990102", {NIGER_FORCES, JNIM})):
+        incident = ImportedEvent.objects.get(kind=ImportKind.UCDP, external_id=event).incident
+        assert set(incident.participants.values_list("actor__name", flat=True)) == names
+    assert not ActorCrosswalk.objects.filter(matched=False).exists()
