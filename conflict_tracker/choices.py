@@ -77,3 +77,11 @@ class ImportKind(models.TextChoices):
 
     ACLED = "acled", _("ACLED CSV")
     UCDP = "ucdp", _("UCDP GED CSV")
+
+
+class Dataset(models.TextChoices):
+    """Where an incident's record comes from: an external dataset's import, or our own analysts."""
+
+    ACLED = ImportKind.ACLED.value, _("ACLED")
+    UCDP = ImportKind.UCDP.value, _("UCDP GED")
+    OWN = "own", _("our own records")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("incidents/", include("events.urls")),
     path("actors/", include(actor_pages)),
     path("imports/", include("imports.urls")),
+    path("matches/", include("reconciliation.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("conflict_tracker.api")),
 ]

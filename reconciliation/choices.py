@@ -1,15 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from conflict_tracker.choices import ImportKind
-
-
-class Dataset(models.TextChoices):
-    """Where an incident's record comes from: an external dataset's import, or our own analysts."""
-
-    ACLED = ImportKind.ACLED.value, _("ACLED")
-    UCDP = ImportKind.UCDP.value, _("UCDP GED")
-    OWN = "own", _("our own records")
+from conflict_tracker.choices import Dataset
 
 
 class Verdict(models.TextChoices):
@@ -18,3 +10,13 @@ class Verdict(models.TextChoices):
     SAME = "same", _("same event")
     DIFFERENT = "different", _("different events")
     UNSURE = "unsure", _("unsure")
+
+
+class DatasetPair(models.TextChoices):
+    """The datasets of a candidate's two records, as reconciliation.queries pairs them: two external datasets never
+    the same one twice (a file never lists one event under two ids), our own records with any."""
+
+    ACLED_UCDP = f"{Dataset.ACLED},{Dataset.UCDP}", _("ACLED and UCDP GED")
+    ACLED_OWN = f"{Dataset.ACLED},{Dataset.OWN}", _("ACLED and our own records")
+    UCDP_OWN = f"{Dataset.UCDP},{Dataset.OWN}", _("UCDP GED and our own records")
+    OWN_OWN = f"{Dataset.OWN},{Dataset.OWN}", _("our own records twice")

@@ -27,29 +27,6 @@
     return box;
   }
 
-  function drawOutline(map, url) {
-    if (!url || !window.topojson) return;
-    map.createPane("outline");
-    map.getPane("outline").style.zIndex = 250; // above the (absent) tiles, below the points
-    fetch(url, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("outline " + response.status);
-        return response.json();
-      })
-      .then(function (world) {
-        L.geoJSON(window.topojson.feature(world, world.objects.countries), {
-          pane: "outline",
-          interactive: false,
-          className: "country-outline",
-          weight: 1,
-          attribution: "Natural Earth",
-        }).addTo(map);
-      })
-      .catch(function () {
-        // The outline is decoration: the points still show on the plain background.
-      });
-  }
-
   function drawPoints(map, container, status) {
     var data = container.dataset;
     var labels = { killed: data.labelKilled, open: data.labelOpen };
@@ -96,7 +73,7 @@
     if (data.tileUrl) {
       L.tileLayer(data.tileUrl, { attribution: data.tileAttribution, maxZoom: 18 }).addTo(map);
     } else {
-      drawOutline(map, data.outlineUrl);
+      window.drawCountryOutline(map, data.outlineUrl);
     }
     if (data.pointsUrl) {
       drawPoints(map, container, document.getElementById("incident-map-status"));

@@ -51,6 +51,9 @@ def test_staff_read_each_pair_with_both_sides_its_score_and_reasons_most_alike_f
     [
         ({"dataset": "acled"}, [("acled", "own"), ("ucdp", "acled")]),
         ({"dataset": "own"}, [("ucdp", "own"), ("acled", "own")]),
+        ({"dataset": "acled,ucdp"}, [("ucdp", "acled")]),
+        ({"dataset": "ucdp,own"}, [("ucdp", "own")]),
+        ({"country": "NER"}, []),
         ({"score_min": "0.95"}, [("ucdp", "own")]),
         ({"incident": "{acled}"}, [("acled", "own"), ("ucdp", "acled")]),
         ({"decided": "true"}, [("ucdp", "acled")]),
@@ -133,7 +136,16 @@ def test_bad_input_is_named(client_as, records, body, field):
     assert not MatchDecision.objects.exists()
 
 
-@pytest.mark.parametrize("params", [{"score_min": "high"}, {"dataset": "gdelt"}, {"decided": "perhaps"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"score_min": "high"},
+        {"dataset": "gdelt"},
+        {"dataset": "acled,acled"},
+        {"country": "Mali"},
+        {"decided": "perhaps"},
+    ],
+)
 def test_bad_filters_are_named(client_as, records, params):
     response = client_as("analyst").get(MATCHES, params)
 
