@@ -77,6 +77,8 @@ def _quality(twins) -> dict:
             decoys_found += matched
         else:
             found += matched
+    from events.models import Incident
+
     automatic = list(MatchDecision.objects.filter(automatic=True).values_list("incident_id", "other_id"))
     right = sum(origin.get(other) == incident for incident, other in automatic)
     per_incident = MatchCandidate.objects.values("incident").annotate(n=Count("id")).order_by()
@@ -90,6 +92,8 @@ def _quality(twins) -> dict:
         "candidates_per_incident_median": statistics.median(counts) if counts else 0,
         "automatic": len(automatic),
         "automatic_right": right,
+        "merged_records": Incident.objects.filter(status="merged").count(),
+        "merges": Incident.objects.filter(status="published", merged_records__isnull=False).distinct().count(),
     }
 
 

@@ -1107,6 +1107,8 @@ def _reconcile_lines() -> list[str]:
         f"| candidates (median per incident) | {result['candidates']:,} ({result['candidates_per_incident_median']}) |",
         f"| decided same without an editor (joining a twin and its event) | {result['automatic']:,} "
         f"({result['automatic_right']:,}) |",
+        f"| records merged, into incidents counting them once (the twins' import wrote them) | "
+        f"{result.get('merged_records', 0):,} into {result.get('merges', 0):,} |",
         "",
     ]
 

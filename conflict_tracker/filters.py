@@ -1,6 +1,6 @@
 """The API's filter backend: django-filter's, refusing parameters that the list does not know; the FilterSet base
 every filter set of the project derives from, cheap to make at each request; and the filters more than one app takes
-(strict booleans, a bounding box, a point, a date window)."""
+(strict booleans, a bounding box, a point, a date window, datasets and their event ids)."""
 
 import copy
 import math
@@ -15,6 +15,8 @@ from django_filters.filters import FilterMethod
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
+
+from .choices import Dataset, ImportKind
 
 # The attributes where DRF's paginators (and ours) keep the names of their query parameters.
 PAGINATOR_PARAMETERS = (
@@ -230,6 +232,46 @@ class BoundingBoxFilter(django_filters.CharFilter):
 
 class PointFilter(django_filters.CharFilter):
     field_class = PointField
+
+
+class DatasetsField(forms.CharField):
+    """Datasets separated by commas (acled, ucdp, own): the records an incident must carry, every one of them."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        names = [name.strip().lower() for name in value.split(",")]
+        unknown = [name for name in names if name not in Dataset.values]
+        if unknown:
+            raise FieldError(
+                gettext_lazy("%(unknown)s is not a dataset: give some of %(datasets)s, separated by commas."),
+                params={"unknown": ", ".join(unknown), "datasets": ", ".join(Dataset.values)},
+            )
+        return sorted(set(names))
+
+
+class ExternalIdField(forms.CharField):
+    """A dataset's id of an event: its dataset, a colon and the id as the dataset writes it (acled:MLI2612)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        dataset, _colon, event_id = value.strip().partition(":")
+        if dataset.lower() not in ImportKind.values or not event_id.strip():
+            raise FieldError(
+                gettext_lazy("Give the dataset and its event id, e.g. acled:MLI2612 or ucdp:123456."), code="invalid"
+            )
+        return f"{dataset.lower()}:{event_id.strip()}"
+
+
+class DatasetsFilter(django_filters.CharFilter):
+    field_class = DatasetsField
+
+
+class ExternalIdFilter(django_filters.CharFilter):
+    field_class = ExternalIdField
 
 
 def applied_elsewhere(queryset, name, value):

@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "TallyMeasureEnum": "conflict_tracker.choices.Measure",
         "AttributionLevelEnum": "conflict_tracker.choices.AttributionLevel",
         "ImportKindEnum": "conflict_tracker.choices.ImportKind",
+        "DatasetEnum": "conflict_tracker.choices.Dataset",
         "ImportStatusEnum": "imports.choices.ImportStatus",
     },
     # What inference cannot know: error responses, export media types, staff-only fields, filter examples.

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from conflict_tracker.choices import AttributionLevel, Measure
 
 from .choices import Attribution, IncidentStatus
-from .models import CasualtyPerpetrator, CasualtyRecord, IncidentParticipant
+from .models import CasualtyPerpetrator, CasualtyRecord, Incident, IncidentParticipant
 
 # The participants' attributions that each level accepts (disputed ones count in neither).
 ACCEPTED_ATTRIBUTIONS = {
@@ -24,12 +24,26 @@ def cell_records(
     attribution: str,
     harm: str | None = None,
     victim_status: str | None = None,
+    datasets: list[str] | None = None,
 ):
     """The published casualty records that count for these actors, each once: the ORM's reading of the rules
-    that the tallies' SQL applies (tallies.queries), for the incidents and records behind a cell."""
+    that the tallies' SQL applies (tallies.queries), for the incidents and records behind a cell. With `datasets`,
+    those a dataset's own view counts: for one dataset, its records, merged into another incident or not (and never
+    an incident merging records); for several, those of the incidents merging a record of each."""
     actor_ids = sorted(set(actor_ids))
     accepted = ACCEPTED_ATTRIBUTIONS[attribution]
-    records = CasualtyRecord.objects.filter(incident__status=IncidentStatus.PUBLISHED)
+    if not datasets:
+        records = CasualtyRecord.objects.filter(incident__status=IncidentStatus.PUBLISHED)
+    elif len(datasets) == 1:
+        records = CasualtyRecord.objects.filter(
+            ~Exists(Incident.objects.filter(merged_into=OuterRef("incident_id"))),
+            incident__status__in=[IncidentStatus.PUBLISHED, IncidentStatus.MERGED],
+            incident__datasets=datasets,
+        )
+    else:
+        records = CasualtyRecord.objects.filter(
+            incident__status=IncidentStatus.PUBLISHED, incident__datasets__contains=datasets
+        )
     if measure == Measure.PERPETRATED:
         blamed = CasualtyPerpetrator.objects.filter(
             casualty_record=OuterRef("pk"), participant__actor_id__in=actor_ids, participant__attribution__in=accepted

@@ -8,6 +8,8 @@ class IncidentStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
     PUBLISHED = "published", _("Published")
     RETRACTED = "retracted", _("Retracted")
+    # A record of an event that other records describe too, counted in the incident merging them (merged_into).
+    MERGED = "merged", _("Merged")
 
 
 class DatePrecision(models.TextChoices):

@@ -150,7 +150,23 @@ INCIDENT_CLAIM = Part(
     where=" AND c.id IN ({visible_claims})",
     columns=(Column("id"), Column("document", "c.document_id"), Column("review_status")),
 )
-PARTS = (PARTICIPANT, CASUALTY_RECORD, PROPERTY_HARM, INCIDENT_CLAIM)
+# An incident merging the records of one event (events.services.merges): each record as its dataset gives it, with
+# its figures and its claims, on which the incident's records rest.
+MERGED_RECORD = Part(
+    name="merged_records",
+    table="events_incident",
+    alias="m",
+    parent="merged_into_id",
+    order="m.id",
+    columns=(
+        *(
+            Column(name)
+            for name in ("code", "datasets", "external_ids", "fatalities_low", "fatalities_best", "fatalities_high")
+        ),
+        Column("claims", INCIDENT_CLAIM.json_sql("m.id")),
+    ),
+)
+PARTS = (PARTICIPANT, CASUALTY_RECORD, PROPERTY_HARM, INCIDENT_CLAIM, MERGED_RECORD)
 
 # The incident's own facts and where each export writes them unchanged.
 _FACT_EXPORTS = {
@@ -181,6 +197,8 @@ INCIDENT = Part(
         Column("title", exports=_same("csv", "geojson")),
         Column("notes", exports=_same("csv", "acled", "geojson")),
         Column("status", exports=_same("csv", "geojson")),
+        Column("datasets"),
+        Column("external_ids"),
         *(Column(name, exports=_FACT_EXPORTS[name]) for name in INCIDENT_FACTS),
         Column("fatalities_low", exports=_same("csv", "geojson", ucdp="low")),
         Column("fatalities_best", exports=_same("csv", "geojson", acled="fatalities", ucdp="best")),

@@ -4,7 +4,7 @@ from decimal import Decimal
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.backends.postgresql.psycopg_any import DateRange
-from django.db.models import Exists, F, FloatField, OuterRef
+from django.db.models import Exists, F, FloatField, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +13,9 @@ from actors.selectors import actor_lineage_ids
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, VictimStatus
 from conflict_tracker.filters import (
     BoundingBoxFilter,
+    DatasetsFilter,
     DateWindowForm,
+    ExternalIdFilter,
     FilterSet,
     IdFilter,
     PointFilter,
@@ -85,6 +87,13 @@ class CasualtyFilterSet(FilterSet):
         choices=VictimStatus.choices,
         help_text=_("With casualties_of: the victims' status, e.g. civilian."),
     )
+    casualty_dataset = DatasetsFilter(
+        method=applied_elsewhere,
+        help_text=_(
+            "With casualties_of: a dataset's own view, as the tallies' dataset counts it: acled, ucdp or own, its "
+            "records (merged or not); several, e.g. acled,ucdp, the incidents merging a record of each."
+        ),
+    )
 
     def casualty_records(self):
         """The published casualty records the casualty_ parameters ask for (casualties_of must be given)."""
@@ -95,6 +104,7 @@ class CasualtyFilterSet(FilterSet):
             attribution=data.get("casualty_attribution") or AttributionLevel.ALLEGED,
             harm=data.get("casualty_harm"),
             victim_status=data.get("casualty_victim_status"),
+            datasets=data.get("casualty_dataset"),
         )
 
 
@@ -193,6 +203,22 @@ class IncidentFilterSet(CasualtyFilterSet):
         lookup_expr="lte",
         help_text=_("Incidents whose start date is on or before this date (YYYY-MM-DD), as tallies bucket them."),
     )
+    dataset = DatasetsFilter(
+        field_name="datasets",
+        lookup_expr="contains",
+        label=_("Datasets"),
+        help_text=_(
+            "The events these datasets record (acled, ucdp, own: our analysts'), separated by commas: acled,ucdp "
+            "gives the incidents merging an ACLED and a UCDP record of one event. Each merged record's own figures "
+            "are in the incident's merged_records."
+        ),
+    )
+    external_id = ExternalIdFilter(
+        field_name="external_ids",
+        method="filter_external_id",
+        label=_("Dataset's event id"),
+        help_text=_("The incident that counts this event of a dataset: its dataset and id, e.g. acled:MLI2612."),
+    )
     search = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
@@ -228,11 +254,14 @@ class IncidentFilterSet(CasualtyFilterSet):
         "radius_km": 50,
         "civilian_targeting": True,
         "search": "Moura market",
+        "dataset": "acled,ucdp",
+        "external_id": "acled:MLI2612",
         "casualties_of": "1,2",
         "casualty_measure": "perpetrated",
         "casualty_attribution": "alleged",
         "casualty_harm": "killed",
         "casualty_victim_status": "civilian",
+        "casualty_dataset": "ucdp",
         "started_after": "2024-01-01",
         "started_before": "2024-03-31",
         "ordering": "-fatalities_best",
@@ -262,7 +291,11 @@ class IncidentFilterSet(CasualtyFilterSet):
                 queryset = queryset.filter(end_date__gte=min(datetime.date(after.year, 1, 1), after - week))
         queryset = self._filter_participants(queryset, data)
         if data.get("casualties_of"):
-            queryset = queryset.filter(Exists(self.casualty_records().filter(incident=OuterRef("pk"))))
+            # A dataset's own record may be merged into the incident listed: the incident is the one counting it.
+            records = self.casualty_records().filter(
+                Q(incident=OuterRef("pk")) | Q(incident__merged_into=OuterRef("pk"))
+            )
+            queryset = queryset.filter(Exists(records))
         queryset = self._filter_fatalities(queryset, data)
         if data.get("near") and data.get("radius_km") is not None:
             queryset = self._filter_near(queryset, *data["near"], float(data["radius_km"]))
@@ -304,6 +337,9 @@ class IncidentFilterSet(CasualtyFilterSet):
         return queryset.filter(
             latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon
         )
+
+    def filter_external_id(self, queryset, name, value):
+        return queryset.filter(external_ids__contains=[value])
 
     def filter_search(self, queryset, name, value):
         query = SearchQuery(value, config="simple", search_type="websearch")

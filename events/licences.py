@@ -10,6 +10,8 @@ facts the rule reads, none of which depends on a setting:
 - `restricted_sources`: the acronyms of the other sources of its accepted claims, which a deployment may hold a
   licence for (settings.REDISTRIBUTION_LICENSED, compared when the rule is asked, so a change of it needs no rewrite).
 
+An incident merging the records of one event (those whose `merged_into` it is) rests on their claims too.
+
 They change with a claim's incident, review or document, a document's source, and a source's licence or acronym.
 The triggers below recompute them, in the same statement, for the incidents such a change touches, whoever wrote it
 (services, imports, the admin, SQL); and an incident written with stale values (a model saved after its claims
@@ -19,6 +21,7 @@ them is a migration to review (`makemigrations --check` fails while one differs)
 
 import pgtrigger
 from django.apps import apps
+from django.db import connection
 
 from sources.choices import ReviewStatus
 
@@ -35,7 +38,13 @@ FACTS_SQL = f"""SELECT t.id,
                 '{{}}')::varchar(40)[] AS restricted_sources
 FROM unnest({{incident_ids}}) AS t(id)
 LEFT JOIN LATERAL (
-    SELECT c.document_id FROM (SELECT document_id, review_status FROM sources_claim WHERE incident_id = t.id OFFSET 0) c
+    SELECT c.document_id FROM (
+        SELECT document_id, review_status FROM sources_claim
+        WHERE incident_id = ANY(ARRAY(
+            SELECT t.id UNION ALL SELECT m.id FROM events_incident m WHERE m.merged_into_id = t.id
+        ))
+        OFFSET 0
+    ) c
     WHERE c.review_status = '{ReviewStatus.ACCEPTED}'
 ) c ON TRUE
 LEFT JOIN LATERAL (
@@ -64,7 +73,10 @@ def _refresh(incident_ids: str) -> str:
     incidents already written are looked at: an import writes its claims before their incidents, whose facts are
     then computed as each is inserted (TRIGGERS), not once for nothing and again by an update of every row."""
     return f"""_ids := ARRAY(SELECT i.id FROM events_incident i
-              WHERE i.id = ANY(ARRAY(SELECT DISTINCT x FROM unnest({incident_ids}) AS x(x))));
+              WHERE i.id = ANY(ARRAY(SELECT DISTINCT x FROM unnest({incident_ids}) AS x(x)))
+              UNION SELECT i.merged_into_id FROM events_incident i
+              WHERE i.id = ANY(ARRAY(SELECT DISTINCT x FROM unnest({incident_ids}) AS x(x)))
+                AND i.merged_into_id IS NOT NULL);
 UPDATE events_incident i
 SET open_provenance = f.open_provenance, restricted_sources = f.restricted_sources
 FROM ({FACTS_SQL.replace("{incident_ids}", "_ids")}) f
@@ -153,6 +165,19 @@ TRIGGERS = {
         _statement_trigger("update", _incidents_of_sources(_changed("id", "redistributable acronym"))),
     ],
 }
+
+
+def licence_facts_refresh(incident_ids: list[int]) -> None:
+    """Recompute the facts of these incidents now, for the change no trigger sees: records merged into an incident,
+    or taken out of it (events.services.merges)."""
+    facts = FACTS_SQL.replace("{incident_ids}", "%s::bigint[]")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE events_incident i
+            SET open_provenance = f.open_provenance, restricted_sources = f.restricted_sources
+            FROM ({facts}) f WHERE i.id = f.id""",
+            [incident_ids],
+        )
 
 
 def register_triggers() -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import Actor
-from conflict_tracker.choices import Harm, PropertyHarmKind, PropertyKind, VictimStatus
+from conflict_tracker.choices import Dataset, Harm, PropertyHarmKind, PropertyKind, VictimStatus
 from conflict_tracker.constraints import not_greater
 from conflict_tracker.roles import is_staff_member
 from conflict_tracker.validators import validate_country_code
@@ -153,6 +153,10 @@ INCIDENT_FACTS = (
 )
 
 
+def _own_dataset() -> list[str]:
+    return [Dataset.OWN.value]
+
+
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "IncidentQuerySet":
         """The one rule for who sees which incidents: staff see every state, everyone else only published ones that
@@ -163,6 +167,18 @@ class IncidentQuerySet(models.QuerySet):
 
     def published(self) -> "IncidentQuerySet":
         return self.filter(status=IncidentStatus.PUBLISHED)
+
+    def reported(self) -> "IncidentQuerySet":
+        """The published incidents and the records merged into one of them (events.services.merges): what a
+        published incident's evidence may come from."""
+        return self.filter(status__in=[IncidentStatus.PUBLISHED, IncidentStatus.MERGED])
+
+    def evidence_visible_to(self, user) -> "IncidentQuerySet":
+        """`visible_to`, for the incidents whose evidence (claims) a reader may see: a merged record's too, which
+        is the evidence of the published incident merging it."""
+        if is_staff_member(user):
+            return self
+        return self.reported().redistributable()
 
     def redistributable(self) -> "IncidentQuerySet":
         """The incidents we may pass on: all but those whose accepted claims all come from sources whose records we
@@ -177,7 +193,7 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(passed_on)
 
 
-@pghistory.track(exclude=["search_vector", "open_provenance", "restricted_sources"])
+@pghistory.track(exclude=["search_vector", "open_provenance", "restricted_sources", "datasets", "external_ids"])
 class Incident(models.Model):
     """One violent event at one place and time, as reconstructed from its sources."""
 
@@ -238,6 +254,16 @@ class Incident(models.Model):
     fatalities_best = models.PositiveIntegerField(default=0, editable=False)
     fatalities_high = models.PositiveIntegerField(default=0, editable=False)
 
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+        help_text=_("The incident that counts this record together with the other records of the same event."),
+    )
     return_comment = models.TextField(_("comment when returned"), blank=True, editable=False)
     retraction_reason = models.TextField(_("reason for retraction"), blank=True, editable=False)
     created_by = models.ForeignKey(
@@ -264,6 +290,24 @@ class Incident(models.Model):
         blank=True,
         editable=False,
         help_text=_("The acronyms of the other sources of its accepted claims."),
+    )
+
+    # Where the record comes from, and the datasets' own ids of the event ("acled:MLI2612", "ucdp:123456"), written
+    # by the imports; an incident merging records (events.services.merges) carries all of theirs.
+    datasets = ArrayField(
+        models.CharField(max_length=10, choices=Dataset.choices),
+        default=_own_dataset,
+        db_default=Value([Dataset.OWN.value], output_field=ArrayField(models.CharField(max_length=10))),
+        editable=False,
+        help_text=_("acled, ucdp, own: the datasets whose records it holds."),
+    )
+    external_ids = ArrayField(
+        models.CharField(max_length=80),
+        default=list,
+        db_default=Value([], output_field=ArrayField(models.CharField(max_length=80))),
+        blank=True,
+        editable=False,
+        help_text=_('The datasets\' ids of the event: "acled:MLI2612", "ucdp:123456".'),
     )
 
     search_vector = models.GeneratedField(
@@ -334,6 +378,12 @@ class Incident(models.Model):
                 name="incident_published_has_date",
             ),
             models.CheckConstraint(
+                condition=Q(status=IncidentStatus.MERGED, merged_into__isnull=False)
+                | (~Q(status=IncidentStatus.MERGED) & Q(merged_into__isnull=True)),
+                name="incident_merged_has_merge",
+                violation_error_message=_("A merged record names the incident it is merged into, and only it does."),
+            ),
+            models.CheckConstraint(
                 condition=~Q(status=IncidentStatus.RETURNED) | ~Q(return_comment=""),
                 name="incident_returned_has_comment",
                 violation_error_message=_("A returned incident carries the editor's comment."),
@@ -383,6 +433,9 @@ class Incident(models.Model):
             # bbox and near: a latitude range read from the index, longitude checked on the index entries.
             models.Index(fields=["latitude", "longitude"], name="incident_coordinates"),
             GinIndex(fields=["search_vector"], name="incident_search"),
+            # external_id=acled:MLI2612 and dataset=acled,ucdp.
+            GinIndex(fields=["external_ids"], name="incident_external_ids"),
+            GinIndex(fields=["datasets"], name="incident_datasets"),
         ]
 
     def __str__(self) -> str:

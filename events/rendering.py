@@ -57,10 +57,12 @@ _CITING = """SELECT r.incident_id FROM events_casualtyrecord r WHERE r.id = ANY(
         SELECT l.property_harm_id FROM events_propertyharmclaim l WHERE l.claim_id = ANY({claims})))"""
 # Per lookup function: its array arguments and the SQL of the incidents they touch.
 LOOKUPS = {
+    # An incident merging records (events.services.merges) renders them: a change to one renders it again.
     "incident_renderings_touch_incidents": (
         ("ids",),
         "SELECT unnest(ids) UNION ALL "
-        + _CITING.format(claims="ARRAY(SELECT c.id FROM sources_claim c WHERE c.incident_id = ANY(ids))"),
+        "SELECT i.merged_into_id FROM events_incident i WHERE i.id = ANY(ids) AND i.merged_into_id IS NOT NULL "
+        "UNION ALL " + _CITING.format(claims="ARRAY(SELECT c.id FROM sources_claim c WHERE c.incident_id = ANY(ids))"),
     ),
     "incident_renderings_touch_claims": (
         ("ids", "incidents"),

@@ -1,4 +1,6 @@
-"""The SQL of reconciliation: the pairs of published incidents that may record the same real-world event.
+"""The SQL of reconciliation: the pairs of records (published incidents, and those merged into the incident that
+counts them with the other records of their event) that may record the same real-world event, and the groups of
+records decided to be one event.
 
 Two incidents are candidates when
 
@@ -37,6 +39,8 @@ from events.models import incident_period_sql
 from .choices import Dataset, Verdict
 
 CANDIDATE_TABLE = "reconciliation_matchcandidate"
+# The states of the records reconciled: published, or merged with others into the incident that counts them.
+RECONCILED = (IncidentStatus.PUBLISHED, IncidentStatus.MERGED)
 DECISION_TABLE = "reconciliation_matchdecision"
 
 # The parts of the score and their weights, which sum to 1.
@@ -82,6 +86,10 @@ def _kin(actors: str) -> str:
 _HALF_CHORD = """power(sin(radians(b.lat - a.lat) / 2), 2)
     + cos(radians(a.lat)) * cos(radians(b.lat)) * power(sin(radians(b.lon - a.lon) / 2), 2)"""
 
+# The records compared are those published and those merged into another incident, never that incident (a merge
+# is the reconciliation's result, not a record of its own).
+_NOT_A_MERGE = "NOT EXISTS (SELECT 1 FROM events_incident r WHERE r.merged_into_id = events_incident.id)"
+
 # Every candidate of the incidents `a` ({compared}), found in the index as the module says, with its measures `m`.
 _CANDIDATES_SQL = f"""
 WITH a AS MATERIALIZED (
@@ -89,7 +97,7 @@ WITH a AS MATERIALIZED (
     FROM (
         SELECT {_incident_columns("events_incident")}, {{period}} AS period
         FROM events_incident
-        WHERE events_incident.status = %(published)s AND {{compared}}
+        WHERE events_incident.status = ANY(%(reported)s) AND {_NOT_A_MERGE} AND {{compared}}
     ) s
 )
 SELECT least(a.id, b.id) AS incident_id, greatest(a.id, b.id) AS other_id, a.id < b.id AS a_first, a.dataset AS
@@ -102,7 +110,7 @@ CROSS JOIN LATERAL (
     FROM events_incident
     WHERE events_incident.country = a.country
         AND {{period}} && daterange(lower(a.period) - %(days)s, upper(a.period) + %(days)s)
-        AND events_incident.status = %(published)s AND events_incident.id <> a.id
+        AND events_incident.status = ANY(%(reported)s) AND {_NOT_A_MERGE} AND events_incident.id <> a.id
 ) b
 CROSS JOIN LATERAL (
     SELECT greatest(lower(b.period) - upper(a.period), lower(a.period) - upper(b.period), -1) + 1 AS days_apart,
@@ -182,7 +190,7 @@ def candidates_write(incident_ids: list[int] | None) -> int:
     )
     values = {
         "incident_ids": incident_ids,
-        "published": IncidentStatus.PUBLISHED,
+        "reported": list(RECONCILED),
         "days": settings.RECONCILE_DAYS,
         "exact": GeoPrecision.EXACT,
         "region": GeoPrecision.REGION,
@@ -227,11 +235,13 @@ WHERE {{touching}} AND c.score >= %(score)s
             AND (o.incident_id IN (c.incident_id, c.other_id) OR o.other_id IN (c.incident_id, c.other_id)))
 ORDER BY c.incident_id, c.other_id
 ON CONFLICT DO NOTHING
+RETURNING incident_id, other_id
 """
 
 
-def decisions_automatic(incident_ids: list[int] | None) -> int:
-    """Decide `same` the clearest candidates of these incidents (of every one when None); returns how many."""
+def decisions_automatic(incident_ids: list[int] | None) -> list[int]:
+    """Decide `same` the clearest candidates of these incidents (of every one when None); returns the incidents
+    so decided."""
     touching = "TRUE"
     if incident_ids is not None:
         touching = "(c.incident_id = ANY(%(incident_ids)s) OR c.other_id = ANY(%(incident_ids)s))"
@@ -244,4 +254,32 @@ def decisions_automatic(incident_ids: list[int] | None) -> int:
     }
     with connection.cursor() as cursor:
         cursor.execute(*positional(sql, values))
-        return cursor.rowcount
+        return sorted({incident for pair in cursor.fetchall() for incident in pair})
+
+
+# The records one with these through the standing `same` decisions, each with the id it was reached from.
+_GROUPS_SQL = f"""
+WITH RECURSIVE reached (start, id) AS (
+    SELECT x, x FROM unnest(%s::bigint[]) AS x
+    UNION
+    SELECT r.start, n.id
+    FROM reached r
+    CROSS JOIN LATERAL (
+        SELECT d.other_id AS id FROM {DECISION_TABLE} d
+        WHERE d.incident_id = r.id AND d.verdict = %s AND d.undone_at IS NULL
+        UNION ALL
+        SELECT d.incident_id FROM {DECISION_TABLE} d
+        WHERE d.other_id = r.id AND d.verdict = %s AND d.undone_at IS NULL
+    ) n
+)
+SELECT start, array_agg(id ORDER BY id) FROM reached GROUP BY start
+"""
+
+
+def groups_of(incident_ids: list[int]) -> list[tuple[int, ...]]:
+    """The groups of records that the standing `same` decisions join with these (each once, in order of their
+    first record; a record decided the same as none is a group of one). Being the same event is transitive: A the
+    same as B and B as C make A, B and C one event, whatever was decided of A and C."""
+    with connection.cursor() as cursor:
+        cursor.execute(_GROUPS_SQL, [incident_ids, Verdict.SAME, Verdict.SAME])
+        return sorted({tuple(members) for _start, members in cursor.fetchall()})

@@ -155,13 +155,13 @@ class ClaimQuerySet(models.QuerySet):
         """Staff see every claim. Others see a claim once an editor reviewed it, and, if it is about an incident,
         while they may see that incident: a draft's evidence stays unpublished with it, and evidence added to a
         published incident waits for its review, as the incident waited for its publication. Reviewed means any
-        verdict: a rejected or disputed claim of a published incident is shown with its verdict, as the record of
-        what the editors weighed. An aggregate claim (no incident) stands alone beside our counts, so only an
-        accepted one is shown. For these readers the quote is read without any victim's name
-        (`Claim.quote_for_reader`, conflict_tracker/redaction.py)."""
+        verdict: a rejected or disputed claim of a published incident (or of a record merged into one) is shown
+        with its verdict, as the record of what the editors weighed. An aggregate claim (no incident) stands alone
+        beside our counts, so only an accepted one is shown. For these readers the quote is read without any
+        victim's name (`Claim.quote_for_reader`, conflict_tracker/redaction.py)."""
         if is_staff_member(user):
             return self
-        return self._seen_with(self._incidents().visible_to(user))
+        return self._seen_with(self._incidents().evidence_visible_to(user))
 
     def of_visible_incident(self, user) -> "ClaimQuerySet":
         """`visible_to`, for the claims read with an incident the reader sees (the incident list, its stored
@@ -170,7 +170,7 @@ class ClaimQuerySet(models.QuerySet):
         The stored renderings are then the same whatever sources a deployment may pass on."""
         if is_staff_member(user):
             return self
-        return self._seen_with(self._incidents().published())
+        return self._seen_with(self._incidents().reported())
 
     def _incidents(self):
         return self.model._meta.get_field("incident").related_model.objects

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.filters import ActorFilter, ActorListFilter
 from conflict_tracker.choices import AttributionLevel, Harm, Measure, PeriodType, VictimStatus
-from conflict_tracker.filters import DateWindowForm, FilterSet, StrictBooleanFilter, applied_elsewhere, date_window
+from conflict_tracker.filters import (
+    DatasetsFilter,
+    DateWindowForm,
+    FilterSet,
+    StrictBooleanFilter,
+    applied_elsewhere,
+    date_window,
+)
 from conflict_tracker.validators import validate_country_code
 from events.filters import CasualtyFilterSet
 from events.models import CasualtyRecord
@@ -75,6 +82,14 @@ class TallyFilterSet(FilterSet):
         choices=VictimStatus.choices,
         help_text=_("civilian, combatant or unknown; default: all."),
     )
+    dataset = DatasetsFilter(
+        method=applied_elsewhere,
+        help_text=_(
+            "A dataset's own view: acled, ucdp or own (our analysts') counts that dataset's records with its own "
+            "figures, merged or not; several, e.g. acled,ucdp, count the incidents merging a record of each. "
+            "Default: every event once."
+        ),
+    )
 
     examples = {
         "actor": "Wagner Group",
@@ -89,6 +104,7 @@ class TallyFilterSet(FilterSet):
         "admin1": "Gao",
         "harm": "killed",
         "victim_status": "civilian",
+        "dataset": "ucdp",
     }
 
     class Meta:
@@ -125,6 +141,7 @@ class TallyRecordFilterSet(CasualtyFilterSet):
         "casualty_attribution": "alleged",
         "casualty_harm": "killed",
         "casualty_victim_status": "civilian",
+        "casualty_dataset": "ucdp",
         "country": "MLI",
         "admin1": "Gao",
         "started_after": "2024-01-01",

@@ -33,7 +33,8 @@ class ActorSet(models.Model):
 
 
 class CasualtyFact(models.Model):
-    """One published casualty record counted for one actor under one measure (derived; see services)."""
+    """One casualty record of a published incident (or of a record merged into one) counted for one actor under one
+    measure (derived; see services)."""
 
     # Derived rows, rewritten with the incident they come from: no foreign-key checks or cascades on the writes
     # of the records, participants and incidents themselves.
@@ -62,6 +63,11 @@ class CasualtyFact(models.Model):
     low = models.PositiveIntegerField()
     best = models.PositiveIntegerField()
     high = models.PositiveIntegerField()
+    # The datasets' own views (a tally's `dataset`): the records merged into an incident have facts too, not counted
+    # in the tallies, where the incident merging them (`merge`) is counted instead.
+    counted = models.BooleanField(help_text=_("Of a published incident: counted in the tallies."))
+    merge = models.BooleanField(help_text=_("Of an incident merging the records of one event."))
+    datasets = ArrayField(models.CharField(max_length=10), help_text=_("The incident's datasets."))
 
     class Meta:
         constraints = [

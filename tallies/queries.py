@@ -16,7 +16,7 @@ from events.choices import Attribution, IncidentStatus, ParticipantRole
 FACT_TABLE = "tallies_casualtyfact"
 FACT_COLUMNS = (
     "record_id, actor_id, measure, confirmed, incident_id, start_date, date_precision, country, admin1, harm, "
-    "victim_status, low, best, high"
+    "victim_status, low, best, high, counted, merge, datasets"
 )
 
 # Each (record, actor, measure) once, however many of the actor's participations qualify it; `confirmed` if one of
@@ -25,7 +25,7 @@ _FACTS_SQL = """
 WITH qualifying AS (
     SELECT p.incident_id, p.actor_id, p.id, p.role, p.attribution = %(confirmed_attribution)s AS confirmed
     FROM events_incidentparticipant p
-    JOIN events_incident i ON i.id = p.incident_id AND i.status = %(published)s
+    JOIN events_incident i ON i.id = p.incident_id AND i.status = ANY(%(reported)s)
     WHERE p.attribution = ANY(%(accepted)s) AND {incidents}
 ), credited AS (
     SELECT cp.casualty_record_id AS record_id, q.actor_id, %(perpetrated)s AS measure, bool_or(q.confirmed) AS confirmed
@@ -40,7 +40,8 @@ WITH qualifying AS (
     JOIN events_casualtyrecord r ON r.incident_id = q.incident_id
 )
 SELECT c.record_id, c.actor_id, c.measure, c.confirmed, i.id, i.start_date, i.date_precision, i.country, i.admin1,
-       r.harm, r.victim_status, r.count_low, r.count_best, r.count_high
+       r.harm, r.victim_status, r.count_low, r.count_best, r.count_high, i.status = %(published)s,
+       EXISTS (SELECT 1 FROM events_incident m WHERE m.merged_into_id = i.id), i.datasets
 FROM credited c
 JOIN events_casualtyrecord r ON r.id = c.record_id
 JOIN events_incident i ON i.id = r.incident_id
@@ -53,6 +54,7 @@ def _fact_params(incident_ids: list[int] | None) -> dict:
         "confirmed_attribution": Attribution.CONFIRMED,
         "accepted": ACCEPTED_ATTRIBUTIONS[AttributionLevel.ALLEGED],
         "published": IncidentStatus.PUBLISHED,
+        "reported": [IncidentStatus.PUBLISHED, IncidentStatus.MERGED],
         "perpetrated": Measure.PERPETRATED,
         "involved": Measure.INVOLVED,
         "perpetrator": ParticipantRole.PERPETRATOR,
@@ -128,14 +130,15 @@ def facts_truncate() -> None:
 _VERIFY_SQL = """
 WITH independent AS (
     SELECT a.actor_id, m.measure, l.confirmed_only, i.start_date, i.date_precision, i.country, i.admin1,
-           r.harm, r.victim_status, COUNT(*) AS records, SUM(r.count_low) AS low, SUM(r.count_best) AS best,
-           SUM(r.count_high) AS high
+           r.harm, r.victim_status, i.status = %(published)s AS counted,
+           EXISTS (SELECT 1 FROM events_incident o WHERE o.merged_into_id = i.id) AS merge, i.datasets,
+           COUNT(*) AS records, SUM(r.count_low) AS low, SUM(r.count_best) AS best, SUM(r.count_high) AS high
     FROM events_incident i
     JOIN events_casualtyrecord r ON r.incident_id = i.id
     JOIN (SELECT DISTINCT incident_id, actor_id FROM events_incidentparticipant) a ON a.incident_id = i.id
     CROSS JOIN (VALUES (%(perpetrated)s), (%(involved)s)) AS m (measure)
     CROSS JOIN (VALUES (TRUE, %(confirmed_only)s::text[]), (FALSE, %(accepted)s::text[])) AS l (confirmed_only, ok)
-    WHERE i.status = %(published)s AND CASE m.measure
+    WHERE i.status = ANY(%(reported)s) AND CASE m.measure
         WHEN %(perpetrated)s THEN EXISTS (
             SELECT 1 FROM events_casualtyperpetrator cp
             JOIN events_incidentparticipant p ON p.id = cp.participant_id
@@ -145,14 +148,14 @@ WITH independent AS (
             SELECT 1 FROM events_incidentparticipant p
             WHERE p.incident_id = i.id AND p.actor_id = a.actor_id AND p.attribution = ANY(l.ok))
     END
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 ), stored AS (
     SELECT f.actor_id, f.measure, l.confirmed_only, f.start_date, f.date_precision, f.country, f.admin1,
-           f.harm, f.victim_status, COUNT(*) AS records, SUM(f.low) AS low, SUM(f.best) AS best,
-           SUM(f.high) AS high
+           f.harm, f.victim_status, f.counted, f.merge, f.datasets, COUNT(*) AS records, SUM(f.low) AS low,
+           SUM(f.best) AS best, SUM(f.high) AS high
     FROM tallies_casualtyfact f
     JOIN (VALUES (TRUE), (FALSE)) AS l (confirmed_only) ON f.confirmed OR NOT l.confirmed_only
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 )
 SELECT * FROM ((TABLE independent EXCEPT TABLE stored) UNION ALL (TABLE stored EXCEPT TABLE independent)) AS d
 ORDER BY 1, 2, 3, 4
@@ -192,7 +195,7 @@ WITH f AS (
     SELECT f.*, l.confirmed_only, date_trunc('month', f.start_date)::date AS month
     FROM tallies_casualtyfact f
     JOIN (VALUES (FALSE), (TRUE)) AS l (confirmed_only) ON f.confirmed OR NOT l.confirmed_only
-    WHERE {incidents}
+    WHERE f.counted AND {incidents}
 ), mixed AS (
     SELECT incident_id FROM f GROUP BY incident_id
     HAVING min(harm) <> max(harm) OR min(victim_status) <> max(victim_status)
@@ -399,10 +402,69 @@ def _totals() -> str:
     return ", ".join(f"SUM(factor * {name})::bigint AS {name}" for name in _NAMES)
 
 
-def tally_sql(*, actor_ids: Iterable[int], measure: str, attribution: str, period: str, **filters) -> tuple[str, dict]:
+# A dataset's own view of a tally, read from the facts (the sums count only what is counted): for one dataset, its
+# records, merged into another incident or not, each with its own figures; for several, the incidents merging
+# records of each of them, with their merged figures. Each record once, however many of the actors it counts for.
+_BY_PRECISION = ", ".join(
+    f"count(DISTINCT f.incident_id) FILTER (WHERE f.date_precision = '{precision}')::bigint AS {precision}_precision"
+    for precision in ("week", "month", "year")
+)
+_DATASET_TALLY_SQL = f"""
+SELECT {{bucket}} AS period_start, count(DISTINCT f.incident_id)::bigint AS incidents, count(*)::bigint AS records,
+       SUM(f.low)::bigint AS low, SUM(f.best)::bigint AS best, SUM(f.high)::bigint AS high, {_BY_PRECISION}
+FROM (
+    SELECT DISTINCT ON (record_id) record_id, incident_id, date_trunc('month', start_date)::date AS month,
+           date_precision, low, best, high
+    FROM {FACT_TABLE}
+    WHERE actor_id = ANY(%(actors)s) AND measure = %(measure)s AND (confirmed OR NOT %(confirmed_only)s)
+        AND CASE WHEN cardinality(%(datasets)s::text[]) = 1 THEN NOT merge AND datasets = %(datasets)s::varchar[]
+            ELSE counted AND datasets @> %(datasets)s::varchar[] END
+        AND {{where}}
+) AS f
+GROUP BY 1
+"""
+
+
+def _dataset_tally_sql(
+    *, actor_ids: Iterable[int], datasets: list[str], measure: str, attribution: str, period: str, **filters
+) -> tuple[str, dict]:
+    params = {
+        "actors": sorted(set(actor_ids)),
+        "datasets": sorted(datasets),
+        "measure": measure,
+        "confirmed_only": attribution == AttributionLevel.CONFIRMED,
+    }
+    conditions = ["TRUE"]
+    for column in ("country", "admin1", "harm", "victim_status"):
+        if filters.get(column) is not None:
+            conditions.append(f"{column} = %({column})s")
+            params[column] = filters[column]
+    if filters.get("started_from") is not None:
+        conditions.append("start_date >= date_trunc('month', %(started_from)s::date)")
+        params["started_from"] = filters["started_from"]
+    if filters.get("started_until") is not None:
+        conditions.append("start_date <= %(started_until)s")
+        params["started_until"] = filters["started_until"]
+    sql = _DATASET_TALLY_SQL.format(bucket=_bucket(period), where=" AND ".join(conditions))
+    return sql, params
+
+
+def tally_sql(
+    *,
+    actor_ids: Iterable[int],
+    measure: str,
+    attribution: str,
+    period: str,
+    datasets: list[str] | None = None,
+    **filters,
+) -> tuple[str, dict]:
     """One tally, a row per period (`period` all: one row), columns `period_start` and _NAMES, periods with no
     record left out. `filters`: started_from, started_until (start dates), country, admin1, harm, victim_status;
-    None: all. SQL and its parameters."""
+    None: all. `datasets`: a dataset's own view of it (_DATASET_TALLY_SQL). SQL and its parameters."""
+    if datasets:
+        return _dataset_tally_sql(
+            actor_ids=actor_ids, datasets=datasets, measure=measure, attribution=attribution, period=period, **filters
+        )
     where, params = _filtered(measure, attribution, **filters)
     rows, members = _set_rows(actor_ids, "actors", where)
     sql = f"SELECT {_bucket(period)} AS period_start, {_totals()} FROM ({rows}) AS s GROUP BY 1"

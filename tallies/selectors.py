@@ -41,6 +41,8 @@ class TallyQuestion:
     admin1: str | None = None
     harm: str | None = None
     victim_status: str | None = None
+    # A dataset's own view (acled, ucdp, own; several: the incidents merging a record of each): queries.tally_sql.
+    datasets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def tally_query(question: TallyQuestion) -> TallyQuery:
         admin1=question.admin1,
         harm=question.harm,
         victim_status=question.victim_status,
+        datasets=list(question.datasets),
     )
     return TallyQuery(subject, sql, params)
 
@@ -140,6 +143,7 @@ def tally_echo(question: TallyQuestion) -> dict:
         "admin1": question.admin1,
         "harm": question.harm,
         "victim_status": question.victim_status,
+        "dataset": ",".join(question.datasets) or None,
     }
 
 
@@ -205,6 +209,8 @@ def cell_incidents_query(members: list[int], cell: dict) -> str:
         params["casualty_harm"] = cell["harm"]
     if cell["victim_status"]:
         params["casualty_victim_status"] = cell["victim_status"]
+    if cell["dataset"]:
+        params["casualty_dataset"] = cell["dataset"]
     if cell["country"]:
         params["country"] = cell["country"]
     if cell["admin1"] is not None:

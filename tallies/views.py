@@ -67,6 +67,7 @@ def _charts(quarters: list[dict], members: list[int], measure: str, attribution:
                         "period_type": PeriodType.QUARTER,
                         "country": None,
                         "admin1": None,
+                        "dataset": None,
                     },
                 )
                 segments.append(

@@ -29,7 +29,7 @@ from conflict_tracker.redaction import WITHHELD
 from events.choices import IncidentStatus
 from events.exports import EXPORT_FORMATS
 from events.models import CasualtyClaim, CasualtyRecord, Incident, NamedVictim, PropertyHarm
-from imports.models import ActorMerge, ImportedEvent, ImportJob
+from imports.models import ActorCrosswalk, ActorMerge, ImportedEvent, ImportJob
 from reconciliation.models import MatchDecision
 from sources.choices import ReviewStatus
 from sources.models import Claim, Document, Source
@@ -184,7 +184,9 @@ def _values(parameter: str, path: str) -> list[str]:
         ("/api/v1/actors/", Actor),
         ("/api/v1/imports/", ImportJob),
         ("/api/v1/actor-merges/", ActorMerge),
+        ("/api/v1/actor-crosswalk/", ActorCrosswalk),
         ("/api/v1/match-decisions/", MatchDecision),
+        ("/matches/decisions/", MatchDecision),
         ("/actors/", Actor),
         ("/imports/", ImportJob),
         ("/incidents/", Claim),  # the claim of a review page

@@ -6,17 +6,20 @@ linked incidents. What counts as a change depends on who asks:
 - Researchers and anonymous clients see publication history only. An incident published since the timestamp
   is `published`, one published before and edited since is `updated` (fetch either from `url`); one that was
   published and has been retracted since is `retracted`, with its code, `retracted_at` and
-  `retraction_reason` and nothing else (drop it). Incidents that were never published do not appear at all,
-  not even their codes.
-- Analysts, editors and admins see every change: `created`, `submitted`, `published`, `retracted`, or
+  `retraction_reason` and nothing else (drop it); one published and since merged with the other records of its event
+  into one incident is `merged`, with the code of that incident (`merged_into`, which the feed lists too) and nothing
+  else (drop it: the incident merging it counts it). Incidents that were never published do not appear at all, not
+  even their codes.
+- Analysts, editors and admins see every change: `created`, `submitted`, `published`, `retracted`, `merged`, or
   `updated` (an edit, a return to the analyst, a reopening), with the incident's current `status`.
 
 Each entry gives the incident's latest change time (`changed_at`, its `updated_at`) and current `version`.
 The feed is one SQL query over the incident table, ordered by `changed_at` then `code`, in keyset cursor pages.
 
-Why the incident table alone is enough: the workflow only moves forward from `published` (to `retracted`, a
-final state that nothing edits), every write sets `updated_at`, and a retraction sets `retracted_at` in the same
-UPDATE. So "published now and touched since T" and "retracted since T" are exactly the public's changes.
+Why the incident table alone is enough: from `published` an incident moves only to `retracted` (a final state that
+nothing edits) or to `merged` and back, every write sets `updated_at`, and a retraction sets `retracted_at` in the
+same UPDATE. So "published or merged now and touched since T" and "retracted since T" are exactly the public's
+changes.
 """
 
 import datetime
@@ -45,8 +48,9 @@ class Change:
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     RETRACTED = "retracted"
+    MERGED = "merged"
 
-    choices = [CREATED, UPDATED, SUBMITTED, PUBLISHED, RETRACTED]
+    choices = [CREATED, UPDATED, SUBMITTED, PUBLISHED, RETRACTED, MERGED]
 
 
 class ChangesPagination(KeysetCursorPagination):
@@ -82,6 +86,10 @@ class IncidentChangeSerializer(serializers.Serializer):
     )
     retracted_at = serializers.DateTimeField(required=False, help_text="Retracted entries only.")
     retraction_reason = serializers.CharField(required=False, help_text="Retracted entries only.")
+    merged_into = serializers.CharField(
+        required=False,
+        help_text="Merged entries only: the incident that now counts this record, with the other records of its event.",
+    )
 
 
 def parse_updated_since(value: str | None) -> datetime.datetime:
@@ -148,6 +156,7 @@ class ChangesView(generics.ListAPIView):
         if is_staff_member(self.request.user):
             change = Case(
                 When(created_at__gte=since, then=Value(Change.CREATED)),
+                When(status=IncidentStatus.MERGED, then=Value(Change.MERGED)),
                 When(status=IncidentStatus.RETRACTED, retracted_at__gte=since, then=Value(Change.RETRACTED)),
                 When(status=IncidentStatus.PUBLISHED, published_at__gte=since, then=Value(Change.PUBLISHED)),
                 When(status=IncidentStatus.SUBMITTED, submitted_at__gte=since, then=Value(Change.SUBMITTED)),
@@ -158,10 +167,12 @@ class ChangesView(generics.ListAPIView):
             # Published now, or published once and retracted since: nothing else about any incident, and nothing of
             # an incident we may not pass on.
             changed = changed.filter(
-                Q(status=IncidentStatus.PUBLISHED) | Q(status=IncidentStatus.RETRACTED, retracted_at__gte=since)
+                Q(status__in=[IncidentStatus.PUBLISHED, IncidentStatus.MERGED])
+                | Q(status=IncidentStatus.RETRACTED, retracted_at__gte=since)
             ).redistributable()
             change = Case(
                 When(status=IncidentStatus.RETRACTED, then=Value(Change.RETRACTED)),
+                When(status=IncidentStatus.MERGED, then=Value(Change.MERGED)),
                 When(published_at__gte=since, then=Value(Change.PUBLISHED)),
                 default=Value(Change.UPDATED),
                 output_field=CharField(),
@@ -177,6 +188,7 @@ class ChangesView(generics.ListAPIView):
             "retracted_at",
             "retraction_reason",
             change=change,
+            merged_into_code=F("merged_into__code"),
             changed_at=F("updated_at"),
             **withheld,
         )
@@ -195,11 +207,14 @@ class ChangesView(generics.ListAPIView):
             "version": row["version"],
         }
         retracted = row["status"] == IncidentStatus.RETRACTED
-        if staff or not retracted:
+        merged = row["status"] == IncidentStatus.MERGED
+        if staff or not (retracted or merged):
             entry["url"] = self.request.build_absolute_uri(reverse("api:incident-detail", args=[row["code"]]))
         if staff:
             entry["status"] = row["status"]
         if retracted:
             entry["retracted_at"] = serializers.DateTimeField().to_representation(row["retracted_at"])
             entry["retraction_reason"] = public_text(row["retraction_reason"], row.get("withheld_names"))
+        if merged:
+            entry["merged_into"] = row["merged_into_code"]
         return entry

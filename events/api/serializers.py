@@ -3,7 +3,15 @@
 from rest_framework import serializers
 
 from actors.models import Actor
-from events.columns import CASUALTY_RECORD, INCIDENT, INCIDENT_CLAIM, NAMED_VICTIM, PARTICIPANT, PROPERTY_HARM
+from events.columns import (
+    CASUALTY_RECORD,
+    INCIDENT,
+    INCIDENT_CLAIM,
+    MERGED_RECORD,
+    NAMED_VICTIM,
+    PARTICIPANT,
+    PROPERTY_HARM,
+)
 from events.models import CasualtyRecord, Incident, IncidentParticipant, NamedVictim, PropertyHarm
 from events.services import (
     EDITABLE_FIELDS,
@@ -72,6 +80,14 @@ class IncidentClaimSerializer(serializers.ModelSerializer):
         fields = INCIDENT_CLAIM.names()
 
 
+class MergedRecordSerializer(serializers.ModelSerializer):
+    claims = IncidentClaimSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = MERGED_RECORD.names()
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """What researchers and anonymous clients see: no victim identities, not even an empty key for them."""
 
@@ -79,6 +95,7 @@ class IncidentSerializer(serializers.ModelSerializer):
     casualty_records = CasualtyRecordSerializer(many=True, read_only=True)
     property_harms = PropertyHarmSerializer(many=True, read_only=True)
     claims = IncidentClaimSerializer(many=True, read_only=True)
+    merged_records = MergedRecordSerializer(many=True, read_only=True)
 
     class Meta:
         model = Incident

@@ -160,6 +160,12 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
                     queryset=PropertyHarmClaim.objects.filter(claim__in=claims.values("pk")).order_by("id"),
                 ),
                 Prefetch("claims", queryset=claims.order_by("id")),
+                Prefetch(
+                    "merged_records",
+                    queryset=Incident.objects.order_by("id").prefetch_related(
+                        Prefetch("claims", queryset=claims.order_by("id"))
+                    ),
+                ),
             )
         )
 

@@ -29,8 +29,12 @@ def _require_role(user: User, *roles: Role, action: str) -> None:
         raise PermissionDenied(_("Your role may not %(action)s.") % {"action": action})
 
 
-def _validated(incident: Incident) -> None:
-    incident.full_clean(exclude=["code", "created_by", "search_vector"], validate_unique=False)
+def _validated(incident: Incident, derived: bool = False) -> None:
+    """Validated as saved; `derived` (a merge, made of incidents the constraints held for): its fields only, the
+    database checking its constraints again."""
+    incident.full_clean(
+        exclude=["code", "created_by", "search_vector"], validate_unique=False, validate_constraints=not derived
+    )
 
 
 def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | None = None) -> Incident:
@@ -51,11 +55,20 @@ def incident_create(*, by: User, fields: dict[str, Any], parts: IncidentParts | 
 
 
 # What each role may edit, by the incident's state: analysts their own work in progress, editors anything not yet
-# withdrawn from the record (a retracted incident is kept as it was retracted).
+# withdrawn from the record (a retracted incident is kept as it was retracted), merged records included.
 ANALYST_EDITABLE = frozenset({IncidentStatus.DRAFT, IncidentStatus.RETURNED})
 EDITOR_EDITABLE = frozenset(
-    {IncidentStatus.DRAFT, IncidentStatus.SUBMITTED, IncidentStatus.RETURNED, IncidentStatus.PUBLISHED}
+    {
+        IncidentStatus.DRAFT,
+        IncidentStatus.SUBMITTED,
+        IncidentStatus.RETURNED,
+        IncidentStatus.PUBLISHED,
+        IncidentStatus.MERGED,
+    }
 )
+# The states whose changes reach what is derived from the incidents (tallies, match candidates, the incident a
+# merged record is counted in).
+ANNOUNCED = frozenset({IncidentStatus.PUBLISHED, IncidentStatus.MERGED})
 
 
 def incident_works_on(incident: Incident, user: User) -> bool:
@@ -144,7 +157,7 @@ def _save(
     incident_require_editable(incident, by, _("edit"))
     with transaction.atomic(), pghistory.context(user=by.pk, **context):
         candidate = Incident.objects.get(pk=incident.pk)
-        counted = candidate.status == IncidentStatus.PUBLISHED
+        counted = candidate.status in ANNOUNCED
         for name, value in fields.items():
             setattr(candidate, name, value)
         _validated(candidate)

@@ -140,21 +140,23 @@ def _kept(queryset, items: Iterable, where: str) -> dict[int, Any]:
     return existing
 
 
-def _saved(model, existing: dict[int, Any], data, parent: dict[str, Any]):
-    """Update the row `data` names (an unchanged row writes no revision) or create it; validated first."""
+def _saved(model, existing: dict[int, Any], data, parent: dict[str, Any], derived: bool = False):
+    """Update the row `data` names (an unchanged row writes no revision) or create it; validated first (`derived`:
+    its fields only, as it is made of rows the constraints held for, and the database checks them again)."""
     row = existing.get(data.id) or model(**parent)
     for name, value in _columns(data).items():
         setattr(row, name, value)
-    row.full_clean(exclude=list(parent))
+    row.full_clean(exclude=list(parent), validate_constraints=not derived)
     row.save()
     return row
 
 
-def _write_parts(incident: Incident, parts: IncidentParts) -> None:
+def _write_parts(incident: Incident, parts: IncidentParts, derived: bool = False) -> None:
     """Make the incident's participants, casualty and property records (and their links) what `parts` says.
 
     Parts that carry the id of an existing row update it in place, so ids stay stable and the revisions show
-    what changed; parts without an id are created; rows that `parts` no longer names are deleted.
+    what changed; parts without an id are created; rows that `parts` no longer names are deleted. `derived`: the
+    parts are made of other incidents' (a merge's), whose constraints the rows' validation need not ask again.
     """
     participants = _kept(incident.participants.all(), parts.participants, "participants")
     records = _kept(incident.casualty_records.all(), parts.casualty_records, "casualty_records")
@@ -185,7 +187,7 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
         with _part(f"participants[{index}]"):
             try:
                 with transaction.atomic():
-                    participant = _saved(IncidentParticipant, participants, data, {"incident": incident})
+                    participant = _saved(IncidentParticipant, participants, data, {"incident": incident}, derived)
             except IntegrityError:
                 # Two kept rows trading actors would pass through a moment where both hold the same one.
                 raise ValidationError(
@@ -196,11 +198,11 @@ def _write_parts(incident: Incident, parts: IncidentParts) -> None:
 
     for index, data in enumerate(parts.casualty_records):
         with _part(f"casualty_records[{index}]"):
-            _write_casualty_record(incident, records, data, perpetrators_by_actor)
+            _write_casualty_record(incident, records, data, perpetrators_by_actor, derived)
 
     for index, data in enumerate(parts.property_harms):
         with _part(f"property_harms[{index}]"):
-            harm = _saved(PropertyHarm, harms, data, {"incident": incident})
+            harm = _saved(PropertyHarm, harms, data, {"incident": incident}, derived)
             _link_claims(
                 incident, PropertyHarmClaim.objects.filter(property_harm=harm), data.claims, property_harm=harm
             )
@@ -211,6 +213,7 @@ def _write_casualty_record(
     records: dict[int, CasualtyRecord],
     data: CasualtyData,
     perpetrators_by_actor: dict[int, IncidentParticipant],
+    derived: bool,
 ) -> None:
     if len(data.named_victims) > data.count_high:
         raise ValidationError(
@@ -219,7 +222,7 @@ def _write_casualty_record(
                 % {"names": len(data.named_victims), "high": data.count_high}
             }
         )
-    record = _saved(CasualtyRecord, records, data, {"incident": incident})
+    record = _saved(CasualtyRecord, records, data, {"incident": incident}, derived)
     wanted = []
     for actor in data.perpetrators:
         participant = perpetrators_by_actor.get(actor.pk)
@@ -250,10 +253,16 @@ def _write_casualty_record(
 
 
 def _link_claims(incident: Incident, links, claims: Iterable[Claim], **owner) -> None:
-    """Make the owner's claim links exactly `claims`, which must be claims about this incident."""
+    """Make the owner's claim links exactly `claims`, which must be claims about this incident or about the records
+    merged into it (events.services.merges)."""
     claims = list(claims)
+    merged: set[int] | None = None
     for claim in claims:
-        if claim.incident_id != incident.pk:
+        if claim.incident_id == incident.pk:
+            continue
+        if merged is None:
+            merged = set(Incident.objects.filter(merged_into=incident).values_list("pk", flat=True))
+        if claim.incident_id not in merged:
             raise ValidationError(
                 {
                     "claims": _(

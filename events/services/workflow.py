@@ -137,6 +137,16 @@ def incident_retract(*, incident: Incident, by: User, reason: str) -> Incident:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for retracting: it is kept with the record.")})
+    merged = list(incident.merged_records.values_list("code", flat=True))
+    if merged:
+        # It stands for these records: retracted, it would take them off the record with it, unsaid.
+        raise ValidationError(
+            _(
+                "%(code)s counts the records %(records)s of one event: undo the decisions that merged them, then "
+                "retract the records that are wrong."
+            )
+            % {"code": incident.code, "records": ", ".join(sorted(merged))}
+        )
     return _transition(
         incident,
         by=by,

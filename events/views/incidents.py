@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -117,15 +118,27 @@ def incident_detail(request, code: str):
         Prefetch("perpetrator_links", queryset=CasualtyPerpetrator.objects.select_related("participant__actor")),
         *(["named_victims"] if staff else []),  # identities only for those who may see them
     )
-    incident = get_object_or_404(
-        Incident.objects.visible_to(user).prefetch_related(
+    incident = (
+        Incident.objects.visible_to(user)
+        .prefetch_related(
             Prefetch("participants", queryset=IncidentParticipant.objects.select_related("actor")),
             Prefetch("casualty_records", queryset=records),
             "property_harms",
             Prefetch("claims", queryset=claims),
-        ),
-        code=code,
+            Prefetch("merged_records", queryset=Incident.objects.prefetch_related(Prefetch("claims", queryset=claims))),
+        )
+        .select_related("merged_into")
+        .filter(code=code)
+        .first()
     )
+    if incident is None:
+        # A record merged with the other records of its event: the incident counting them, where it may be seen.
+        merge = (
+            Incident.objects.visible_to(user).filter(merged_records__code=code).values_list("code", flat=True).first()
+        )
+        if merge is None:
+            raise Http404(_("No incident has the code %(code)s.") % {"code": code})
+        return redirect("events:incident-detail", merge)
     if request.method == "POST":
         if not has_role(user, Role.EDITOR):
             raise PermissionDenied

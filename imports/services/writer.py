@@ -16,7 +16,7 @@ from events.models import (
     Incident,
     IncidentParticipant,
 )
-from events.services import incident_codes_reserve
+from events.services import ANNOUNCED, incident_codes_reserve
 from sources.choices import ReviewStatus
 from sources.models import Claim, ClaimActor, Document
 
@@ -103,6 +103,8 @@ class EventWriter:
                     "code": code,
                     "status": IncidentStatus.PUBLISHED,
                     "published_at": now,
+                    "datasets": [self.kind],
+                    "external_ids": [f"{self.kind}:{event.event_id}"],
                     "created_by_id": user_id,
                     **event.totals(),
                     **event.fields,
@@ -283,7 +285,7 @@ class EventWriter:
             casualty_record=records[0] if records else None,
             last_job=self.job,
         )
-        if incident.status == IncidentStatus.PUBLISHED:
+        if incident.status in ANNOUNCED:
             incident_changes_announce([incident.pk])
             self.job.updated += 1
 

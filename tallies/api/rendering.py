@@ -42,7 +42,7 @@ _FIELDS = {
     **{name: f"%(cell_{source})s::text" for name, source in _ECHOED.items()},
     "period_start": "c.period_start",
     "period_end": "e.period_end",
-    **{name: f"%(cell_{name})s::text" for name in ("country", "admin1", "harm", "victim_status")},
+    **{name: f"%(cell_{name})s::text" for name in ("country", "admin1", "harm", "victim_status", "dataset")},
     **{name: f"c.{name}" for name in _FIGURES},
     "computed_at": "%(cell_computed_at)s::text",
     "reflects_change": "NULL",

@@ -27,6 +27,13 @@ class TallySerializer(serializers.Serializer):
     admin1 = serializers.CharField(allow_null=True, help_text="None: the whole country (or every country).")
     harm = serializers.ChoiceField(choices=Harm.choices, allow_null=True, help_text="None: every harm.")
     victim_status = serializers.ChoiceField(choices=VictimStatus.choices, allow_null=True, help_text="None: all.")
+    dataset = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "None: every incident counted once. A dataset (acled, ucdp, own): its own records and figures; several "
+            "(acled,ucdp): the incidents merging a record of each."
+        ),
+    )
     incidents = serializers.IntegerField(help_text="Published incidents with at least one record counted.")
     records = serializers.IntegerField(help_text="Casualty records counted, each once.")
     low = serializers.IntegerField()

@@ -40,6 +40,7 @@ class TallyListView(generics.ListAPIView):
             admin1=data.get("admin1") or None,
             harm=data.get("harm") or None,
             victim_status=data.get("victim_status") or None,
+            datasets=tuple(data.get("dataset") or ()),
         )
         # Written by PostgreSQL, cells and links, as TallySerializer would write them (rendering.py).
         return Response(tally_json(question, request))
@@ -53,7 +54,7 @@ class TallyRecordListView(generics.ListAPIView):
     filterset_class = TallyRecordFilterSet
 
     def get_queryset(self):
-        # Records of incidents the reader may see: a cell counts events we may not pass on (ACLED's), whose dates,
-        # places and figures are their records.
-        visible = Incident.objects.visible_to(self.request.user).filter(pk=OuterRef("incident_id"))
+        # Records of incidents the reader may see (or of the records merged into them, a dataset's own view): a cell
+        # counts events we may not pass on (ACLED's), whose dates, places and figures are their records.
+        visible = Incident.objects.evidence_visible_to(self.request.user).filter(pk=OuterRef("incident_id"))
         return super().get_queryset().filter(Exists(visible))

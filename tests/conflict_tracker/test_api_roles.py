@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from conflict_tracker.choices import ImportKind
 from events.choices import IncidentStatus, ParticipantRole
 from events.models import CasualtyRecord, IncidentParticipant, NamedVictim
-from imports.models import ImportJob
+from imports.models import ActorCrosswalk, ImportJob
 from imports.services.actor_merge import actor_merge
 from reconciliation.services import match_decide
 from sources.choices import ReviewStatus
@@ -164,6 +164,17 @@ def _actor_merge(world) -> int:
         flagged, editor = ActorFactory(needs_review=True), UserFactory(role="editor")
         world["actor_merge"] = actor_merge(actor=flagged.pk, into=ActorFactory().pk, by=editor)
     return world["actor_merge"].pk
+
+
+CROSSWALK = "/api/v1/actor-crosswalk/"
+CROSSWALK_ENTRY = "/api/v1/actor-crosswalk/{id}/"
+
+
+def _crosswalk_entry(world) -> int:
+    """A UCDP name an import could tie to no vetted actor (the world has none until a case asks for one)."""
+    if "crosswalk_entry" not in world:
+        world["crosswalk_entry"] = ActorCrosswalk.objects.create(dataset=ImportKind.UCDP, name="JNIM")
+    return world["crosswalk_entry"].pk
 
 
 class Case(NamedTuple):
@@ -410,8 +421,35 @@ CASES = [
         None,
         EDITORS_ONLY,
     ),
+    Case("actor crosswalk", "get", CROSSWALK, lambda w: CROSSWALK, None, STAFF_READ),
+    Case("actor crosswalk csv", "get", f"{CROSSWALK}csv/", lambda w: f"{CROSSWALK}csv/", None, STAFF_READ),
+    Case(
+        "actor crosswalk entry",
+        "get",
+        CROSSWALK_ENTRY,
+        lambda w: f"{CROSSWALK}{_crosswalk_entry(w)}/",
+        None,
+        STAFF_READ,
+    ),
+    Case(
+        "add a crosswalk entry",
+        "post",
+        CROSSWALK,
+        lambda w: CROSSWALK,
+        lambda w: {"dataset": "acled", "name": "Malian army", "actor": w["actor"].pk},
+        {**EDITORS_ONLY, "editor": 201, "admin_user": 201},
+    ),
+    Case(
+        "tie a crosswalk entry",
+        "patch",
+        CROSSWALK_ENTRY,
+        lambda w: f"{CROSSWALK}{_crosswalk_entry(w)}/",
+        lambda w: {"actor": w["actor"].pk},
+        EDITORS_ONLY,
+    ),
     Case("match candidates", "get", MATCHES, lambda w: MATCHES, None, STAFF_READ),
     Case("match decisions", "get", DECISIONS, lambda w: DECISIONS, None, STAFF_READ),
+    Case("event crosswalk csv", "get", f"{DECISIONS}crosswalk/", lambda w: f"{DECISIONS}crosswalk/", None, STAFF_READ),
     Case("match decision", "get", DECISION, lambda w: f"{DECISIONS}{_match_decision(w)}/", None, STAFF_READ),
     Case(
         "decide a match",

@@ -170,7 +170,8 @@ def test_a_unit_counts_as_its_force_and_compatible_types_pair_strangers():
     assert (stranger_reasons["shared_actors"], stranger_reasons["types_compatible"]) == ([], True)
 
 
-def test_a_retracted_incident_leaves_the_candidates_in_the_transaction_of_its_retraction(editor):
+def test_a_retracted_incident_leaves_the_candidates_in_the_transaction_of_its_retraction(editor, settings):
+    settings.RECONCILE_AUTO_SAME = 2  # not merged, so that it can be retracted
     army = ActorFactory()
     ucdp, acled = record(ImportKind.UCDP, army), record(ImportKind.ACLED, army)
     assert key(ucdp, acled) in found(ucdp, acled)

@@ -116,7 +116,7 @@ def test_the_only_clear_candidate_of_both_incidents_is_decided_same_without_an_e
 def test_decisions_outlive_the_candidates_and_the_retraction_of_their_incidents(pair, editor):
     ucdp, acled = pair
     match_candidates_refresh([ucdp.pk, acled.pk])
-    decision = match_decide(incident=ucdp, other=acled, verdict="same", by=editor)
+    decision = match_decide(incident=ucdp, other=acled, verdict="unsure", by=editor)
 
     incident_retract(incident=acled, by=editor, reason="Counted with the UCDP event.")
     match_candidates_rebuild()
