@@ -18,7 +18,7 @@ from conflict_tracker.roles import Role
 
 from .choices import ImportStatus
 from .forms import ActorMergeForm, ImportUploadForm, max_upload_bytes
-from .models import MAX_STORED_ERRORS, ActorMerge, ImportJob
+from .models import MAX_STORED_ERRORS, ActorCrosswalk, ActorMerge, ImportJob
 from .services import import_job_start
 from .services.actor_merge import actor_merge, actor_merge_undo
 
@@ -120,8 +120,9 @@ def import_job_errors_csv(request, pk: int):
 @role_required(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
 def actor_review(request):
-    """The actors imports created, flagged for review, each with a form to merge it into the actor it is; and the
-    recent merges, each with its undo. A refused merge or undo says why on the page (409 when someone changed
+    """The actors imports created, flagged for review, each with a form to merge it into the actor it is; the
+    datasets' names no vetted actor holds yet (the actor crosswalk's unmatched entries); and the recent merges, each
+    with its undo. A refused merge or undo says why on the page (409 when someone changed
     things meanwhile), the form keeping what was typed."""
     form, status = None, 200
     if request.method == "POST" and "undo" in request.POST:
@@ -148,9 +149,12 @@ def actor_review(request):
                 )
                 return redirect("imports:actors")
     flagged = Actor.objects.filter(needs_review=True).annotate(incidents=Count("participations")).order_by("name")
+    unmatched = ActorCrosswalk.objects.filter(matched=False).select_related("actor").order_by("dataset", "name")
     context = {
         "flagged": flagged[:FLAGGED_SHOWN],
         "flagged_count": flagged.count(),
+        "unmatched": unmatched[:FLAGGED_SHOWN],
+        "unmatched_count": unmatched.count(),
         "form": form,
         "merges": ActorMerge.objects.select_related("by", "undone_by").defer("before", "moved", "incident_versions")[
             :RECENT_MERGES

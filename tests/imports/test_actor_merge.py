@@ -342,3 +342,16 @@ def test_a_merge_or_undo_is_refused_while_an_import_resolves_names(imported, edi
         assert not Actor.objects.filter(pk=katiba.pk).exists()
     finally:
         running_import.close()
+
+
+def test_the_review_page_lists_the_datasets_names_still_unmatched_until_their_actor_is_merged(imported, client_as):
+    client = client_as("editor", session=True)
+
+    def unmatched() -> str:
+        html = client.get("/imports/actors/").content.decode()
+        return html[html.index('class="data unmatched-names"') : html.index("</table>", html.index("unmatched-names"))]
+
+    assert "Katiba Serma" in unmatched()
+    katiba = actor("Katiba Serma")
+    client.post("/imports/actors/", {"actor": katiba.pk, "into": "Macina Liberation Front"})
+    assert "Katiba Serma" not in unmatched()
