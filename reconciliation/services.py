@@ -1,5 +1,6 @@
-"""Keeping the match candidates (reconciliation.models.MatchCandidate) equal to the published incidents, and the
-editors' decisions on them (MatchDecision), a ledger."""
+"""Keeping the match candidates (reconciliation.models.MatchCandidate) equal to the records (published incidents and
+those merged into one), the editors' decisions on them (MatchDecision), a ledger, and the merges the decisions make
+(events.services.merges)."""
 
 from contextvars import ContextVar
 
@@ -110,9 +111,9 @@ def match_decide(
     *, incident: Incident, other: Incident, verdict: str, by: User, note: str = "", replaces: int | None = None
 ) -> MatchDecision:
     """Decide whether two records (published incidents, or records merged into one) record one event; the merges
-    follow (merges_refresh). `replaces` is the id of the standing decision on
-    the pair the editor saw (None if they saw none): if another was made or undone since, the decision is refused
-    rather than made over it; the one it replaces is undone by it, and kept."""
+    follow (merges_refresh). `replaces` is the id of the standing decision on the pair the editor saw (None if they
+    saw none): if another was made or undone since, the decision is refused rather than made over it; the one it
+    replaces is undone by it, and kept."""
     _require_editor(by)
     if verdict not in Verdict.values:
         raise ValidationError({"verdict": _("Choose one of: %(verdicts)s.") % {"verdicts": ", ".join(Verdict.values)}})
