@@ -25,9 +25,7 @@ def _either_incident(queryset, name, value):
 
 
 def _of_dataset(side: str, dataset: str) -> Q:
-    if dataset == Dataset.OWN:
-        return Q(**{f"{side}__imported_as__isnull": True})
-    return Q(**{f"{side}__imported_as__kind": dataset})
+    return Q(**{f"{side}__datasets": [dataset]})
 
 
 class MatchCandidateFilterSet(FilterSet):

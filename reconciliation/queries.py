@@ -71,8 +71,7 @@ def _incident_columns(alias: str) -> str:
     return f"""{alias}.id, {alias}.country, {_admin1(f"{alias}.admin1")} AS admin1,
         {alias}.latitude::float8 AS lat, {alias}.longitude::float8 AS lon, {alias}.geo_precision,
         {alias}.event_type, {alias}.violence_type, {alias}.fatalities_best AS killed,
-        COALESCE((SELECT e.kind FROM imports_importedevent e WHERE e.incident_id = {alias}.id), '{Dataset.OWN}')
-            AS dataset,
+        {alias}.datasets[1] AS dataset,
         ARRAY(SELECT p.actor_id FROM events_incidentparticipant p WHERE p.incident_id = {alias}.id) AS actors"""
 
 

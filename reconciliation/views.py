@@ -53,9 +53,9 @@ def _anchor(incident: Incident, other: Incident) -> str:
 
 def _candidates(filterset: MatchCandidateFilterSet):
     """The candidates the filters match, undecided ones first, then the most alike, with their standing decision's
-    id; each side with the dataset record it was imported as."""
+    id; each side its datasets and event ids (the incident's own columns)."""
     return (
-        filterset.qs.select_related("incident__imported_as", "other__imported_as")
+        filterset.qs.select_related("incident", "other")
         .annotate(decision_id=Subquery(_standing().values("pk")[:1]))
         .alias(decided=Exists(_standing()))
         .order_by("decided", "-score", "incident_id", "other_id")
@@ -76,13 +76,8 @@ def _load_sides(candidates: list[MatchCandidate], user) -> None:
 
 
 def _side(incident: Incident) -> dict:
-    # A reverse one-to-one that select_related found empty raises an AttributeError (RelatedObjectDoesNotExist).
-    imported = getattr(incident, "imported_as", None)
-    return {
-        "incident": incident,
-        "dataset": Dataset(imported.kind).label if imported else Dataset.OWN.label,
-        "external_id": imported.external_id if imported else "",
-    }
+    external = incident.external_ids[0].split(":", 1)[1] if incident.external_ids else ""
+    return {"incident": incident, "dataset": Dataset(incident.datasets[0]).label, "external_id": external}
 
 
 def _reasons(reasons: dict, actor_names: dict[int, str]) -> list[str]:

@@ -8,13 +8,6 @@ from ..choices import Dataset, Verdict
 from ..models import MatchDecision
 
 
-def _imported(incident: Incident):
-    try:
-        return incident.imported_as
-    except Incident.imported_as.RelatedObjectDoesNotExist:
-        return None
-
-
 class MatchIncidentSerializer(serializers.Serializer):
     """One side of a pair: the incident and the dataset its record comes from."""
 
@@ -30,14 +23,12 @@ class MatchIncidentSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=Dataset.choices))
     def get_dataset(self, incident: Incident) -> str:
-        imported = _imported(incident)
-        return imported.kind if imported else Dataset.OWN
+        return incident.datasets[0]
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_external_id(self, incident: Incident) -> str | None:
         """The event's id in its dataset ("acled:MLI2612"), None for our own records."""
-        imported = _imported(incident)
-        return f"{imported.kind}:{imported.external_id}" if imported else None
+        return incident.external_ids[0] if incident.external_ids else None
 
 
 class StandingDecisionSerializer(serializers.Serializer):

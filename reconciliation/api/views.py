@@ -20,8 +20,6 @@ from ..models import MatchCandidate, MatchDecision
 from ..services import match_decide, match_decision_undo
 from .serializers import MatchCandidateSerializer, MatchDecisionInputSerializer, MatchDecisionSerializer
 
-_SIDES = ("incident__imported_as", "other__imported_as")
-
 
 class MatchPagination(KeysetCursorPagination):
     """The most alike first (or the least, `ordering=score`)."""
@@ -41,7 +39,7 @@ class MatchCandidateViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = MatchCandidateSerializer
     filterset_class = MatchCandidateFilterSet
     pagination_class = MatchPagination
-    queryset = MatchCandidate.objects.select_related("incident", "other", *_SIDES).annotate(
+    queryset = MatchCandidate.objects.select_related("incident", "other").annotate(
         decision=Subquery(
             MatchDecision.objects.filter(
                 incident=OuterRef("incident"), other=OuterRef("other"), undone_at__isnull=True
